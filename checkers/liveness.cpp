@@ -1,0 +1,47 @@
+#include "checkers/liveness.hpp"
+
+#include <fmt/format.h>
+
+namespace paxsim::checkers {
+
+static std::string ms(Time_us t) { return fmt::format("{:.3f} ms", static_cast<double>(t) / 1000.0); }
+
+LivenessChecker::LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ChosenTracker& chosen)
+    : sim_(sim), bound_(bound) {
+  chosen.on_chosen([this](Slot s, const Choice& c) {
+    deadlines_.push(Deadline{deadline_for(c.time_us), seq_++, false, s});
+  });
+}
+
+void LivenessChecker::on_request_open(Time_us t, std::uint64_t id, NodeId n) {
+  open_[id] = Open{n, t};
+  deadlines_.push(Deadline{deadline_for(t), seq_++, true, id});
+}
+
+void LivenessChecker::expire_before(Time_us t, bool inclusive) {
+  while (failure_.empty() && !deadlines_.empty() &&
+         (deadlines_.top().at < t || (inclusive && deadlines_.top().at <= t))) {
+    const Deadline d = deadlines_.top();
+    deadlines_.pop();
+    check(d);
+  }
+}
+
+void LivenessChecker::check(const Deadline& d) {
+  if (d.request) {
+    auto it = open_.find(d.what);
+    if (it == open_.end() || !sim_.is_live(it->second.node)) return;
+    failure_ = fmt::format("request #{} at {} (issued at {}) was not answered by {}", d.what,
+                           node_name(it->second.node), ms(it->second.issued_us), ms(d.at));
+    failure_time_us_ = d.at;
+    return;
+  }
+  for (NodeId n = 0; n < sim_.scenario().nodes; ++n) {
+    if (!sim_.is_live(n) || sim_.node(n)->has_learned(d.what)) continue;
+    failure_ = fmt::format("{} is live but had not learned slot {} by {}", node_name(n), d.what, ms(d.at));
+    failure_time_us_ = d.at;
+    return;
+  }
+}
+
+}  // namespace paxsim::checkers

@@ -1,0 +1,61 @@
+// Liveness, as scenario.md defines it: with {"after_ms": T, "within_ms": D},
+// every request open at T or issued later, by a client that is live, must be
+// answered by max(T, issue time) + D, and every live node must have learned a
+// value chosen at time t by max(T, t) + D. Deadlines are checked against the
+// state at the deadline (before the first step after it).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "checkers/chosen.hpp"
+#include "sim/observer.hpp"
+#include "sim/simulation.hpp"
+
+namespace paxsim::checkers {
+
+class LivenessChecker : public sim::Observer {
+ public:
+  LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ChosenTracker& chosen);
+
+  void on_step(const sim::StepInfo& info) override { expire_before(info.time, false); }
+  void on_request_open(Time_us t, std::uint64_t id, NodeId n) override;
+  void on_request_done(Time_us, std::uint64_t id) override { open_.erase(id); }
+  void on_request_dropped(Time_us, std::uint64_t id) override { open_.erase(id); }
+
+  // The run ended at `end`: check every deadline up to and including it.
+  void finish(Time_us end) { expire_before(end, true); }
+
+  bool ok() const { return failure_.empty(); }
+  const std::string& failure() const { return failure_; }
+  Time_us failure_time_us() const { return failure_time_us_; }
+
+ private:
+  struct Deadline {
+    Time_us at;
+    std::uint64_t seq;
+    bool request;        // else: a chosen slot to learn
+    std::uint64_t what;  // request id or slot
+    bool operator>(const Deadline& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+  struct Open {
+    NodeId node;
+    Time_us issued_us;
+  };
+  void expire_before(Time_us t, bool inclusive);
+  void check(const Deadline& d);
+  Time_us deadline_for(Time_us t) const { return std::max(bound_.after_us, t) + bound_.within_us; }
+
+  const sim::Simulation& sim_;
+  sim::Liveness bound_;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  std::map<std::uint64_t, Open> open_;
+  std::uint64_t seq_ = 0;
+  std::string failure_;
+  Time_us failure_time_us_ = 0;
+};
+
+}  // namespace paxsim::checkers

@@ -1,0 +1,67 @@
+#include "checkers/promises.hpp"
+
+#include <fmt/format.h>
+
+#include "checkers/chosen.hpp"
+
+namespace paxsim::checkers {
+
+PromiseChecker::PromiseChecker(const sim::Scenario& s, ViolationSink& sink)
+    : sink_(sink), nodes_(s.nodes), durable_(s.nodes) {}
+
+void PromiseChecker::report(Time_us t, std::string message, std::vector<std::string> evidence) {
+  sink_.report(Violation{"promises", step_, t, std::move(message), std::move(evidence)});
+}
+
+void PromiseChecker::on_restart(Time_us, NodeId n, bool wiped) {
+  if (wiped) durable_[n] = Durable{};
+}
+
+void PromiseChecker::on_durable(Time_us t, NodeId n, const Record& r) {
+  Durable& d = durable_[n];
+  if (r.kind == RecordKind::promise) {
+    if (r.ballot < d.promised)
+      report(t, fmt::format("{}'s durable promise went back from {} to {}", node_name(n), to_string(d.promised),
+                            to_string(r.ballot)),
+             {fmt::format("durable promise before: {}", to_string(d.promised)),
+              fmt::format("new durable promise: {}", to_string(r.ballot))});
+    else
+      d.promised = r.ballot;
+  } else if (r.kind == RecordKind::accept) {
+    if (r.ballot < d.promised)
+      report(t, fmt::format("{} durably accepted {} at ballot {}, below its durable promise {}", node_name(n),
+                            quote(r.value), to_string(r.ballot), to_string(d.promised)),
+             {fmt::format("durable promise: {}", to_string(d.promised)),
+              fmt::format("acceptance: slot {} ballot {} value {}", r.slot, to_string(r.ballot), quote(r.value))});
+    else
+      d.promised = r.ballot;  // accepting b promises b
+    d.accepted[r.slot] = {r.ballot, r.value};
+  }
+}
+
+void PromiseChecker::on_send(Time_us t, const Message& m) {
+  if (m.from >= nodes_) return;
+  const Durable& d = durable_[m.from];
+  if (m.kind == MsgKind::promise) {
+    if (d.promised < m.ballot)
+      report(t, fmt::format("{} sent a promise for {} that is not durable (durable promise: {})", node_name(m.from),
+                            to_string(m.ballot), to_string(d.promised)),
+             {fmt::format("message: promise {} from {} to {}", to_string(m.ballot), node_name(m.from),
+                          node_name(m.to)),
+              "a crash now would let this acceptor promise or accept below it"});
+  } else if (m.kind == MsgKind::accepted) {
+    auto it = d.accepted.find(m.slot);
+    const bool covered = it != d.accepted.end() &&
+                         (it->second.first > m.ballot || (it->second.first == m.ballot && it->second.second == m.value));
+    if (!covered)
+      report(t, fmt::format("{} acknowledged {} at ballot {} in slot {} before it was durable", node_name(m.from),
+                            quote(m.value), to_string(m.ballot), m.slot),
+             {it == d.accepted.end()
+                  ? std::string("durable acceptance in this slot: none")
+                  : fmt::format("durable acceptance in this slot: {} at {}", quote(it->second.second),
+                                to_string(it->second.first)),
+              "a crash now would lose an acceptance that a learner may already count"});
+  }
+}
+
+}  // namespace paxsim::checkers

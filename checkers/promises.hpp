@@ -1,0 +1,40 @@
+// `promises`: an acceptor's durable promised ballot never decreases; it never
+// durably accepts below its durable promise; every promise or accepted
+// message a node sends is covered by its durable state at the moment it is
+// sent (persist before send). A wiped disk is outside the fault model: the
+// checker forgets that node's durable state with it, so that what follows
+// (two values chosen) shows as what it is.
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "checkers/violation.hpp"
+#include "sim/observer.hpp"
+#include "sim/scenario.hpp"
+
+namespace paxsim::checkers {
+
+class PromiseChecker : public sim::Observer {
+ public:
+  PromiseChecker(const sim::Scenario& s, ViolationSink& sink);
+
+  void on_step(const sim::StepInfo& info) override { step_ = info.index; }
+  void on_durable(Time_us t, NodeId n, const Record& r) override;
+  void on_send(Time_us t, const Message& m) override;
+  void on_restart(Time_us, NodeId n, bool wiped) override;
+
+ private:
+  struct Durable {
+    Ballot promised;                       // max over promise and accept records
+    std::map<Slot, std::pair<Ballot, Value>> accepted;
+  };
+  void report(Time_us t, std::string message, std::vector<std::string> evidence);
+
+  ViolationSink& sink_;
+  std::uint32_t nodes_;
+  std::vector<Durable> durable_;
+  std::uint64_t step_ = 0;
+};
+
+}  // namespace paxsim::checkers

@@ -1,0 +1,40 @@
+#include "checkers/quorums.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace paxsim::checkers {
+
+QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink) : sink_(sink), nodes_(s.nodes) {}
+
+void QuorumChecker::on_send(Time_us, const Message& m) {
+  if ((m.kind == MsgKind::promise || m.kind == MsgKind::accepted) && m.from < nodes_)
+    answered_.insert({m.kind, m.slot, m.ballot, m.from});
+}
+
+void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
+  const bool promise = q.phase == QuorumUse::Phase::promise;
+  const char* what = promise ? "promises" : "acceptances";
+  std::string members;
+  for (std::size_t i = 0; i < q.members.size(); ++i) members += (i ? "," : "") + node_name(q.members[i]);
+  const std::string acted = fmt::format("{} acted on {} for ballot {} in slot {} from [{}]", node_name(n), what,
+                                        to_string(q.ballot), q.slot, members);
+  auto report = [&](std::string message) {
+    sink_.report(Violation{"quorums", step_, t, std::move(message),
+                           {acted, fmt::format("a majority of {} nodes is {}", nodes_, nodes_ / 2 + 1)}});
+  };
+
+  std::vector<NodeId> distinct = q.members;
+  std::sort(distinct.begin(), distinct.end());
+  if (std::adjacent_find(distinct.begin(), distinct.end()) != distinct.end())
+    return report(fmt::format("{}: an acceptor is counted twice", acted));
+  if (distinct.size() < nodes_ / 2 + 1)
+    return report(fmt::format("{}: {} acceptors are not a majority", acted, distinct.size()));
+  const MsgKind kind = promise ? MsgKind::promise : MsgKind::accepted;
+  for (NodeId a : distinct)
+    if (!answered_.contains({kind, q.slot, q.ballot, a}))
+      return report(fmt::format("{}: {} never sent {} for ballot {}", acted, node_name(a),
+                                promise ? "a promise" : "an acceptance", to_string(q.ballot)));
+}
+
+}  // namespace paxsim::checkers

@@ -1,0 +1,31 @@
+// `quorums`: every quorum a proposer or learner acts on is a majority of
+// distinct acceptors, each of which really sent the promise or acceptance
+// for that ballot (so any two quorums overlap in an acceptor that saw both).
+#pragma once
+
+#include <set>
+#include <tuple>
+
+#include "checkers/violation.hpp"
+#include "sim/observer.hpp"
+#include "sim/scenario.hpp"
+
+namespace paxsim::checkers {
+
+class QuorumChecker : public sim::Observer {
+ public:
+  QuorumChecker(const sim::Scenario& s, ViolationSink& sink);
+
+  void on_step(const sim::StepInfo& info) override { step_ = info.index; }
+  void on_send(Time_us t, const Message& m) override;
+  void on_quorum(Time_us t, NodeId n, const QuorumUse& q) override;
+
+ private:
+  // (kind, slot, ballot, acceptor) of every promise and acceptance sent.
+  std::set<std::tuple<MsgKind, Slot, Ballot, NodeId>> answered_;
+  ViolationSink& sink_;
+  std::uint32_t nodes_;
+  std::uint64_t step_ = 0;
+};
+
+}  // namespace paxsim::checkers

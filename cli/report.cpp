@@ -1,0 +1,87 @@
+#include "cli/report.hpp"
+
+#include <fmt/format.h>
+
+namespace paxsim::cli {
+
+static double to_ms(Time_us t) { return static_cast<double>(t) / 1000.0; }
+
+std::string shell_quote(const std::string& s) {
+  const bool plain = !s.empty() && s.find_first_not_of(
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
+  if (plain) return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string replay_command(const Invocation& inv, const RunResult& r) {
+  std::string cmd = fmt::format("paxsim run {} --seed {}", shell_quote(inv.file), r.seed);
+  if (r.bug && inv.bug_from_flag) cmd += " --bug " + *r.bug;
+  for (const auto& s : inv.sets) cmd += " --set " + shell_quote(s);
+  return cmd;
+}
+
+std::string human_report(const Invocation& inv, const RunResult& r) {
+  std::string out;
+  out += fmt::format("{}  {}  seed {}{}  outcome {}\n", r.pass ? "PASS" : "FAIL", r.scenario, r.seed,
+                     r.bug ? " bug " + *r.bug : std::string(), to_string(r.outcome));
+  if (!r.pass) out += fmt::format("  why: {}\n", r.verdict_reason);
+  for (const auto& v : r.violations) {
+    out += fmt::format("\n  violated: {} at step {} (t = {:.3f} ms)\n    {}\n", v.invariant, v.step, to_ms(v.time_us),
+                       v.message);
+    for (const auto& e : v.evidence) out += "    evidence: " + e + "\n";
+  }
+  if (r.liveness_checked && !r.liveness_ok) out += fmt::format("\n  liveness: {}\n", r.liveness_message);
+  const bool show_steps = !r.violations.empty() || !r.liveness_ok || r.outcome == Outcome::limit;
+  if (show_steps && !r.recent.empty()) {
+    out += "\n  last steps:\n";
+    for (const auto& l : r.recent) out += "    " + l + "\n";
+  }
+  const auto& s = r.stats;
+  out += fmt::format(
+      "\n  steps {}  sim time {:.3f} ms  messages sent {} delivered {} dropped {}  chosen slots {}  requests "
+      "completed {}\n",
+      s.steps, to_ms(r.sim_time_us), s.messages_sent, s.messages_delivered, s.messages_dropped, r.decided_slots,
+      s.client_ops_completed);
+  out += fmt::format("  fingerprint {}\n", fingerprint_hex(r.fingerprint));
+  if (!r.pass || !r.violations.empty()) out += fmt::format("  replay: {}\n", replay_command(inv, r));
+  return out;
+}
+
+nlohmann::json json_result(const Invocation& inv, const RunResult& r) {
+  nlohmann::json violations = nlohmann::json::array();
+  for (const auto& v : r.violations)
+    violations.push_back({{"invariant", v.invariant},
+                          {"step", v.step},
+                          {"time_ms", to_ms(v.time_us)},
+                          {"message", v.message},
+                          {"evidence", v.evidence}});
+  const auto& s = r.stats;
+  return {
+      {"scenario", r.scenario},
+      {"file", inv.file},
+      {"seed", r.seed},
+      {"bug", r.bug ? nlohmann::json(*r.bug) : nlohmann::json(nullptr)},
+      {"verdict", r.pass ? "pass" : "fail"},
+      {"reason", r.verdict_reason},
+      {"outcome", to_string(r.outcome)},
+      {"violations", violations},
+      {"liveness", {{"checked", r.liveness_checked}, {"ok", r.liveness_ok}, {"message", r.liveness_message}}},
+      {"stats",
+       {{"steps", s.steps},
+        {"sim_time_ms", to_ms(r.sim_time_us)},
+        {"messages_sent", s.messages_sent},
+        {"messages_delivered", s.messages_delivered},
+        {"messages_dropped", s.messages_dropped},
+        {"messages_duplicated", s.messages_duplicated},
+        {"records_persisted", s.records_persisted},
+        {"decided_slots", r.decided_slots},
+        {"client_ops_completed", s.client_ops_completed},
+        {"crashes", s.crashes}}},
+      {"fingerprint", fingerprint_hex(r.fingerprint)},
+      {"replay", replay_command(inv, r)},
+  };
+}
+
+}  // namespace paxsim::cli

@@ -1,0 +1,184 @@
+#include "cli/runner.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <fmt/format.h>
+#include <memory>
+
+#include "checkers/chosen.hpp"
+#include "checkers/liveness.hpp"
+#include "checkers/promises.hpp"
+#include "checkers/quorums.hpp"
+#include "cli/step_text.hpp"
+
+namespace paxsim::cli {
+
+const char* to_string(Outcome o) {
+  switch (o) {
+    case Outcome::safe: return "safe";
+    case Outcome::violation: return "violation";
+    case Outcome::liveness: return "liveness";
+    case Outcome::limit: return "limit";
+  }
+  return "?";
+}
+
+std::string fingerprint_hex(std::uint64_t f) { return fmt::format("{:016x}", f); }
+
+std::vector<std::string> enabled_invariants(const sim::Scenario& s) {
+  if (!s.invariants.empty()) return s.invariants;
+  return {std::begin(checkers::k_synod_invariants), std::end(checkers::k_synod_invariants)};
+}
+
+namespace {
+
+// Keeps the last few steps, as text, for the failure report. Formats lazily:
+// it stores the step and a copy of its message, and writes text only at the end.
+class RecentSteps : public sim::Observer {
+ public:
+  RecentSteps(const sim::Scenario& s, std::size_t keep) : s_(s), keep_(keep) {}
+  void on_step(const sim::StepInfo& info) override {
+    if (keep_ == 0) return;
+    if (ring_.size() == keep_) ring_.pop_front();
+    Entry e{info, info.msg ? std::optional<Message>(*info.msg) : std::nullopt,
+            info.record ? std::optional<Record>(*info.record) : std::nullopt,
+            info.fault ? std::optional<sim::Fault>(*info.fault) : std::nullopt,
+            info.value ? std::optional<Value>(*info.value) : std::nullopt};
+    ring_.push_back(std::move(e));
+  }
+  std::vector<std::string> lines() const {
+    std::vector<std::string> out;
+    for (const Entry& e : ring_) {
+      sim::StepInfo info = e.info;
+      info.msg = e.msg ? &*e.msg : nullptr;
+      info.record = e.record ? &*e.record : nullptr;
+      info.fault = e.fault ? &*e.fault : nullptr;
+      info.value = e.value ? &*e.value : nullptr;
+      out.push_back(describe_step(s_, info));
+    }
+    return out;
+  }
+
+ private:
+  struct Entry {
+    sim::StepInfo info;
+    std::optional<Message> msg;
+    std::optional<Record> record;
+    std::optional<sim::Fault> fault;
+    std::optional<Value> value;
+  };
+  const sim::Scenario& s_;
+  std::size_t keep_;
+  std::deque<Entry> ring_;
+};
+
+bool quiescent(const sim::Simulation& sim, const checkers::ChosenTracker& chosen) {
+  if (sim.now() < sim.faults_over_at() || !sim.workload_settled()) return false;
+  for (NodeId n = 0; n < sim.scenario().nodes; ++n) {
+    if (!sim.is_up(n) || sim.is_paused(n)) continue;
+    if (sim.node(n)->view().learned_slots >= chosen.chosen_slots()) continue;
+    if (sim.is_live(n)) return false;  // a live node has yet to learn something chosen
+  }
+  return true;
+}
+
+bool named(const std::vector<std::string>& names, const std::string& n) {
+  return std::find(names.begin(), names.end(), n) != names.end();
+}
+
+}  // namespace
+
+RunResult run_scenario(const sim::Scenario& s, const RunOptions& opt) {
+  RunResult r;
+  r.scenario = s.name;
+  r.seed = s.seed;
+  if (s.bug) r.bug = std::string(bug_name(*s.bug));
+
+  sim::Simulation sim(s, opt.factory ? *opt.factory : sim::default_node_factory(s));
+  checkers::ViolationSink sink;
+  const auto inv = enabled_invariants(s);
+  const bool on = opt.checkers;
+  // The chosen tracker also feeds liveness and quiescence, so it always runs;
+  // with checkers off it reports nothing.
+  checkers::ChosenTracker chosen(s, sink, on && named(inv, "agreement"), on && named(inv, "validity"),
+                                 on && named(inv, "stability"));
+  std::unique_ptr<checkers::PromiseChecker> promises;
+  std::unique_ptr<checkers::QuorumChecker> quorums;
+  std::unique_ptr<checkers::LivenessChecker> liveness;
+  RecentSteps recent(s, opt.recent_steps);
+  sim.add_observer(&recent);
+  sim.add_observer(&chosen);
+  if (on && named(inv, "promises")) sim.add_observer((promises = std::make_unique<checkers::PromiseChecker>(s, sink)).get());
+  if (on && named(inv, "quorums")) sim.add_observer((quorums = std::make_unique<checkers::QuorumChecker>(s, sink)).get());
+  if (s.liveness) sim.add_observer((liveness = std::make_unique<checkers::LivenessChecker>(sim, *s.liveness, chosen)).get());
+  for (sim::Observer* o : opt.observers) sim.add_observer(o);
+
+  sim.start();
+  bool more = true;
+  bool hit_step_limit = false;
+  while ((more = sim.step())) {
+    if (sink.any()) break;
+    if (liveness && !liveness->ok()) break;
+    if (sim.stats().steps >= s.max_steps) {
+      hit_step_limit = !quiescent(sim, chosen);
+      break;
+    }
+    if (quiescent(sim, chosen)) break;
+  }
+  // Out of events before the time limit: nothing can happen any more, so every
+  // deadline up to the limit is judged on the state as it stands.
+  if (liveness && !sink.any() && liveness->ok()) liveness->finish(more ? sim.now() : s.max_time_us);
+
+  r.violations = sink.first_of_each();
+  r.liveness_checked = s.liveness.has_value();
+  r.liveness_ok = !liveness || liveness->ok();
+  if (!r.liveness_ok) r.liveness_message = liveness->failure();
+  r.stats = sim.stats();
+  r.sim_time_us = sim.now();
+  r.decided_slots = chosen.chosen_slots();
+  r.fingerprint = sim.fingerprint();
+  r.recent = recent.lines();
+
+  if (!r.violations.empty()) r.outcome = Outcome::violation;
+  else if (!r.liveness_ok) r.outcome = Outcome::liveness;
+  else if (hit_step_limit) r.outcome = Outcome::limit;
+  else r.outcome = Outcome::safe;
+
+  // The verdict, against `expect`.
+  const sim::Expect& ex = s.expect;
+  if (ex.violation) {
+    const bool caught = std::any_of(r.violations.begin(), r.violations.end(),
+                                    [&](const checkers::Violation& v) { return named(ex.invariants, v.invariant); });
+    if (caught) {
+      r.pass = true;
+    } else if (r.outcome == Outcome::violation) {
+      r.verdict_reason = fmt::format("expected a violation of {}, found one of {}", fmt::join(ex.invariants, " or "),
+                                     r.violations.front().invariant);
+    } else {
+      r.verdict_reason = fmt::format("expected a violation of {}, none found (outcome: {})",
+                                     fmt::join(ex.invariants, " or "), to_string(r.outcome));
+    }
+    return r;
+  }
+  switch (r.outcome) {
+    case Outcome::violation: r.verdict_reason = "safety violation"; break;
+    case Outcome::liveness: r.verdict_reason = "liveness failure: " + r.liveness_message; break;
+    case Outcome::limit:
+      r.verdict_reason = fmt::format("the run did not settle within max_steps ({})", s.max_steps);
+      break;
+    case Outcome::safe: {
+      if (ex.chosen && !ex.chosen->contains(r.decided_slots))
+        r.verdict_reason = fmt::format("expected chosen slots in [{}, {}], got {}", ex.chosen->min.value_or(0),
+                                       ex.chosen->max ? std::to_string(*ex.chosen->max) : "inf", r.decided_slots);
+      else if (ex.completed && !ex.completed->contains(r.stats.client_ops_completed))
+        r.verdict_reason = fmt::format("expected completed requests in [{}, {}], got {}", ex.completed->min.value_or(0),
+                                       ex.completed->max ? std::to_string(*ex.completed->max) : "inf",
+                                       r.stats.client_ops_completed);
+      break;
+    }
+  }
+  r.pass = r.verdict_reason.empty();
+  return r;
+}
+
+}  // namespace paxsim::cli

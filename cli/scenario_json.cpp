@@ -1,0 +1,970 @@
+#include "cli/scenario_json.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <set>
+#include <span>
+#include <sstream>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace paxsim::cli {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Bounds on what a scenario may ask for. Past them a file is surely a mistake,
+// and they keep later arithmetic (µs in an int64, per-endpoint tables) safe.
+constexpr std::uint64_t k_nodes_max = 1000;
+constexpr std::uint64_t k_clients_max = 1000;
+constexpr std::uint64_t k_shards_max = 1024;
+constexpr std::uint64_t k_window_max = 1u << 16;
+constexpr std::uint64_t k_ops_max = 1'000'000;  // per client, and kv keys
+constexpr double k_time_ms_max = 1e12;           // ~30 years; 1e15 µs fits an int64
+constexpr double k_drift_ppm_max = 1e6;
+constexpr double k_integral_max = 9007199254740992.0;  // 2^53: doubles hold integers exactly up to here
+constexpr std::uintmax_t k_file_bytes_max = std::uintmax_t{64} << 20;
+constexpr std::size_t k_name_length_max = 100;
+constexpr double k_mix_tolerance = 1e-9;
+
+// Safety invariants; synod has no log, no clients and no lock, so only the
+// first k_synod_invariants apply to it.
+constexpr std::array<std::string_view, 8> k_invariants = {
+    "agreement", "validity", "promises", "quorums", "stability", "log", "linearizable", "lock"};
+constexpr std::size_t k_synod_invariants = 5;
+
+constexpr std::array<std::string_view, 4> k_nemesis_actions = {"partition", "cut", "crash", "pause"};
+
+// ---------------------------------------------------------------------------
+// Text helpers
+
+std::string pointer_token(std::string_view key) {
+  std::string out;
+  for (char ch : key) {
+    if (ch == '~') out += "~0";
+    else if (ch == '/') out += "~1";
+    else out += ch;
+  }
+  return out;
+}
+
+std::string in_quotes(std::string_view s) { return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace); }
+
+template <typename Range>
+std::string joined(const Range& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + std::string(item);
+  return out;
+}
+
+// A value as an error message shows it: short, and objects and arrays by kind.
+std::string describe(const json& v) {
+  if (v.is_object()) return "an object";
+  if (v.is_array()) return "an array";
+  std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return text;
+}
+
+std::string ms_text(Time_us us) { return fmt::format("{} ms", static_cast<double>(us) / 1000.0); }
+
+// ---------------------------------------------------------------------------
+// Cursor: a value in the document with its file and pointer, so that every
+// reader can say where a problem is.
+
+class Cursor {
+ public:
+  Cursor(const json& value, const std::string& file, std::string path)
+      : value_(&value), file_(&file), path_(std::move(path)) {}
+
+  const json& value() const { return *value_; }
+  const std::string& path() const { return path_; }
+  const std::string& file() const { return *file_; }
+
+  [[noreturn]] void fail(const std::string& message) const { throw InputError(*file_, path_, message); }
+  void require(bool ok, std::string_view wanted) const {
+    if (!ok) fail(fmt::format("expected {}, got {}", wanted, describe(*value_)));
+  }
+
+  std::optional<Cursor> find(std::string_view key) const {
+    require(value_->is_object(), "an object");
+    const auto it = value_->find(key);
+    if (it == value_->end()) return std::nullopt;
+    return Cursor(*it, *file_, path_ + "/" + pointer_token(key));
+  }
+  Cursor required(std::string_view key) const {
+    if (auto c = find(key)) return *c;
+    fail(fmt::format("missing required key {}", in_quotes(key)));
+  }
+  std::vector<Cursor> elements() const {
+    require(value_->is_array(), "an array");
+    std::vector<Cursor> out;
+    for (std::size_t i = 0; i < value_->size(); ++i)
+      out.emplace_back((*value_)[i], *file_, path_ + "/" + std::to_string(i));
+    return out;
+  }
+
+ private:
+  const json* value_;
+  const std::string* file_;
+  std::string path_;
+};
+
+// Every object in a scenario allows a fixed set of keys; anything else is an
+// error at the unknown key's own pointer.
+void check_keys(const Cursor& c, std::span<const std::string_view> allowed) {
+  c.require(c.value().is_object(), "an object");
+  for (const auto& [key, value] : c.value().items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    Cursor(value, c.file(), c.path() + "/" + pointer_token(key))
+        .fail(fmt::format("unknown key {} (expected one of: {})", in_quotes(key), joined(allowed)));
+  }
+}
+void check_keys(const Cursor& c, std::initializer_list<std::string_view> allowed) {
+  check_keys(c, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+// ---------------------------------------------------------------------------
+// Scalar readers
+
+std::string read_string(const Cursor& c) {
+  c.require(c.value().is_string(), "a string");
+  return c.value().get<std::string>();
+}
+
+std::string read_nonempty_string(const Cursor& c) {
+  std::string s = read_string(c);
+  if (s.empty()) c.fail("must not be empty");
+  return s;
+}
+
+// One of a few fixed words; returns its index in `words`.
+std::size_t read_choice(const Cursor& c, std::span<const std::string_view> words, std::string_view what) {
+  const std::string s = read_string(c);
+  const auto it = std::find(words.begin(), words.end(), s);
+  if (it == words.end()) {
+    std::vector<std::string> options;
+    for (auto w : words) options.push_back(in_quotes(w));
+    c.fail(fmt::format("unknown {} {} (expected one of: {})", what, in_quotes(s), joined(options)));
+  }
+  return static_cast<std::size_t>(it - words.begin());
+}
+std::size_t read_choice(const Cursor& c, std::initializer_list<std::string_view> words, std::string_view what) {
+  return read_choice(c, std::span<const std::string_view>(words.begin(), words.size()), what);
+}
+
+double read_number(const Cursor& c) {
+  c.require(c.value().is_number(), "a number");
+  const double d = c.value().get<double>();
+  if (!std::isfinite(d)) c.fail("must be a finite number");
+  return d;
+}
+
+double read_number_in(const Cursor& c, double lo, double hi) {
+  const double d = read_number(c);
+  if (d < lo || d > hi) c.fail(fmt::format("must be between {} and {}, got {}", lo, hi, d));
+  return d;
+}
+
+// A non-negative integer: a JSON integer, or a float with no fraction.
+std::uint64_t read_integer(const Cursor& c) {
+  const json& v = c.value();
+  c.require(v.is_number(), "an integer");
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+  if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (i < 0) c.fail(fmt::format("must not be negative, got {}", i));
+    return static_cast<std::uint64_t>(i);
+  }
+  const double d = v.get<double>();
+  if (!std::isfinite(d) || d != std::floor(d)) c.fail(fmt::format("expected an integer, got {}", describe(v)));
+  if (d < 0) c.fail(fmt::format("must not be negative, got {}", d));
+  if (d > k_integral_max) c.fail(fmt::format("{} is too large; write it as a plain integer", describe(v)));
+  return static_cast<std::uint64_t>(d);
+}
+
+std::uint64_t read_count(const Cursor& c, std::uint64_t lo, std::uint64_t hi) {
+  const std::uint64_t n = read_integer(c);
+  if (n >= lo && n <= hi) return n;
+  if (hi == std::numeric_limits<std::uint64_t>::max()) c.fail(fmt::format("must be at least {}, got {}", lo, n));
+  c.fail(fmt::format("must be between {} and {}, got {}", lo, hi, n));
+}
+
+std::uint32_t read_count32(const Cursor& c, std::uint64_t lo, std::uint64_t hi) {
+  return static_cast<std::uint32_t>(read_count(c, lo, std::min<std::uint64_t>(hi, 0xffffffffu)));
+}
+
+// A time or duration in ms: >= 0 and bounded.
+double read_time_ms(const Cursor& c) {
+  const double ms = read_number(c);
+  if (ms < 0) c.fail(fmt::format("a time must not be negative, got {}", ms));
+  if (ms > k_time_ms_max) c.fail(fmt::format("{} ms is past the limit of {} ms", ms, k_time_ms_max));
+  return ms;
+}
+
+Time_us read_time_us(const Cursor& c) { return sim::ms_to_us(read_time_ms(c)); }
+
+double read_positive_ms(const Cursor& c) {
+  const double ms = read_time_ms(c);
+  if (ms <= 0) c.fail(fmt::format("must be greater than 0, got {}", ms));
+  return ms;
+}
+
+double read_probability(const Cursor& c) {
+  const double p = read_number(c);
+  if (p < 0 || p > 1) c.fail(fmt::format("a probability must be between 0 and 1, got {}", p));
+  return p;
+}
+
+// ---------------------------------------------------------------------------
+// Distributions: `3` | {"uniform": [lo, hi]} | {"exponential": {"mean": m, "max": x}}
+
+sim::Distribution read_uniform(const Cursor& c) {
+  const auto bounds = c.elements();
+  if (bounds.size() != 2) c.fail(fmt::format("expected [low, high], got {} numbers", bounds.size()));
+  const double lo = read_time_ms(bounds[0]);
+  const double hi = read_time_ms(bounds[1]);
+  if (lo > hi) c.fail(fmt::format("low {} is above high {}", lo, hi));
+  return sim::Distribution::uniform(lo, hi);
+}
+
+sim::Distribution read_exponential(const Cursor& c) {
+  check_keys(c, {"mean", "max"});
+  const double mean = read_positive_ms(c.required("mean"));
+  double max = 0;  // no cap
+  if (auto m = c.find("max")) {
+    max = read_time_ms(*m);
+    if (max < mean) m->fail(fmt::format("max {} is below the mean {}", max, mean));
+  }
+  return sim::Distribution::exponential(mean, max);
+}
+
+sim::Distribution read_distribution(const Cursor& c) {
+  const json& v = c.value();
+  if (v.is_number()) return sim::Distribution::constant(read_time_ms(c));
+  if (!v.is_object() || v.size() != 1)
+    c.fail(fmt::format(
+        "expected a distribution: a number, {{\"uniform\": [lo, hi]}} or "
+        "{{\"exponential\": {{\"mean\": m, \"max\": x}}}}, got {}",
+        describe(v)));
+  check_keys(c, {"uniform", "exponential"});
+  if (auto u = c.find("uniform")) return read_uniform(*u);
+  return read_exponential(c.required("exponential"));
+}
+
+// A timer or an interval that is always 0 would fire forever at one instant.
+sim::Distribution read_interval(const Cursor& c) {
+  const sim::Distribution d = read_distribution(c);
+  const bool always_zero = (d.kind == sim::Distribution::Kind::constant && d.a == 0) ||
+                           (d.kind == sim::Distribution::Kind::uniform && d.b == 0);
+  if (always_zero) c.fail("must not be always 0");
+  return d;
+}
+
+// ---------------------------------------------------------------------------
+// Names: nodes n1..nN are endpoints 0..N-1, clients c1..cK are N..N+K-1.
+
+class Names {
+ public:
+  Names(std::uint32_t nodes, std::uint32_t clients) : nodes_(nodes), clients_(clients) {}
+
+  NodeId node(const Cursor& c, std::string_view also = "") const {
+    const std::string s = read_string(c);
+    if (auto k = ordinal(s, 'n'); k && *k <= nodes_) return *k - 1;
+    c.fail(fmt::format("no node {} ({}{})", in_quotes(s), nodes_text(), also));
+  }
+
+  EndpointId endpoint(const Cursor& c) const {
+    const std::string s = read_string(c);
+    if (auto k = ordinal(s, 'n'); k && *k <= nodes_) return *k - 1;
+    if (auto k = ordinal(s, 'c'); k && *k <= clients_) return nodes_ + *k - 1;
+    if (ordinal(s, 'n')) c.fail(fmt::format("no node {} ({})", in_quotes(s), nodes_text()));
+    if (ordinal(s, 'c')) c.fail(fmt::format("no client {} ({})", in_quotes(s), clients_text()));
+    c.fail(fmt::format("no node or client {} ({}; {})", in_quotes(s), nodes_text(), clients_text()));
+  }
+
+  EndpointId client(const Cursor& c) const {
+    const std::string s = read_string(c);
+    if (auto k = ordinal(s, 'c'); k && *k <= clients_) return nodes_ + *k - 1;
+    c.fail(fmt::format("no client {} ({})", in_quotes(s), clients_text()));
+  }
+
+  // "leader", "random" or a node name.
+  sim::NodeSelector selector(const Cursor& c) const {
+    if (c.value() == "leader") return {sim::NodeSelector::Kind::leader, 0};
+    if (c.value() == "random") return {sim::NodeSelector::Kind::random, 0};
+    return {sim::NodeSelector::Kind::index, node(c, R"(, or "leader" or "random")")};
+  }
+
+  std::vector<EndpointId> all() const {
+    std::vector<EndpointId> out(nodes_ + clients_);
+    for (EndpointId e = 0; e < out.size(); ++e) out[e] = e;
+    return out;
+  }
+
+ private:
+  // "n12" -> 12; nullopt unless `prefix` is followed by a number without leading zeros.
+  static std::optional<std::uint32_t> ordinal(std::string_view s, char prefix) {
+    if (s.size() < 2 || s.size() > 10 || s[0] != prefix || s[1] == '0') return std::nullopt;
+    std::uint32_t k = 0;
+    for (char ch : s.substr(1)) {
+      if (ch < '0' || ch > '9') return std::nullopt;
+      k = k * 10 + static_cast<std::uint32_t>(ch - '0');
+      if (k > k_nodes_max + k_clients_max) return k;  // out of range anyway; stop before overflow
+    }
+    return k;
+  }
+  std::string nodes_text() const { return nodes_ == 1 ? "the only node is n1" : fmt::format("nodes are n1..n{}", nodes_); }
+  std::string clients_text() const {
+    if (clients_ == 0) return "this scenario has no clients";
+    return clients_ == 1 ? "the only client is c1" : fmt::format("clients are c1..c{}", clients_);
+  }
+
+  std::uint32_t nodes_;
+  std::uint32_t clients_;
+};
+
+// A non-empty list of distinct endpoints, or "*" for every endpoint.
+std::vector<EndpointId> read_endpoints(const Cursor& c, const Names& names, bool allow_star) {
+  if (allow_star && c.value() == "*") return names.all();
+  const auto items = c.elements();
+  if (items.empty()) c.fail(allow_star ? R"(must not be empty (use "*" for every node and client))" : "must not be empty");
+  std::vector<EndpointId> out;
+  for (const auto& item : items) {
+    const EndpointId e = names.endpoint(item);
+    if (std::find(out.begin(), out.end(), e) != out.end()) item.fail(fmt::format("{} is listed twice", describe(item.value())));
+    out.push_back(e);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// The scenario
+
+// Action names as sim::to_string spells them, in enum order.
+const std::vector<std::string_view>& fault_action_names() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
+    for (auto a = static_cast<unsigned>(sim::FaultAction::partition); a <= static_cast<unsigned>(sim::FaultAction::clock); ++a)
+      out.push_back(sim::to_string(static_cast<sim::FaultAction>(a)));
+    return out;
+  }();
+  return names;
+}
+
+// `name` must be one of fault_action_names().
+sim::FaultAction fault_action_named(std::string_view name) {
+  const auto& all = fault_action_names();
+  return static_cast<sim::FaultAction>(std::find(all.begin(), all.end(), name) - all.begin());
+}
+
+// One of the actions in `allowed` (a subset of fault_action_names()).
+sim::FaultAction read_fault_action(const Cursor& c, std::span<const std::string_view> allowed) {
+  return fault_action_named(allowed[read_choice(c, allowed, "action")]);
+}
+
+std::vector<std::string_view> fault_keys(sim::FaultAction a) {
+  using A = sim::FaultAction;
+  std::vector<std::string_view> keys = {"at_ms", "action"};
+  switch (a) {
+    case A::partition: keys.push_back("groups"); break;
+    case A::cut: keys.insert(keys.end(), {"from", "to"}); break;
+    case A::heal: break;
+    case A::crash:
+    case A::pause:
+    case A::resume: keys.push_back("node"); break;
+    case A::restart: keys.insert(keys.end(), {"node", "disk"}); break;
+    case A::network: keys.insert(keys.end(), {"delay_ms", "drop", "duplicate"}); break;
+    case A::clock: keys.insert(keys.end(), {"node", "offset_ms", "drift_ppm"}); break;
+  }
+  return keys;
+}
+
+// The `network` keys, at the top level or in a `network` fault.
+sim::LinkPatch read_link_patch(const Cursor& c) {
+  sim::LinkPatch patch;
+  if (auto d = c.find("delay_ms")) patch.delay_ms = read_distribution(*d);
+  if (auto d = c.find("drop")) patch.drop = read_probability(*d);
+  if (auto d = c.find("duplicate")) patch.duplicate = read_probability(*d);
+  return patch;
+}
+
+sim::Range read_range(const Cursor& c) {
+  check_keys(c, {"min", "max"});
+  sim::Range r;
+  if (auto m = c.find("min")) r.min = read_integer(*m);
+  if (auto m = c.find("max")) r.max = read_integer(*m);
+  if (!r.min && !r.max) c.fail(R"(give "min", "max" or both)");
+  if (r.min && r.max && *r.min > *r.max) c.fail(fmt::format("min {} is above max {}", *r.min, *r.max));
+  return r;
+}
+
+class ScenarioParser {
+ public:
+  ScenarioParser(const json& doc, const std::string& file) : file_(file), root_(doc, file_, "") {}
+
+  sim::Scenario parse() {
+    check_keys(root_, {"schema_version", "name", "description", "tags", "seed", "bug", "protocol", "nodes",
+                       "shards", "params", "network", "storage", "workload", "faults", "nemesis", "invariants",
+                       "liveness", "limits", "expect"});
+    parse_identity();
+    parse_cluster();
+    if (auto c = root_.find("params")) parse_params(*c);
+    if (auto c = root_.find("network")) parse_network(*c);
+    if (auto c = root_.find("storage")) parse_storage(*c);
+    parse_workload(root_.required("workload"));
+    if (auto c = root_.find("limits")) parse_limits(*c);
+    const Names names(s_.nodes, s_.clients());
+    if (auto c = root_.find("faults")) parse_faults(*c, names);
+    if (auto c = root_.find("nemesis")) parse_nemesis(*c);
+    if (auto c = root_.find("invariants")) s_.invariants = read_invariant_list(*c);
+    if (auto c = root_.find("expect")) parse_expect(*c);
+    if (auto c = root_.find("liveness")) parse_liveness(*c);
+    if (unsupported_) throw *unsupported_;
+    return std::move(s_);
+  }
+
+ private:
+  // Reported only after the whole document validated, so `paxsim validate`
+  // shows real mistakes first; the first one in parse order wins.
+  void unsupported(const Cursor& c, const std::string& what) {
+    if (!unsupported_) unsupported_.emplace(file_, c.path(), what + " is not supported yet");
+  }
+
+  bool synod() const { return s_.protocol == sim::Protocol::synod; }
+
+  void parse_identity() {
+    const Cursor version = root_.required("schema_version");
+    if (read_integer(version) != 1) version.fail(fmt::format("unsupported schema_version {} (this paxsim reads version 1)", describe(version.value())));
+    s_.name = read_scenario_name(root_.required("name"));
+    if (auto c = root_.find("description")) s_.description = read_string(*c);
+    if (auto c = root_.find("tags")) {
+      for (const auto& tag : c->elements()) {
+        s_.tags.push_back(read_nonempty_string(tag));
+        if (s_.tags.back().find(';') != std::string::npos) tag.fail("a tag must not contain ';' (tags become ctest labels)");
+      }
+    }
+    if (auto c = root_.find("seed")) s_.seed = read_integer(*c);
+    if (auto c = root_.find("bug")) {
+      const std::string name = read_string(*c);
+      s_.bug = bug_by_name(name);
+      if (!s_.bug) c->fail(fmt::format("unknown bug switch {} (see `paxsim bugs`)", in_quotes(name)));
+    }
+  }
+
+  static std::string read_scenario_name(const Cursor& c) {
+    const std::string name = read_nonempty_string(c);
+    const bool ok = std::all_of(name.begin(), name.end(), [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+    });
+    if (!ok) c.fail(fmt::format("{} is not a valid name: use only a-z, 0-9 and '-'", in_quotes(name)));
+    if (name.size() > k_name_length_max) c.fail(fmt::format("a name must be at most {} characters", k_name_length_max));
+    return name;
+  }
+
+  void parse_cluster() {
+    const Cursor protocol = root_.required("protocol");
+    s_.protocol = read_choice(protocol, {"synod", "multi-paxos"}, "protocol") == 0 ? sim::Protocol::synod
+                                                                                   : sim::Protocol::multi_paxos;
+    if (!synod()) unsupported(protocol, R"(protocol "multi-paxos")");
+    s_.nodes = read_count32(root_.required("nodes"), 1, k_nodes_max);
+    if (auto c = root_.find("shards")) {
+      s_.shards = read_count32(*c, 1, k_shards_max);
+      if (s_.shards != 1 && synod()) c->fail("shards apply to multi-paxos only");
+      if (s_.shards != 1) unsupported(*c, "more than one shard");
+    }
+  }
+
+  void parse_params(const Cursor& c) {
+    check_keys(c, {"learning", "retry_ms", "retry_ms_max", "catchup_ms", "heartbeat_ms", "election_timeout_ms",
+                   "max_drift_ppm", "window"});
+    sim::Params& p = s_.params;
+    if (auto v = c.find("learning"))
+      p.learning = read_choice(*v, {"decide", "all-to-all"}, "learning mode") == 0 ? LearningMode::decide
+                                                                                  : LearningMode::all_to_all;
+    if (auto v = c.find("retry_ms")) p.retry_ms = read_interval(*v);
+    if (auto v = c.find("retry_ms_max")) p.retry_ms_max = read_positive_ms(*v);
+    if (auto v = c.find("catchup_ms")) p.catchup_ms = read_interval(*v);
+    if (auto v = c.find("heartbeat_ms")) p.heartbeat_ms = read_interval(*v);
+    if (auto v = c.find("election_timeout_ms")) p.election_timeout_ms = read_interval(*v);
+    if (auto v = c.find("max_drift_ppm")) p.max_drift_ppm = read_number_in(*v, 0, k_drift_ppm_max);
+    if (auto v = c.find("window")) p.window = read_count32(*v, 1, k_window_max);
+  }
+
+  void parse_network(const Cursor& c) {
+    check_keys(c, {"delay_ms", "drop", "duplicate"});
+    const sim::LinkPatch patch = read_link_patch(c);
+    s_.network.delay_ms = patch.delay_ms.value_or(s_.network.delay_ms);
+    s_.network.drop = patch.drop.value_or(s_.network.drop);
+    s_.network.duplicate = patch.duplicate.value_or(s_.network.duplicate);
+  }
+
+  void parse_storage(const Cursor& c) {
+    check_keys(c, {"fsync_ms"});
+    if (auto v = c.find("fsync_ms")) s_.fsync_ms = read_distribution(*v);
+  }
+
+  // --- workload -------------------------------------------------------------
+
+  void parse_workload(const Cursor& c) {
+    const Cursor type = c.required("type");
+    switch (read_choice(type, {"propose", "kv", "lock"}, "workload type")) {
+      case 0: parse_propose(c); return;
+      case 1: parse_kv(c); break;
+      default: parse_lock(c); break;
+    }
+    if (synod()) type.fail(fmt::format("the {} workload needs protocol \"multi-paxos\"", describe(type.value())));
+    unsupported(type, fmt::format("workload type {}", describe(type.value())));
+  }
+
+  void parse_propose(const Cursor& c) {
+    check_keys(c, {"type", "proposals"});
+    s_.workload.type = sim::Workload::Type::propose;
+    const Names names(s_.nodes, 0);
+    for (const auto& item : c.required("proposals").elements()) {
+      check_keys(item, {"at_ms", "node", "value"});
+      sim::Proposal p;
+      p.at_us = read_time_us(item.required("at_ms"));
+      p.node = names.node(item.required("node"));
+      p.value = read_value(item.required("value"));
+      s_.workload.proposals.push_back(std::move(p));
+    }
+  }
+
+  static Value read_value(const Cursor& c) {
+    Value v = read_string(c);
+    if (v == k_noop_value) c.fail("this value is reserved for paxsim's no-op");
+    return v;
+  }
+
+  void parse_kv(const Cursor& c) {
+    check_keys(c, {"type", "clients", "ops_per_client", "keys", "mix", "think_ms", "timeout_ms", "requests"});
+    s_.workload.type = sim::Workload::Type::kv;
+    s_.workload.clients = read_clients(c);
+    if (auto v = c.find("ops_per_client")) read_count(*v, 0, k_ops_max);
+    if (auto v = c.find("keys")) read_count(*v, 1, k_ops_max);
+    if (auto v = c.find("mix")) read_mix(*v);
+    if (auto v = c.find("think_ms")) read_distribution(*v);
+    if (auto v = c.find("timeout_ms")) read_interval(*v);
+    if (auto v = c.find("requests")) {
+      const Names names(s_.nodes, s_.workload.clients);
+      for (const auto& item : v->elements()) read_kv_request(item, names);
+    }
+  }
+
+  std::uint32_t read_clients(const Cursor& workload) const {
+    if (auto v = workload.find("clients")) return read_count32(*v, 1, k_clients_max);
+    return 1;
+  }
+
+  static void read_mix(const Cursor& c) {
+    check_keys(c, {"put", "get", "append"});
+    double sum = 0;
+    for (const auto& item : c.value().items()) sum += read_probability(*c.find(item.key()));
+    if (std::abs(sum - 1) > k_mix_tolerance) c.fail(fmt::format("the probabilities sum to {}, not 1", sum));
+  }
+
+  static void read_kv_request(const Cursor& c, const Names& names) {
+    check_keys(c, {"at_ms", "client", "op", "key", "value", "via"});
+    read_time_ms(c.required("at_ms"));
+    names.client(c.required("client"));
+    const bool is_get = read_choice(c.required("op"), {"put", "get", "append"}, "op") == 1;
+    read_nonempty_string(c.required("key"));
+    if (auto v = c.find("value")) {
+      if (is_get) v->fail("a get takes no value");
+      read_value(*v);
+    } else if (!is_get) {
+      c.fail(R"(missing required key "value" (put and append need one))");
+    }
+    if (auto v = c.find("via")) names.node(*v);
+  }
+
+  void parse_lock(const Cursor& c) {
+    check_keys(c, {"type", "clients", "acquires_per_client", "hold_ms", "lease_ms"});
+    s_.workload.type = sim::Workload::Type::lock;
+    s_.workload.clients = read_clients(c);
+    read_count(c.required("acquires_per_client"), 0, k_ops_max);
+    read_distribution(c.required("hold_ms"));
+    read_interval(c.required("lease_ms"));
+  }
+
+  void parse_limits(const Cursor& c) {
+    check_keys(c, {"max_time_ms", "max_steps"});
+    if (auto v = c.find("max_time_ms")) s_.max_time_us = sim::ms_to_us(read_positive_ms(*v));
+    if (auto v = c.find("max_steps")) s_.max_steps = read_count(*v, 1, std::numeric_limits<std::uint64_t>::max());
+  }
+
+  // --- faults ---------------------------------------------------------------
+
+  void parse_faults(const Cursor& c, const Names& names) {
+    const auto items = c.elements();
+    for (std::size_t i = 0; i < items.size(); ++i) s_.faults.push_back(read_fault(items[i], i, names));
+    std::stable_sort(s_.faults.begin(), s_.faults.end(),
+                     [](const sim::Fault& a, const sim::Fault& b) { return a.at_us < b.at_us; });
+  }
+
+  sim::Fault read_fault(const Cursor& c, std::size_t order, const Names& names) {
+    const Cursor action = c.required("action");
+    const sim::FaultAction a = read_fault_action(action, fault_action_names());
+    check_keys(c, fault_keys(a));
+    sim::Fault f;
+    f.action = a;
+    f.order = order;
+    f.at_us = read_time_us(c.required("at_ms"));
+    switch (a) {
+      case sim::FaultAction::partition: f.groups = read_groups(c.required("groups"), names); break;
+      case sim::FaultAction::cut:
+        f.from = read_endpoints(c.required("from"), names, true);
+        f.to = read_endpoints(c.required("to"), names, true);
+        break;
+      case sim::FaultAction::heal: break;
+      case sim::FaultAction::crash:
+      case sim::FaultAction::pause:
+      case sim::FaultAction::resume: f.node = names.selector(c.required("node")); break;
+      case sim::FaultAction::restart:
+        f.node = names.selector(c.required("node"));
+        if (auto d = c.find("disk")) f.wipe_disk = read_choice(*d, {"kept", "wiped"}, "disk") == 1;
+        break;
+      case sim::FaultAction::network:
+        f.network = read_link_patch(c);
+        if (!f.network.delay_ms && !f.network.drop && !f.network.duplicate)
+          c.fail(R"(a network action needs at least one of "delay_ms", "drop", "duplicate")");
+        break;
+      case sim::FaultAction::clock:
+        read_clock(c, names);
+        unsupported(action, R"(the "clock" fault action)");
+        break;
+    }
+    return f;
+  }
+
+  // Groups of distinct endpoints; an endpoint in two groups is ambiguous.
+  static std::vector<std::vector<EndpointId>> read_groups(const Cursor& c, const Names& names) {
+    std::vector<std::vector<EndpointId>> groups;
+    std::vector<std::optional<std::size_t>> group_of(names.all().size());
+    for (const auto& g : c.elements()) {
+      groups.push_back(read_endpoints(g, names, false));
+      const auto members = g.elements();
+      for (std::size_t i = 0; i < members.size(); ++i) {
+        const EndpointId e = groups.back()[i];
+        if (group_of[e]) members[i].fail(fmt::format("{} is already in group {}", describe(members[i].value()), *group_of[e]));
+        group_of[e] = groups.size() - 1;
+      }
+    }
+    return groups;
+  }
+
+  static void read_clock(const Cursor& c, const Names& names) {
+    names.node(c.required("node"));
+    if (auto v = c.find("offset_ms")) read_number_in(*v, -k_time_ms_max, k_time_ms_max);
+    if (auto v = c.find("drift_ppm")) read_number_in(*v, -k_drift_ppm_max, k_drift_ppm_max);
+  }
+
+  // --- nemesis --------------------------------------------------------------
+
+  void parse_nemesis(const Cursor& c) {
+    check_keys(c, {"from_ms", "until_ms", "interval_ms", "duration_ms", "actions", "max_down"});
+    sim::Nemesis n;
+    if (auto v = c.find("from_ms")) n.from_us = read_time_us(*v);
+    const Cursor until = c.required("until_ms");
+    n.until_us = read_time_us(until);
+    if (n.from_us > n.until_us) until.fail(fmt::format("until_ms is before from_ms ({})", ms_text(n.from_us)));
+    if (auto v = c.find("interval_ms")) n.interval_ms = read_interval(*v);
+    n.duration_ms = n.interval_ms;
+    if (auto v = c.find("duration_ms")) n.duration_ms = read_distribution(*v);
+    n.actions = read_nemesis_actions(c.find("actions"));
+    n.max_down = (s_.nodes - 1) / 2;
+    if (auto v = c.find("max_down")) {
+      n.max_down = read_count32(*v, 0, k_nodes_max);
+      if (n.max_down >= s_.nodes) v->fail(fmt::format("must be less than the number of nodes ({})", s_.nodes));
+    }
+    s_.nemesis = std::move(n);
+  }
+
+  static std::vector<sim::FaultAction> read_nemesis_actions(const std::optional<Cursor>& c) {
+    std::vector<sim::FaultAction> out;
+    if (!c) {
+      for (auto name : k_nemesis_actions) out.push_back(fault_action_named(name));
+      return out;
+    }
+    const auto items = c->elements();
+    if (items.empty()) c->fail("must not be empty");
+    for (const auto& item : items) {
+      const sim::FaultAction a = read_fault_action(item, k_nemesis_actions);
+      if (std::find(out.begin(), out.end(), a) != out.end()) item.fail(fmt::format("{} is listed twice", describe(item.value())));
+      out.push_back(a);
+    }
+    return out;
+  }
+
+  // --- checking -------------------------------------------------------------
+
+  std::string read_invariant(const Cursor& c) const {
+    const std::size_t i = read_choice(c, k_invariants, "invariant");
+    if (synod() && i >= k_synod_invariants)
+      c.fail(fmt::format("invariant {} does not apply to protocol \"synod\" (it has: {})", in_quotes(k_invariants[i]),
+                         joined(std::span(k_invariants).first(k_synod_invariants))));
+    return std::string(k_invariants[i]);
+  }
+
+  std::vector<std::string> read_invariant_list(const Cursor& c) const {
+    const auto items = c.elements();
+    if (items.empty()) c.fail("must not be empty (leave the key out to check every invariant that applies)");
+    std::vector<std::string> out;
+    for (const auto& item : items) {
+      std::string name = read_invariant(item);
+      if (std::find(out.begin(), out.end(), name) != out.end()) item.fail(fmt::format("{} is listed twice", in_quotes(name)));
+      out.push_back(std::move(name));
+    }
+    return out;
+  }
+
+  void parse_expect(const Cursor& c) {
+    check_keys(c, {"verdict", "invariant", "chosen", "completed"});
+    sim::Expect& e = s_.expect;
+    if (auto v = c.find("verdict")) e.violation = read_choice(*v, {"pass", "violation"}, "verdict") == 1;
+    const auto invariant = c.find("invariant");
+    if (e.violation && !invariant) c.fail(R"(missing required key "invariant" (a violation of which invariant?))");
+    if (!e.violation && invariant) invariant->fail(R"(an invariant is named only with "verdict": "violation")");
+    if (invariant) e.invariants = read_expected_invariants(*invariant);
+    if (auto v = c.find("chosen")) e.chosen = read_range(*v);
+    if (auto v = c.find("completed")) e.completed = read_range(*v);
+  }
+
+  std::vector<std::string> read_expected_invariants(const Cursor& c) const {
+    std::vector<std::string> names =
+        c.value().is_string() ? std::vector<std::string>{read_invariant(c)} : read_invariant_list(c);
+    for (const auto& name : names) {
+      if (!s_.invariants.empty() && std::find(s_.invariants.begin(), s_.invariants.end(), name) == s_.invariants.end())
+        c.fail(fmt::format("expects a violation of {}, which /invariants does not check", in_quotes(name)));
+    }
+    return names;
+  }
+
+  void parse_liveness(const Cursor& c) {
+    check_keys(c, {"after_ms", "within_ms"});
+    const Cursor after = c.required("after_ms");
+    sim::Liveness l;
+    l.after_us = read_time_us(after);
+    l.within_us = sim::ms_to_us(read_positive_ms(c.required("within_ms")));
+    if (l.after_us + l.within_us > s_.max_time_us)
+      c.fail(fmt::format("the deadline after_ms + within_ms = {} is past limits.max_time_ms = {}",
+                         ms_text(l.after_us + l.within_us), ms_text(s_.max_time_us)));
+    if (!s_.faults.empty() && l.after_us < s_.faults.back().at_us)
+      after.fail(fmt::format("{} is before the last timed fault, at {} (/faults/{})", ms_text(l.after_us),
+                             ms_text(s_.faults.back().at_us), s_.faults.back().order));
+    if (s_.nemesis && l.after_us < s_.nemesis->until_us)
+      after.fail(fmt::format("{} is before the nemesis ends, at {}", ms_text(l.after_us), ms_text(s_.nemesis->until_us)));
+    s_.liveness = l;
+  }
+
+  const std::string& file_;
+  Cursor root_;
+  sim::Scenario s_;
+  std::optional<InputError> unsupported_;
+};
+
+// ---------------------------------------------------------------------------
+// Reading JSON text
+
+// nlohmann keeps the last of two equal keys; this parse callback tracks where
+// the parser is and rejects a repeated key at its pointer instead.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(const std::string& file) : file_(&file) {}
+
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start: stack_.push_back({false, 0, {}, {}}); break;
+      case json::parse_event_t::array_start: stack_.push_back({true, 0, {}, {}}); break;
+      case json::parse_event_t::key: {
+        Frame& top = stack_.back();
+        top.key = parsed.get<std::string>();
+        if (!top.keys.insert(top.key).second) throw InputError(*file_, path(), fmt::format("duplicate key {}", in_quotes(top.key)));
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        stack_.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value: element_done(); break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t index;     // array: the element being read
+    std::string key;       // object: the member being read
+    std::set<std::string> keys;
+  };
+  void element_done() {
+    if (!stack_.empty() && stack_.back().array) ++stack_.back().index;
+  }
+  std::string path() const {
+    std::string p;
+    for (const Frame& f : stack_) p += "/" + (f.array ? std::to_string(f.index) : pointer_token(f.key));
+    return p;
+  }
+
+  const std::string* file_;
+  std::vector<Frame> stack_;
+};
+
+// nlohmann's message without its "[json.exception...] parse error at ...: " prefix.
+std::string bare_message(const json::exception& e) {
+  std::string_view m = e.what();
+  if (const auto close = m.find("] "); !m.empty() && m[0] == '[' && close != std::string_view::npos) m.remove_prefix(close + 2);
+  if (m.starts_with("parse error")) {
+    if (const auto column = m.find("column "); column != std::string_view::npos) {
+      if (const auto colon = m.find(": ", column); colon != std::string_view::npos) m.remove_prefix(colon + 2);
+    }
+  }
+  return std::string(m);
+}
+
+// nlohmann's `byte` is the 1-based offset of the last character read.
+std::string line_and_column(std::string_view text, std::size_t byte) {
+  const std::size_t index = std::min(byte == 0 ? 0 : byte - 1, text.size());
+  const std::string_view before = text.substr(0, index);
+  const auto line = 1 + std::count(before.begin(), before.end(), '\n');
+  const std::size_t newline = before.rfind('\n');
+  const std::size_t column = newline == std::string_view::npos ? index + 1 : index - newline;
+  return fmt::format("line {}, column {}", line, column);
+}
+
+json parse_json_text(const std::string& text, const std::string& file) {
+  try {
+    return json::parse(text, DuplicateKeyCheck(file));
+  } catch (const json::parse_error& e) {
+    throw InputError(file, "", fmt::format("{}: {}", line_and_column(text, e.byte), bare_message(e)));
+  } catch (const json::exception& e) {
+    throw InputError(file, "", bare_message(e));
+  }
+}
+
+std::string read_file(const std::string& file) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) throw InputError(file, "", "is a directory, not a file");
+  if (const auto size = std::filesystem::file_size(file, ec); !ec && size > k_file_bytes_max)
+    throw InputError(file, "", fmt::format("is {} bytes; the limit is {}", size, k_file_bytes_max));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(file, "", fmt::format("cannot read the file: {}", std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw InputError(file, "", "cannot read the file");
+  return text.str();
+}
+
+// ---------------------------------------------------------------------------
+// --set
+
+bool is_index(std::string_view part) {
+  return !part.empty() && part.size() <= 9 && (part == "0" || part[0] != '0') &&
+         std::all_of(part.begin(), part.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+}
+
+std::vector<std::string> split_dotted(const std::string& dotted) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (std::size_t dot; (dot = dotted.find('.', start)) != std::string::npos; start = dot + 1)
+    parts.push_back(dotted.substr(start, dot - start));
+  parts.push_back(dotted.substr(start));
+  return parts;
+}
+
+// The value at `parts`, created if missing. Throws via `fail(pointer, message)`.
+template <typename Fail>
+json& walk_to(json& doc, const std::vector<std::string>& parts, const Fail& fail) {
+  json* at = &doc;
+  std::string pointer;
+  for (const std::string& part : parts) {
+    if (at->is_null()) *at = is_index(part) ? json::array() : json::object();
+    if (at->is_object()) {
+      at = &(*at)[part];
+    } else if (at->is_array()) {
+      if (!is_index(part)) fail(pointer, fmt::format("{} is an array; {} is not an index", pointer, in_quotes(part)));
+      const std::size_t i = std::stoul(part);
+      if (i > at->size()) fail(pointer, fmt::format("index {} is past the end of {} ({} elements)", i, pointer, at->size()));
+      if (i == at->size()) at->push_back(nullptr);
+      at = &(*at)[i];
+    } else {
+      fail(pointer, fmt::format("{} is {}, which has no {}", pointer, describe(*at), in_quotes(part)));
+    }
+    pointer += "/" + pointer_token(part);
+  }
+  return *at;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// API
+
+InputError::InputError(std::string file_in, std::string path_in, std::string message_in)
+    : std::runtime_error(path_in.empty() ? file_in + ": " + message_in : file_in + ": " + path_in + ": " + message_in),
+      file(std::move(file_in)),
+      path(std::move(path_in)),
+      message(std::move(message_in)) {}
+
+json load_json_file(const std::string& file) { return parse_json_text(read_file(file), file); }
+
+void apply_set(json& doc, const std::string& assignment, const std::string& file) {
+  const auto fail = [&](const std::string& path, const std::string& message) {
+    throw InputError(file, path, fmt::format("--set {}: {}", assignment, message));
+  };
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos) fail("", "expected PATH=VALUE");
+  const auto parts = split_dotted(assignment.substr(0, eq));
+  std::string pointer;
+  for (const auto& part : parts) {
+    if (part.empty()) fail("", "PATH has an empty part");
+    pointer += "/" + pointer_token(part);
+  }
+  const std::string text = assignment.substr(eq + 1);
+  json value;
+  try {
+    value = parse_json_text(text, file);
+  } catch (const InputError& e) {
+    const bool bare_word = !text.empty() && std::isalpha(static_cast<unsigned char>(text[0])) &&
+                           text != "true" && text != "false" && text != "null";
+    fail(pointer, fmt::format("VALUE is not valid JSON ({}){}", e.message,
+                              bare_word ? fmt::format("; a string needs quotes: '{}=\"{}\"'", assignment.substr(0, eq), text) : ""));
+  }
+  try {
+    json result = doc;
+    walk_to(result, parts, fail) = std::move(value);
+    doc = std::move(result);
+  } catch (const json::exception& e) {
+    fail(pointer, bare_message(e));
+  }
+}
+
+sim::Scenario parse_scenario(const json& doc, const std::string& file) {
+  try {
+    return ScenarioParser(doc, file).parse();
+  } catch (const json::exception& e) {
+    throw InputError(file, "", bare_message(e));
+  }
+}
+
+sim::Scenario load_scenario(const std::string& file, const std::vector<std::string>& sets) {
+  json doc = load_json_file(file);
+  for (const auto& s : sets) apply_set(doc, s, file);
+  return parse_scenario(doc, file);
+}
+
+}  // namespace paxsim::cli

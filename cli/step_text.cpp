@@ -1,0 +1,88 @@
+#include "cli/step_text.hpp"
+
+#include <fmt/format.h>
+
+#include "checkers/chosen.hpp"
+
+namespace paxsim::cli {
+
+static std::string endpoints(const sim::Scenario& s, const std::vector<EndpointId>& es) {
+  if (es.size() == s.endpoints() && es.size() > 1) return "*";
+  std::string out = "[";
+  for (std::size_t i = 0; i < es.size(); ++i) out += (i ? "," : "") + sim::endpoint_name(s, es[i]);
+  return out + "]";
+}
+
+std::string describe_message(const sim::Scenario& s, const Message& m) {
+  std::string out = fmt::format("{} {}->{}", to_string(m.kind), sim::endpoint_name(s, m.from),
+                                sim::endpoint_name(s, m.to));
+  switch (m.kind) {
+    case MsgKind::prepare:
+    case MsgKind::nack: out += " ballot " + to_string(m.ballot); break;
+    case MsgKind::promise:
+      out += " ballot " + to_string(m.ballot);
+      if (!m.accepted_ballot.is_null())
+        out += fmt::format(" accepted {} {}", to_string(m.accepted_ballot), checkers::quote(m.value));
+      break;
+    case MsgKind::accept:
+    case MsgKind::accepted:
+    case MsgKind::decide: out += fmt::format(" ballot {} value {}", to_string(m.ballot), checkers::quote(m.value)); break;
+    case MsgKind::learn_request: break;
+  }
+  if (m.slot != 0) out += fmt::format(" slot {}", m.slot);
+  return out;
+}
+
+std::string describe_fault(const sim::Scenario& s, const sim::Fault& f) {
+  std::string out = to_string(f.action);
+  switch (f.action) {
+    case sim::FaultAction::partition:
+      for (const auto& g : f.groups) out += " " + endpoints(s, g);
+      break;
+    case sim::FaultAction::cut: out += " from " + endpoints(s, f.from) + " to " + endpoints(s, f.to); break;
+    case sim::FaultAction::crash:
+    case sim::FaultAction::pause:
+    case sim::FaultAction::resume:
+    case sim::FaultAction::clock:
+      if (f.node.kind == sim::NodeSelector::Kind::index) out += " " + node_name(f.node.index);
+      break;
+    case sim::FaultAction::restart:
+      if (f.node.kind == sim::NodeSelector::Kind::index) out += " " + node_name(f.node.index);
+      if (f.wipe_disk) out += " (disk wiped)";
+      break;
+    case sim::FaultAction::network: {
+      if (f.network.drop) out += fmt::format(" drop={}", *f.network.drop);
+      if (f.network.duplicate) out += fmt::format(" duplicate={}", *f.network.duplicate);
+      if (f.network.delay_ms) out += " delay changed";
+      break;
+    }
+    case sim::FaultAction::heal: break;
+  }
+  return out;
+}
+
+std::string describe_step(const sim::Scenario& s, const sim::StepInfo& info) {
+  std::string head = fmt::format("{:>10.3f}ms #{:<6} ", static_cast<double>(info.time) / 1000.0, info.index);
+  switch (info.kind) {
+    case sim::StepKind::deliver: return head + "deliver " + describe_message(s, *info.msg);
+    case sim::StepKind::lost:
+      return head + fmt::format("lost ({}) ", to_string(*info.loss)) + describe_message(s, *info.msg);
+    case sim::StepKind::timer: return head + fmt::format("timer {} at {}", to_string(info.timer), node_name(info.node));
+    case sim::StepKind::durable:
+      return head + fmt::format("durable {} {} ballot {}{}", node_name(info.node), to_string(info.record->kind),
+                                to_string(info.record->ballot),
+                                info.record->kind == RecordKind::accept || info.record->kind == RecordKind::decided
+                                    ? " value " + checkers::quote(info.record->value)
+                                    : std::string());
+    case sim::StepKind::fault:
+    case sim::StepKind::nemesis:
+      return head + (info.kind == sim::StepKind::nemesis ? (info.undo ? "nemesis undo " : "nemesis ") : "fault ") +
+             describe_fault(s, *info.fault) + (info.did_nothing ? " (nothing to do)" : "");
+    case sim::StepKind::propose:
+      return head + fmt::format("propose {} at {}{}", checkers::quote(*info.value), node_name(info.node),
+                                info.did_nothing ? " (node down: skipped)" : "");
+  }
+  return head;
+}
+
+}  // namespace paxsim::cli

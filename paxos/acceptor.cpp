@@ -1,0 +1,93 @@
+#include "paxos/acceptor.hpp"
+
+#include <algorithm>
+
+namespace paxsim {
+
+void Acceptor::recover(const NodeConfig& cfg, std::span<const Record> durable) {
+  for (const Record& r : durable) {
+    if (r.kind == RecordKind::promise) {
+      // volatile-promise: the promise was "kept only in memory"; the record
+      // is not written under that bug, but be explicit about forgetting it.
+      if (!cfg.bugs.has(Bug::volatile_promise)) promised_ = std::max(promised_, r.ballot);
+    } else if (r.kind == RecordKind::accept) {
+      promised_ = std::max(promised_, r.ballot);
+      accepted_[r.slot] = Acceptance{r.ballot, r.value};
+    }
+  }
+}
+
+const Acceptance* Acceptor::accepted(Slot s) const {
+  auto it = accepted_.find(s);
+  return it == accepted_.end() ? nullptr : &it->second;
+}
+
+void Acceptor::send(const NodeConfig& cfg, Effects& out, Message m, bool durable_first) {
+  m.from = cfg.self;
+  out.send.push_back(Outgoing{std::move(m), durable_first});
+}
+
+void Acceptor::on_prepare(const NodeConfig& cfg, const Message& m, Effects& out) {
+  if (m.ballot < promised_) {
+    Message nack;
+    nack.kind = MsgKind::nack;
+    nack.to = m.from;
+    nack.slot = m.slot;
+    nack.ballot = promised_;
+    send(cfg, out, std::move(nack), false);  // reveals a durable promise only
+    return;
+  }
+  if (m.ballot > promised_) {
+    promised_ = m.ballot;
+    if (!cfg.bugs.has(Bug::volatile_promise))
+      out.persist.push_back(Record{RecordKind::promise, 0, m.ballot, {}});
+  }
+  // m.ballot == promised_ here: a new promise, or a duplicate prepare answered
+  // again (the reply is covered by the record written the first time).
+  Message reply;
+  reply.kind = MsgKind::promise;
+  reply.to = m.from;
+  reply.slot = m.slot;
+  reply.ballot = m.ballot;
+  if (const Acceptance* a = accepted(m.slot)) {
+    reply.accepted_ballot = a->ballot;
+    reply.value = a->value;
+  }
+  send(cfg, out, std::move(reply), !cfg.bugs.has(Bug::promise_before_durable));
+}
+
+void Acceptor::on_accept(const NodeConfig& cfg, const Message& m, Effects& out) {
+  if (m.ballot < promised_ && !cfg.bugs.has(Bug::accept_below_promise)) {
+    Message nack;
+    nack.kind = MsgKind::nack;
+    nack.to = m.from;
+    nack.slot = m.slot;
+    nack.ballot = promised_;
+    send(cfg, out, std::move(nack), false);
+    return;
+  }
+  const Acceptance* prev = accepted(m.slot);
+  const bool duplicate = prev && prev->ballot == m.ballot && prev->value == m.value;
+  if (!duplicate) {
+    promised_ = std::max(promised_, m.ballot);
+    accepted_[m.slot] = Acceptance{m.ballot, m.value};
+    out.persist.push_back(Record{RecordKind::accept, m.slot, m.ballot, m.value});
+  }
+  Message ack;
+  ack.kind = MsgKind::accepted;
+  ack.slot = m.slot;
+  ack.ballot = m.ballot;
+  ack.value = m.value;
+  const bool durable_first = !cfg.bugs.has(Bug::ack_before_durable);
+  if (cfg.learning == LearningMode::all_to_all) {
+    for (NodeId n = 0; n < cfg.nodes; ++n) {
+      ack.to = n;
+      send(cfg, out, ack, durable_first);
+    }
+  } else {
+    ack.to = m.from;
+    send(cfg, out, std::move(ack), durable_first);
+  }
+}
+
+}  // namespace paxsim

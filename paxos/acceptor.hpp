@@ -1,0 +1,38 @@
+// The acceptor role: it promises not to accept below a ballot, and accepts
+// values. Its promise and acceptances are the state Paxos's safety rests on,
+// so they are persisted before any reply that reveals them leaves the node.
+#pragma once
+
+#include <map>
+#include <span>
+
+#include "paxos/effects.hpp"
+#include "paxos/node.hpp"
+
+namespace paxsim {
+
+struct Acceptance {
+  Ballot ballot;
+  Value value;
+};
+
+class Acceptor {
+ public:
+  // Rebuilds the role from durable records, in the order they were written.
+  void recover(const NodeConfig& cfg, std::span<const Record> durable);
+
+  void on_prepare(const NodeConfig& cfg, const Message& m, Effects& out);
+  void on_accept(const NodeConfig& cfg, const Message& m, Effects& out);
+
+  Ballot promised() const { return promised_; }
+  const Acceptance* accepted(Slot s) const;
+
+ private:
+  void send(const NodeConfig& cfg, Effects& out, Message m, bool durable_first);
+
+  // Invariant: promised_ >= every accepted ballot (accepting b promises b).
+  Ballot promised_;
+  std::map<Slot, Acceptance> accepted_;
+};
+
+}  // namespace paxsim

@@ -1,0 +1,46 @@
+#include "paxos/bugs.hpp"
+
+#include <array>
+
+namespace paxsim {
+
+namespace {
+constexpr std::array k_bugs = {
+    BugInfo{Bug::promise_before_durable, "promise-before-durable",
+            "an acceptor sends its promise before the promise is durable (promises, agreement)"},
+    BugInfo{Bug::ack_before_durable, "ack-before-durable",
+            "an acceptor acknowledges an acceptance before it is durable (promises, agreement)"},
+    BugInfo{Bug::volatile_promise, "volatile-promise",
+            "an acceptor keeps its promise only in memory and forgets it on restart (promises, agreement)"},
+    BugInfo{Bug::accept_below_promise, "accept-below-promise",
+            "an acceptor accepts a ballot below the one it promised (promises, stability)"},
+    BugInfo{Bug::ignore_promised_value, "ignore-promised-value",
+            "a proposer proposes its own value instead of the highest-ballot value among the promises (agreement, stability)"},
+    BugInfo{Bug::first_promise_value, "first-promise-value",
+            "a proposer takes the value of the first promise, not of the highest ballot (agreement, stability)"},
+    BugInfo{Bug::round_only_ballots, "round-only-ballots",
+            "ballots are the round alone, so two proposers can share one (agreement)"},
+    BugInfo{Bug::minority_quorum, "minority-quorum",
+            "a quorum is floor(N/2) acceptors, so two quorums need not overlap (quorums, agreement)"},
+    BugInfo{Bug::count_duplicate_acks, "count-duplicate-acks",
+            "duplicate promises or acceptances from one acceptor are counted twice (quorums, agreement)"},
+    BugInfo{Bug::mixed_ballot_learning, "mixed-ballot-learning",
+            "with all-to-all learning, a learner counts acceptances of one value from different ballots together (quorums, agreement)"},
+};
+}  // namespace
+
+std::span<const BugInfo> all_bugs() { return k_bugs; }
+
+std::optional<Bug> bug_by_name(std::string_view name) {
+  for (const auto& b : k_bugs)
+    if (b.name == name) return b.bug;
+  return std::nullopt;
+}
+
+std::string_view bug_name(Bug b) {
+  for (const auto& i : k_bugs)
+    if (i.bug == b) return i.name;
+  return "?";
+}
+
+}  // namespace paxsim

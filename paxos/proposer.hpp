@@ -1,0 +1,61 @@
+// The proposer role of single-decree Paxos: phase 1 (prepare/promise) to learn
+// what may already be chosen, phase 2 (accept/accepted) to get one value
+// accepted by a majority. Dueling proposers end because a preempted proposer
+// backs off for a randomised, doubling delay (drawn by the simulator).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "paxos/effects.hpp"
+#include "paxos/node.hpp"
+
+namespace paxsim {
+
+class Proposer {
+ public:
+  enum class Phase : std::uint8_t { idle, preparing, accepting, backing_off, done };
+
+  void recover(std::span<const Record> durable);
+
+  // Starts proposing `v` unless a proposal is already under way.
+  void propose(const NodeConfig& cfg, const Value& v, Ballot promised, Effects& out);
+  void on_promise(const NodeConfig& cfg, const Message& m, Effects& out);
+  // Decide mode: counts acceptances of its own ballot; returns the chosen
+  // value once a quorum accepted it.
+  std::optional<Value> on_accepted(const NodeConfig& cfg, const Message& m, Effects& out);
+  void on_nack(const NodeConfig& cfg, const Message& m, Effects& out);
+  void on_retry(const NodeConfig& cfg, std::uint64_t token, Ballot promised, Effects& out);
+  // The value is chosen (by us or anyone): stop proposing.
+  void finish() { phase_ = Phase::done; }
+
+  Phase phase() const { return phase_; }
+  Ballot ballot() const { return ballot_; }
+  bool leads() const { return phase_ == Phase::accepting || (phase_ == Phase::done && !ballot_.is_null()); }
+
+ private:
+  void new_round(const NodeConfig& cfg, Ballot promised, Effects& out);
+  void arm_retry(Effects& out, std::uint32_t backoff);
+  static bool counted(const NodeConfig& cfg, const std::vector<NodeId>& voters, NodeId n);
+
+  Phase phase_ = Phase::idle;
+  std::optional<Value> own_value_;
+  std::uint64_t round_floor_ = 0;   // durable: every round we used is <= this
+  std::uint64_t highest_seen_ = 0;  // highest round seen in a nack
+  Ballot ballot_;
+  std::uint32_t failures_ = 0;      // consecutive failed rounds, for backoff
+  std::uint64_t retry_token_ = 0;
+
+  // Phase 1 tally.
+  std::vector<NodeId> promisers_;
+  Ballot best_ballot_;
+  std::optional<Value> best_value_;
+  std::optional<Value> first_value_;
+  // Phase 2 tally.
+  Value proposal_;
+  std::vector<NodeId> acceptors_;
+};
+
+}  // namespace paxsim

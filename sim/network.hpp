@@ -1,0 +1,50 @@
+// Who can talk to whom: the current partition, one-way cuts, and the link
+// model (delay, loss, duplication) that the simulator draws from. Whether a
+// message is lost to a partition or cut is judged at delivery time.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/scenario.hpp"
+
+namespace paxsim::sim {
+
+class Network {
+ public:
+  Network(std::uint32_t nodes, std::uint32_t endpoints, LinkModel model);
+
+  const LinkModel& model() const { return model_; }
+  void patch(const LinkPatch& p);
+
+  // Replaces any partition. `id` names it so the nemesis can undo its own.
+  void partition(const std::vector<std::vector<EndpointId>>& groups, std::uint64_t id);
+  void remove_partition(std::uint64_t id);  // only if it is still the one in force
+  void add_cut(const std::vector<EndpointId>& from, const std::vector<EndpointId>& to, std::uint64_t id);
+  void remove_cut(std::uint64_t id);
+  void heal();
+
+  bool can_deliver(EndpointId from, EndpointId to) const;
+  bool partitioned() const { return partition_id_ != 0; }
+  bool is_cut(EndpointId from, EndpointId to) const {
+    return from != to && cut_count_[static_cast<std::size_t>(from) * endpoints_ + to] > 0;
+  }
+
+ private:
+  struct Cut {
+    std::uint64_t id;
+    std::vector<EndpointId> from, to;
+  };
+  void count_cut(const Cut& c, int delta);
+  bool is_node(EndpointId e) const { return e < nodes_; }
+
+  std::uint32_t nodes_;
+  std::uint32_t endpoints_;
+  LinkModel model_;
+  std::uint64_t partition_id_ = 0;   // 0: no partition
+  std::vector<std::int32_t> group_;  // per endpoint; -1: in no group
+  std::vector<Cut> cuts_;
+  std::vector<std::uint16_t> cut_count_;  // endpoints x endpoints; > 0: cut
+};
+
+}  // namespace paxsim::sim

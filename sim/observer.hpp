@@ -1,0 +1,63 @@
+// What the simulator tells its observers (checkers, trace writers). Observers
+// get const data only: they watch the world, they never change it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "paxos/effects.hpp"
+#include "paxos/message.hpp"
+#include "sim/scenario.hpp"
+
+namespace paxsim::sim {
+
+enum class StepKind : std::uint8_t {
+  deliver,     // a message reached a running node
+  lost,        // a message was lost at delivery (partition, cut, node down)
+  timer,       // a node's timer fired
+  durable,     // a write became durable
+  fault,       // a timeline fault action
+  nemesis,     // a nemesis fault or undo
+  propose,     // a workload proposal reached its node (or was skipped)
+};
+const char* to_string(StepKind k);
+
+enum class LossReason : std::uint8_t { random_drop, partition, cut, node_down };
+const char* to_string(LossReason r);
+
+struct StepInfo {
+  std::uint64_t index = 0;  // 1-based
+  Time_us time = 0;
+  StepKind kind = StepKind::deliver;
+  NodeId node = k_no_node;           // the node the step happened at, if any
+  const Message* msg = nullptr;      // deliver, lost
+  std::optional<LossReason> loss;    // lost
+  TimerKind timer = TimerKind::retry;  // timer
+  const Record* record = nullptr;    // durable
+  const Fault* fault = nullptr;      // fault, nemesis: the action, node selector resolved
+  const Value* value = nullptr;      // propose
+  bool did_nothing = false;          // fault/nemesis: nothing qualified; propose: skipped
+  bool undo = false;                 // nemesis: undoing an earlier fault
+};
+
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  // Before the step changes anything (the state is still the one at its time).
+  virtual void on_step(const StepInfo&) {}
+  virtual void on_send(Time_us, const Message&) {}
+  virtual void on_drop_at_send(Time_us, const Message&) {}
+  virtual void on_durable(Time_us, NodeId, const Record&) {}
+  virtual void on_learn(Time_us, NodeId, const Learned&) {}
+  virtual void on_quorum(Time_us, NodeId, const QuorumUse&) {}
+  virtual void on_propose(Time_us, NodeId, const Value&) {}
+  virtual void on_request_open(Time_us, std::uint64_t /*id*/, NodeId) {}
+  virtual void on_request_done(Time_us, std::uint64_t /*id*/) {}
+  virtual void on_request_dropped(Time_us, std::uint64_t /*id*/) {}
+  virtual void on_crash(Time_us, NodeId) {}
+  virtual void on_restart(Time_us, NodeId, bool /*wiped*/) {}
+  // After the step and all its effects.
+  virtual void after_step(const StepInfo&) {}
+};
+
+}  // namespace paxsim::sim

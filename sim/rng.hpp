@@ -1,0 +1,73 @@
+// Randomness, all of it. One root seed; each component (the network, each
+// disk, each node's timers, the nemesis, fault resolution) draws from its own
+// stream, derived from (seed, component name, index), so that a draw added in
+// one place does not shift the choices of every other component.
+// Boost.Random engines and distributions give the same numbers on every
+// platform, which std:: distributions do not promise.
+#pragma once
+
+#include <boost/random/exponential_distribution.hpp>
+#include <boost/random/mersenne_twister.hpp>
+#include <boost/random/uniform_01.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
+#include <boost/random/uniform_real_distribution.hpp>
+#include <cstdint>
+#include <string_view>
+
+#include "sim/scenario.hpp"
+
+namespace paxsim::sim {
+
+// splitmix64: a bijective mixer, used to derive stream seeds.
+constexpr std::uint64_t mix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+constexpr std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  return h;
+}
+
+// stream seed = mix64(mix64(seed) ^ fnv1a(component) ^ mix64(index + 1))
+constexpr std::uint64_t stream_seed(std::uint64_t seed, std::string_view component, std::uint64_t index) {
+  return mix64(mix64(seed) ^ fnv1a(component) ^ mix64(index + 1));
+}
+
+class Rng {
+ public:
+  Rng() = default;
+  Rng(std::uint64_t seed, std::string_view component, std::uint64_t index = 0)
+      : engine_(stream_seed(seed, component, index)) {}
+
+  double unit() { return boost::random::uniform_01<double>()(engine_); }
+  // true with probability p; exactly never for p = 0 and always for p = 1.
+  bool chance(double p) { return p > 0 && (p >= 1 || unit() < p); }
+  // uniform in [0, n); n > 0
+  std::uint64_t below(std::uint64_t n) {
+    return boost::random::uniform_int_distribution<std::uint64_t>(0, n - 1)(engine_);
+  }
+
+  double draw_ms(const Distribution& d) {
+    switch (d.kind) {
+      case Distribution::Kind::constant: return d.a;
+      case Distribution::Kind::uniform:
+        if (d.b <= d.a) return d.a;
+        return boost::random::uniform_real_distribution<double>(d.a, d.b)(engine_);
+      case Distribution::Kind::exponential: {
+        double v = boost::random::exponential_distribution<double>(1.0 / d.a)(engine_);
+        return d.b > 0 && v > d.b ? d.b : v;
+      }
+    }
+    return d.a;
+  }
+  Time_us draw_us(const Distribution& d) { return ms_to_us(draw_ms(d)); }
+
+ private:
+  boost::random::mt19937_64 engine_{0};
+};
+
+}  // namespace paxsim::sim

@@ -1,0 +1,146 @@
+// A scenario as plain data: what the simulator runs. JSON parsing and
+// validation live at the edge (cli/scenario_json.*); by the time a Scenario
+// exists, every field has been checked, every name resolved to an index and
+// every time converted to integer microseconds.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "paxos/bugs.hpp"
+#include "paxos/node.hpp"
+#include "paxos/types.hpp"
+
+namespace paxsim::sim {
+
+// Milliseconds to integer microseconds, rounded to the nearest.
+Time_us ms_to_us(double ms);
+
+// A number, or a distribution drawn afresh at every use (values in ms).
+struct Distribution {
+  enum class Kind : std::uint8_t { constant, uniform, exponential };
+  Kind kind = Kind::constant;
+  double a = 0;  // constant: the value; uniform: low; exponential: mean
+  double b = 0;  // uniform: high; exponential: max (0: no cap)
+
+  static Distribution constant(double v) { return {Kind::constant, v, 0}; }
+  static Distribution uniform(double lo, double hi) { return {Kind::uniform, lo, hi}; }
+  static Distribution exponential(double mean, double max) { return {Kind::exponential, mean, max}; }
+};
+
+struct LinkModel {
+  Distribution delay_ms = Distribution::uniform(1, 10);
+  double drop = 0;
+  double duplicate = 0;
+};
+
+// The `network` fault action changes only the keys it names.
+struct LinkPatch {
+  std::optional<Distribution> delay_ms;
+  std::optional<double> drop;
+  std::optional<double> duplicate;
+};
+
+enum class Protocol : std::uint8_t { synod, multi_paxos };
+
+enum class FaultAction : std::uint8_t { partition, cut, heal, crash, restart, pause, resume, network, clock };
+const char* to_string(FaultAction a);
+
+struct NodeSelector {
+  enum class Kind : std::uint8_t { index, leader, random };
+  Kind kind = Kind::index;
+  NodeId index = 0;
+};
+
+struct Fault {
+  Time_us at_us = 0;
+  FaultAction action = FaultAction::heal;
+  std::size_t order = 0;  // position in the file: actions at one instant run in file order
+  std::vector<std::vector<EndpointId>> groups;  // partition
+  std::vector<EndpointId> from, to;             // cut; "*" already expanded to every endpoint
+  NodeSelector node;                             // crash, restart, pause, resume, clock
+  bool wipe_disk = false;                        // restart
+  LinkPatch network;                             // network
+};
+
+struct Nemesis {
+  Time_us from_us = 0;
+  Time_us until_us = 0;
+  Distribution interval_ms = Distribution::uniform(50, 300);
+  Distribution duration_ms = Distribution::uniform(50, 300);  // the interval's when absent in the file
+  std::vector<FaultAction> actions;  // among partition, cut, crash, pause
+  std::uint32_t max_down = 0;
+};
+
+struct Proposal {
+  Time_us at_us = 0;
+  NodeId node = 0;
+  Value value;
+};
+
+struct Workload {
+  enum class Type : std::uint8_t { propose, kv, lock };
+  Type type = Type::propose;
+  std::vector<Proposal> proposals;  // propose
+  std::uint32_t clients = 0;        // kv, lock
+};
+
+struct Params {
+  LearningMode learning = LearningMode::decide;
+  Distribution retry_ms = Distribution::uniform(20, 60);
+  double retry_ms_max = 1000;
+  Distribution catchup_ms = Distribution::uniform(100, 200);
+  Distribution heartbeat_ms = Distribution::constant(20);
+  Distribution election_timeout_ms = Distribution::uniform(150, 300);
+  double max_drift_ppm = 200;
+  std::uint32_t window = 8;  // multi-paxos: slots a leader may have open at once
+};
+
+struct Range {
+  std::optional<std::uint64_t> min;
+  std::optional<std::uint64_t> max;
+  bool contains(std::uint64_t v) const { return (!min || v >= *min) && (!max || v <= *max); }
+};
+
+struct Expect {
+  bool violation = false;                // false: {"verdict": "pass"}
+  std::vector<std::string> invariants;   // with violation: the run must stop on one of these
+  std::optional<Range> chosen;
+  std::optional<Range> completed;
+};
+
+struct Liveness {
+  Time_us after_us = 0;
+  Time_us within_us = 0;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::vector<std::string> tags;
+  std::uint64_t seed = 1;
+  std::optional<Bug> bug;
+  Protocol protocol = Protocol::synod;
+  std::uint32_t nodes = 1;
+  std::uint32_t shards = 1;
+  Params params;
+  LinkModel network;
+  Distribution fsync_ms = Distribution::uniform(0.1, 1);
+  Workload workload;
+  std::vector<Fault> faults;          // sorted by (at_us, order)
+  std::optional<Nemesis> nemesis;
+  std::vector<std::string> invariants;  // empty: every one that applies
+  std::optional<Liveness> liveness;
+  Time_us max_time_us = 60'000'000;
+  std::uint64_t max_steps = 10'000'000;
+  Expect expect;
+
+  std::uint32_t clients() const { return workload.clients; }
+  std::uint32_t endpoints() const { return nodes + clients(); }
+};
+
+std::string endpoint_name(const Scenario& s, EndpointId e);  // "n3" or "c2"
+
+}  // namespace paxsim::sim

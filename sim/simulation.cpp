@@ -1,0 +1,645 @@
+#include "sim/simulation.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "sim/assert.hpp"
+
+namespace paxsim::sim {
+
+NodeConfig node_config(const Scenario& s, NodeId n) {
+  NodeConfig cfg;
+  cfg.self = n;
+  cfg.nodes = s.nodes;
+  cfg.learning = s.params.learning;
+  if (s.bug) cfg.bugs.enable(*s.bug);
+  return cfg;
+}
+
+NodeFactory default_node_factory(const Scenario& s) {
+  (void)s;  // multi-paxos will choose its node type here
+  return [](const NodeConfig& cfg, std::span<const Record> durable) { return make_synod_node(cfg, durable); };
+}
+
+Simulation::Simulation(const Scenario& scenario, NodeFactory factory)
+    : scenario_(scenario),
+      factory_(std::move(factory)),
+      network_(scenario.nodes, scenario.endpoints(), scenario.network),
+      nodes_(scenario.nodes),
+      network_rng_(scenario.seed, "network"),
+      fault_rng_(scenario.seed, "faults"),
+      nemesis_rng_(scenario.seed, "nemesis") {
+  for (NodeId n = 0; n < scenario_.nodes; ++n) {
+    nodes_[n].timer_rng = Rng(scenario_.seed, "timers", n);
+    nodes_[n].disk_rng = Rng(scenario_.seed, "disk", n);
+  }
+}
+
+void Simulation::start() {
+  for (std::size_t i = 0; i < scenario_.faults.size(); ++i) {
+    const Fault& f = scenario_.faults[i];
+    queue_.push(Event{f.at_us, 0, i, 0, 0, EventKind::fault, EventClass::fault, 0});
+    faults_over_at_ = std::max(faults_over_at_, f.at_us);
+  }
+  if (const auto& nem = scenario_.nemesis) {
+    faults_over_at_ = std::max(faults_over_at_, nem->until_us);
+    queue_.push(Event{nem->until_us, 0, 0, 0, 0, EventKind::nemesis_end, EventClass::nemesis_undo, 0});
+    const Time_us first = nem->from_us + nemesis_rng_.draw_us(nem->interval_ms);
+    if (first < nem->until_us && !nem->actions.empty())
+      queue_.push(Event{first, 0, 0, 0, 0, EventKind::nemesis_tick, EventClass::nemesis, 0});
+  }
+  const auto& props = scenario_.workload.proposals;
+  proposal_order_.resize(props.size());
+  for (std::size_t i = 0; i < props.size(); ++i) proposal_order_[i] = i;
+  std::stable_sort(proposal_order_.begin(), proposal_order_.end(),
+                   [&](std::size_t a, std::size_t b) { return props[a].at_us < props[b].at_us; });
+  for (std::size_t i : proposal_order_)
+    queue_.push(Event{props[i].at_us, 0, i, props[i].node, 0, EventKind::propose, EventClass::other, 0});
+
+  for (NodeId n = 0; n < scenario_.nodes; ++n) {
+    nodes_[n].node = factory_(node_config(scenario_, n), nodes_[n].durable);
+    run_node(n, Input::start());
+  }
+}
+
+bool Simulation::step() {
+  while (!queue_.empty()) {
+    if (queue_.top().time > scenario_.max_time_us) {
+      now_ = scenario_.max_time_us;
+      return false;
+    }
+    const Event e = queue_.pop();
+    PAXSIM_ASSERT(e.time >= now_);
+    now_ = e.time;
+    if (dispatch(e)) return true;
+  }
+  return false;
+}
+
+bool Simulation::dispatch(const Event& e) {
+  switch (e.kind) {
+    case EventKind::deliver: return on_deliver(e);
+    case EventKind::timer: return on_timer(e);
+    case EventKind::durable: return on_durable(e);
+    case EventKind::fault: on_fault(e); return true;
+    case EventKind::propose: on_propose(e); return true;
+    case EventKind::nemesis_tick: on_nemesis_tick(); return true;
+    case EventKind::nemesis_undo: {
+      auto it = std::find_if(nemesis_active_.begin(), nemesis_active_.end(),
+                             [&](const NemesisFault& f) { return f.id == e.arg; });
+      if (it == nemesis_active_.end()) return false;  // already undone
+      on_nemesis_undo(e.arg);
+      return true;
+    }
+    case EventKind::nemesis_end: on_nemesis_end(); return false;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- steps
+
+bool Simulation::on_deliver(const Event& e) {
+  const auto slot = static_cast<std::uint32_t>(e.arg);
+  const Message& in_pool = pool_[slot];
+  const EndpointId to = in_pool.to;
+  PAXSIM_ASSERT(to < scenario_.nodes);
+  NodeSlot& dest = nodes_[to];
+  if (dest.node && dest.paused) {
+    dest.held.push_back(e);  // keeps its pool slot until resume or crash
+    return false;
+  }
+  const Message m = std::move(pool_[slot]);
+  free_slots_.push_back(slot);
+
+  StepInfo info;
+  info.node = to;
+  info.msg = &m;
+  if (!dest.node) {
+    info.loss = LossReason::node_down;
+  } else if (!network_.can_deliver(m.from, m.to)) {
+    info.loss = network_.is_cut(m.from, m.to) ? LossReason::cut : LossReason::partition;
+  }
+  info.kind = info.loss ? StepKind::lost : StepKind::deliver;
+  begin_step(info);
+  if (info.loss) {
+    ++stats_.messages_dropped;
+  } else {
+    ++stats_.messages_delivered;
+    run_node(to, Input::message(m));
+  }
+  end_step(info);
+  return true;
+}
+
+bool Simulation::on_timer(const Event& e) {
+  NodeSlot& s = nodes_[e.target];
+  if (!s.node || e.incarnation != s.incarnation) return false;  // died with its incarnation
+  if (s.paused) {
+    s.held.push_back(e);
+    return false;
+  }
+  StepInfo info;
+  info.kind = StepKind::timer;
+  info.node = e.target;
+  info.timer = static_cast<TimerKind>(e.aux);
+  begin_step(info);
+  run_node(e.target, Input::fire(info.timer, e.arg));
+  end_step(info);
+  return true;
+}
+
+bool Simulation::on_durable(const Event& e) {
+  NodeSlot& s = nodes_[e.target];
+  if (e.incarnation != s.disk_epoch) return false;  // the write was lost in a crash
+  PAXSIM_ASSERT(!s.pending.empty() && s.pending.front().id == e.arg);
+  Pending p = std::move(s.pending.front());
+  s.pending.pop_front();
+  s.durable.push_back(std::move(p.record));
+
+  StepInfo info;
+  info.kind = StepKind::durable;
+  info.node = e.target;
+  info.record = &s.durable.back();
+  begin_step(info);
+  for (Observer* o : observers_) o->on_durable(now_, e.target, s.durable.back());
+  if (s.paused) {
+    for (Message& m : p.gated) s.held_sends.push_back(std::move(m));
+  } else {
+    for (const Message& m : p.gated) send(m);
+  }
+  end_step(info);
+  return true;
+}
+
+void Simulation::on_propose(const Event& e) {
+  const Proposal& p = scenario_.workload.proposals[e.arg];
+  ++next_proposal_;
+  StepInfo info;
+  info.kind = StepKind::propose;
+  info.node = p.node;
+  info.value = &p.value;
+  NodeSlot& s = nodes_[p.node];
+  info.did_nothing = !s.node || s.paused;  // a proposal whose node is down is skipped
+  begin_step(info);
+  if (info.did_nothing) {
+    ++stats_.proposals_skipped;
+  } else {
+    for (Observer* o : observers_) o->on_propose(now_, p.node, p.value);
+    const std::uint64_t id = next_request_id_++;
+    s.open_requests.push_back(id);
+    ++open_requests_;
+    for (Observer* o : observers_) o->on_request_open(now_, id, p.node);
+    run_node(p.node, Input::propose(p.value));
+  }
+  end_step(info);
+}
+
+void Simulation::on_fault(const Event& e) {
+  resolved_ = scenario_.faults[e.arg];
+  StepInfo info;
+  info.kind = StepKind::fault;
+  apply_fault(resolved_, info);
+}
+
+// Resolves `f`'s node selector, then runs it as one step.
+void Simulation::apply_fault(const Fault& f, StepInfo& info) {
+  info.fault = &resolved_;
+  if (&f != &resolved_) resolved_ = f;
+  const FaultAction a = resolved_.action;
+  const bool on_node = a == FaultAction::crash || a == FaultAction::restart || a == FaultAction::pause ||
+                       a == FaultAction::resume || a == FaultAction::clock;
+  if (on_node) {
+    const NodeId n = resolve(resolved_.node, a);
+    if (n == k_no_node) {
+      info.did_nothing = true;
+    } else {
+      resolved_.node = NodeSelector{NodeSelector::Kind::index, n};
+      info.node = n;
+    }
+  }
+  begin_step(info);
+  if (!info.did_nothing) {
+    switch (a) {
+      case FaultAction::partition: network_.partition(resolved_.groups, next_fault_id_++); break;
+      case FaultAction::cut: network_.add_cut(resolved_.from, resolved_.to, next_fault_id_++); break;
+      case FaultAction::heal: network_.heal(); break;
+      case FaultAction::crash: crash(info.node); break;
+      case FaultAction::restart: restart(info.node, resolved_.wipe_disk); break;
+      case FaultAction::pause: pause(info.node); break;
+      case FaultAction::resume: resume(info.node); break;
+      case FaultAction::network: network_.patch(resolved_.network); break;
+      case FaultAction::clock: break;  // rejected at parse time until clocks exist
+    }
+  }
+  end_step(info);
+}
+
+// ---------------------------------------------------------------- nemesis
+
+void Simulation::on_nemesis_tick() {
+  const Nemesis& nem = *scenario_.nemesis;
+  const FaultAction action = nem.actions[nemesis_rng_.below(nem.actions.size())];
+  const std::uint64_t id = next_fault_id_++;
+  const std::uint32_t n_nodes = scenario_.nodes;
+  StepInfo info;
+  info.kind = StepKind::nemesis;
+  info.fault = &resolved_;
+  resolved_ = Fault{};
+  resolved_.at_us = now_;
+  resolved_.action = action;
+  NemesisFault active{id, action, k_no_node};
+
+  switch (action) {
+    case FaultAction::partition: {
+      if (n_nodes < 2) { info.did_nothing = true; break; }
+      std::vector<EndpointId> order(n_nodes);
+      for (NodeId n = 0; n < n_nodes; ++n) order[n] = n;
+      for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[nemesis_rng_.below(i + 1)]);
+      const std::size_t k = 1 + nemesis_rng_.below(n_nodes - 1);
+      resolved_.groups = {std::vector<EndpointId>(order.begin(), order.begin() + static_cast<long>(k)),
+                          std::vector<EndpointId>(order.begin() + static_cast<long>(k), order.end())};
+      std::sort(resolved_.groups[0].begin(), resolved_.groups[0].end());
+      std::sort(resolved_.groups[1].begin(), resolved_.groups[1].end());
+      break;
+    }
+    case FaultAction::cut: {
+      if (n_nodes < 2) { info.did_nothing = true; break; }
+      const auto x = static_cast<EndpointId>(nemesis_rng_.below(n_nodes));
+      std::vector<EndpointId> all(scenario_.endpoints());
+      for (EndpointId i = 0; i < all.size(); ++i) all[i] = i;
+      switch (nemesis_rng_.below(3)) {
+        case 0: resolved_.from = all; resolved_.to = {x}; break;  // deaf
+        case 1: resolved_.from = {x}; resolved_.to = all; break;  // mute
+        default: {
+          auto y = static_cast<EndpointId>(nemesis_rng_.below(n_nodes - 1));
+          if (y >= x) ++y;
+          resolved_.from = {x};
+          resolved_.to = {y};
+        }
+      }
+      break;
+    }
+    case FaultAction::crash:
+    case FaultAction::pause: {
+      if (down_count() >= nem.max_down) { info.did_nothing = true; break; }
+      resolved_.node = NodeSelector{NodeSelector::Kind::random, 0};
+      const NodeId n = resolve(resolved_.node, action);
+      if (n == k_no_node) { info.did_nothing = true; break; }
+      resolved_.node = NodeSelector{NodeSelector::Kind::index, n};
+      info.node = n;
+      active.node = n;
+      break;
+    }
+    default: info.did_nothing = true;
+  }
+
+  begin_step(info);
+  if (!info.did_nothing) {
+    switch (action) {
+      case FaultAction::partition: network_.partition(resolved_.groups, id); break;
+      case FaultAction::cut: network_.add_cut(resolved_.from, resolved_.to, id); break;
+      case FaultAction::crash: crash(active.node); break;
+      case FaultAction::pause: pause(active.node); break;
+      default: break;
+    }
+    nemesis_active_.push_back(active);
+    const Time_us undo_at = now_ + nemesis_rng_.draw_us(nem.duration_ms);
+    if (undo_at < nem.until_us)
+      queue_.push(Event{undo_at, 0, id, 0, 0, EventKind::nemesis_undo, EventClass::nemesis_undo, 0});
+  }
+  end_step(info);
+
+  const Time_us next = now_ + std::max<Time_us>(1, nemesis_rng_.draw_us(nem.interval_ms));
+  if (next < nem.until_us && !nemesis_over_)
+    queue_.push(Event{next, 0, 0, 0, 0, EventKind::nemesis_tick, EventClass::nemesis, 0});
+}
+
+void Simulation::on_nemesis_undo(std::uint64_t id) {
+  auto it = std::find_if(nemesis_active_.begin(), nemesis_active_.end(),
+                         [&](const NemesisFault& f) { return f.id == id; });
+  const NemesisFault f = *it;
+  nemesis_active_.erase(it);
+  StepInfo info;
+  info.kind = StepKind::nemesis;
+  info.undo = true;
+  info.fault = &resolved_;
+  resolved_ = Fault{};
+  resolved_.at_us = now_;
+  switch (f.action) {
+    case FaultAction::partition: resolved_.action = FaultAction::heal; break;
+    case FaultAction::cut: resolved_.action = FaultAction::heal; break;
+    case FaultAction::crash: resolved_.action = FaultAction::restart; break;
+    case FaultAction::pause: resolved_.action = FaultAction::resume; break;
+    default: break;
+  }
+  if (f.node != k_no_node) {
+    resolved_.node = NodeSelector{NodeSelector::Kind::index, f.node};
+    info.node = f.node;
+  }
+  begin_step(info);
+  switch (f.action) {
+    case FaultAction::partition: network_.remove_partition(f.id); break;
+    case FaultAction::cut: network_.remove_cut(f.id); break;
+    case FaultAction::crash: restart(f.node, false); break;
+    case FaultAction::pause: resume(f.node); break;
+    default: break;
+  }
+  end_step(info);
+}
+
+void Simulation::on_nemesis_end() {
+  nemesis_over_ = true;
+  // Each undo is a step of its own, right away, before anything else at this instant.
+  for (const NemesisFault& f : nemesis_active_)
+    queue_.push(Event{now_, 0, f.id, 0, 0, EventKind::nemesis_undo, EventClass::nemesis_undo, 0});
+}
+
+// ---------------------------------------------------------------- world actions
+
+NodeId Simulation::resolve(const NodeSelector& sel, FaultAction action) {
+  auto qualifies = [&](NodeId n) {
+    const NodeSlot& s = nodes_[n];
+    switch (action) {
+      case FaultAction::crash: return s.node != nullptr;
+      case FaultAction::restart: return s.node == nullptr;
+      case FaultAction::pause: return s.node != nullptr && !s.paused;
+      case FaultAction::resume: return s.paused;
+      default: return true;
+    }
+  };
+  switch (sel.kind) {
+    case NodeSelector::Kind::index: return qualifies(sel.index) ? sel.index : k_no_node;
+    case NodeSelector::Kind::leader: {
+      NodeId best = k_no_node;
+      Ballot best_ballot;
+      for (NodeId n = 0; n < scenario_.nodes; ++n) {
+        if (!nodes_[n].node) continue;
+        const NodeView v = nodes_[n].node->view();
+        if (v.leads && (best == k_no_node || v.lead_ballot > best_ballot)) {
+          best = n;
+          best_ballot = v.lead_ballot;
+        }
+      }
+      return best != k_no_node && qualifies(best) ? best : k_no_node;
+    }
+    case NodeSelector::Kind::random: {
+      std::vector<NodeId> candidates;
+      for (NodeId n = 0; n < scenario_.nodes; ++n)
+        if (qualifies(n)) candidates.push_back(n);
+      if (candidates.empty()) return k_no_node;
+      return candidates[fault_rng_.below(candidates.size())];
+    }
+  }
+  return k_no_node;
+}
+
+std::uint32_t Simulation::down_count() const {
+  std::uint32_t down = 0;
+  for (const NodeSlot& s : nodes_) down += (!s.node || s.paused) ? 1 : 0;
+  return down;
+}
+
+bool Simulation::is_live(NodeId n) const {
+  const NodeSlot& s = nodes_[n];
+  if (!s.node || s.paused) return false;
+  std::uint32_t reach = 0;
+  for (NodeId m = 0; m < scenario_.nodes; ++m) {
+    if (!nodes_[m].node || nodes_[m].paused) continue;
+    if (network_.can_deliver(n, m) && network_.can_deliver(m, n)) ++reach;
+  }
+  return reach >= scenario_.nodes / 2 + 1;
+}
+
+void Simulation::crash(NodeId n) {
+  NodeSlot& s = nodes_[n];
+  if (!s.node) return;
+  s.node.reset();  // volatile state is gone for real
+  s.paused = false;
+  ++s.incarnation;
+  ++s.disk_epoch;  // writes in flight are lost; their durable events are ignored
+  s.pending.clear();
+  s.disk_last_durable_us = now_;
+  for (const Event& e : s.held)
+    if (e.kind == EventKind::deliver) {
+      free_slots_.push_back(static_cast<std::uint32_t>(e.arg));
+      ++stats_.messages_dropped;
+    }
+  s.held.clear();
+  s.held_sends.clear();
+  for (std::uint64_t id : s.open_requests) {
+    ++stats_.proposals_dropped;
+    --open_requests_;
+    for (Observer* o : observers_) o->on_request_dropped(now_, id);
+  }
+  s.open_requests.clear();
+  ++stats_.crashes;
+  for (Observer* o : observers_) o->on_crash(now_, n);
+}
+
+void Simulation::restart(NodeId n, bool wipe) {
+  NodeSlot& s = nodes_[n];
+  if (s.node) return;
+  if (wipe) s.durable.clear();
+  s.node = factory_(node_config(scenario_, n), s.durable);  // from the disk only
+  for (Observer* o : observers_) o->on_restart(now_, n, wipe);
+  run_node(n, Input::start());
+}
+
+void Simulation::pause(NodeId n) {
+  NodeSlot& s = nodes_[n];
+  if (s.node && !s.paused) s.paused = true;
+}
+
+void Simulation::resume(NodeId n) {
+  NodeSlot& s = nodes_[n];
+  if (!s.paused) return;
+  s.paused = false;
+  // What fell due while paused happens now, in the order it fell due.
+  for (Event e : s.held) {
+    e.time = now_;
+    queue_.push(e);
+  }
+  s.held.clear();
+  std::vector<Message> sends = std::move(s.held_sends);
+  s.held_sends.clear();
+  for (const Message& m : sends) send(m);
+}
+
+void Simulation::run_node(NodeId n, const Input& in) {
+  effects_.clear();
+  nodes_[n].node->step(in, effects_);
+  apply_effects(n);
+}
+
+void Simulation::apply_effects(NodeId n) {
+  NodeSlot& s = nodes_[n];
+  for (Record& r : effects_.persist) {
+    // One disk's writes become durable in the order they were issued.
+    const Time_us at = std::max(s.disk_last_durable_us, now_ + s.disk_rng.draw_us(scenario_.fsync_ms));
+    s.disk_last_durable_us = at;
+    const std::uint64_t id = s.next_write_id++;
+    s.pending.push_back(Pending{id, std::move(r), {}});
+    queue_.push(Event{at, 0, id, n, s.disk_epoch, EventKind::durable, EventClass::other, 0});
+    ++stats_.records_persisted;
+  }
+  for (Outgoing& o : effects_.send) {
+    // Persist before send: the message leaves once every write so far is durable.
+    if (o.after_durable && !s.pending.empty()) {
+      s.pending.back().gated.push_back(std::move(o.msg));
+    } else {
+      send(o.msg);
+    }
+  }
+  for (const TimerRequest& t : effects_.timers) schedule_timer(n, t);
+  for (const Learned& l : effects_.learned) {
+    for (Observer* o : observers_) o->on_learn(now_, n, l);
+    // A proposal is answered once its node learns the chosen value.
+    for (std::uint64_t id : s.open_requests) {
+      ++stats_.client_ops_completed;
+      --open_requests_;
+      for (Observer* o : observers_) o->on_request_done(now_, id);
+    }
+    s.open_requests.clear();
+  }
+  for (const QuorumUse& q : effects_.quorums)
+    for (Observer* o : observers_) o->on_quorum(now_, n, q);
+}
+
+void Simulation::send(const Message& m) {
+  ++stats_.messages_sent;
+  ++stats_.sent_by_kind[static_cast<int>(m.kind)];
+  for (Observer* o : observers_) o->on_send(now_, m);
+  int copies = 1;
+  if (m.from != m.to) {
+    const LinkModel& link = network_.model();
+    if (network_rng_.chance(link.drop)) {
+      ++stats_.messages_dropped;
+      for (Observer* o : observers_) o->on_drop_at_send(now_, m);
+      return;
+    }
+    if (network_rng_.chance(link.duplicate)) {
+      copies = 2;
+      ++stats_.messages_duplicated;
+    }
+  }
+  for (int c = 0; c < copies; ++c) {
+    const Time_us delay = m.from == m.to ? 0 : network_rng_.draw_us(network_.model().delay_ms);
+    std::uint32_t slot;
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+      pool_[slot] = m;
+    } else {
+      slot = static_cast<std::uint32_t>(pool_.size());
+      pool_.push_back(m);
+    }
+    queue_.push(Event{now_ + delay, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
+  }
+}
+
+void Simulation::schedule_timer(NodeId n, const TimerRequest& t) {
+  NodeSlot& s = nodes_[n];
+  const Params& p = scenario_.params;
+  double ms = 0;
+  switch (t.kind) {
+    case TimerKind::retry:
+      ms = s.timer_rng.draw_ms(p.retry_ms) * static_cast<double>(1ull << std::min<std::uint32_t>(t.backoff, 30));
+      ms = std::min(ms, p.retry_ms_max);
+      break;
+    case TimerKind::catchup: ms = s.timer_rng.draw_ms(p.catchup_ms); break;
+    case TimerKind::heartbeat: ms = s.timer_rng.draw_ms(p.heartbeat_ms); break;
+    case TimerKind::election: ms = s.timer_rng.draw_ms(p.election_timeout_ms); break;
+  }
+  const Time_us at = now_ + std::max<Time_us>(1, ms_to_us(ms));
+  queue_.push(Event{at, 0, t.token, n, s.incarnation, EventKind::timer, EventClass::other,
+                    static_cast<std::uint8_t>(t.kind)});
+}
+
+// ---------------------------------------------------------------- steps and the fingerprint
+
+void Simulation::begin_step(StepInfo& info) {
+  info.index = ++stats_.steps;
+  info.time = now_;
+  hash_step(info);
+  for (Observer* o : observers_) o->on_step(info);
+}
+
+void Simulation::end_step(const StepInfo& info) {
+  for (Observer* o : observers_) o->after_step(info);
+}
+
+// FNV-1a, 64-bit, over the little-endian bytes of each field in turn.
+void Simulation::hash(std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) {
+    fingerprint_ = (fingerprint_ ^ (v & 0xff)) * 0x100000001b3ull;
+    v >>= 8;
+  }
+}
+
+void Simulation::hash_message(const Message& m) {
+  hash(static_cast<std::uint64_t>(m.kind));
+  hash(m.from);
+  hash(m.to);
+  hash(m.slot);
+  hash(m.ballot.round);
+  hash(m.ballot.node);
+  hash(m.accepted_ballot.round);
+  hash(m.accepted_ballot.node);
+  hash(m.value.size());
+  for (char c : m.value) fingerprint_ = (fingerprint_ ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+}
+
+// The fingerprint covers, per step: time, kind, node, then the kind's fields
+// (the message; the loss reason; the timer kind; the record; the fault action,
+// its resolved node and whether it did anything). Never checker verdicts.
+void Simulation::hash_step(const StepInfo& info) {
+  hash(static_cast<std::uint64_t>(info.time));
+  hash(static_cast<std::uint64_t>(info.kind));
+  hash(info.node);
+  if (info.msg) hash_message(*info.msg);
+  if (info.loss) hash(static_cast<std::uint64_t>(*info.loss));
+  if (info.kind == StepKind::timer) hash(static_cast<std::uint64_t>(info.timer));
+  if (info.record) {
+    hash(static_cast<std::uint64_t>(info.record->kind));
+    hash(info.record->slot);
+    hash(info.record->ballot.round);
+    hash(info.record->ballot.node);
+    hash(info.record->value.size());
+  }
+  if (info.fault) {
+    hash(static_cast<std::uint64_t>(info.fault->action));
+    hash(info.did_nothing);
+    hash(info.undo);
+  }
+  if (info.kind == StepKind::propose) {
+    hash(info.did_nothing);
+    hash(info.value->size());
+    for (char c : *info.value) fingerprint_ = (fingerprint_ ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  }
+}
+
+const char* to_string(StepKind k) {
+  switch (k) {
+    case StepKind::deliver: return "deliver";
+    case StepKind::lost: return "lost";
+    case StepKind::timer: return "timer";
+    case StepKind::durable: return "durable";
+    case StepKind::fault: return "fault";
+    case StepKind::nemesis: return "nemesis";
+    case StepKind::propose: return "propose";
+  }
+  return "?";
+}
+
+const char* to_string(LossReason r) {
+  switch (r) {
+    case LossReason::random_drop: return "drop";
+    case LossReason::partition: return "partition";
+    case LossReason::cut: return "cut";
+    case LossReason::node_down: return "node_down";
+  }
+  return "?";
+}
+
+}  // namespace paxsim::sim

@@ -1,0 +1,159 @@
+// The simulated world: time, the network, the disks, node lifecycles, the
+// workload, the nemesis, and all randomness. It runs protocol nodes through
+// their one door (Node::step) and carries out their effects. One simulation
+// is single-threaded and deterministic: the same scenario and seed give the
+// same sequence of steps and the same fingerprint on every machine.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "paxos/node.hpp"
+#include "sim/event_queue.hpp"
+#include "sim/network.hpp"
+#include "sim/observer.hpp"
+#include "sim/rng.hpp"
+#include "sim/scenario.hpp"
+
+namespace paxsim::sim {
+
+// Builds a protocol node from its durable records; tests swap in doubles.
+using NodeFactory = std::function<std::unique_ptr<Node>(const NodeConfig&, std::span<const Record>)>;
+NodeFactory default_node_factory(const Scenario& s);
+NodeConfig node_config(const Scenario& s, NodeId n);
+
+struct Stats {
+  std::uint64_t steps = 0;
+  std::uint64_t messages_sent = 0;
+  std::uint64_t messages_delivered = 0;
+  std::uint64_t messages_dropped = 0;  // at send (random loss) or at delivery
+  std::uint64_t messages_duplicated = 0;
+  std::uint64_t records_persisted = 0;
+  std::uint64_t client_ops_completed = 0;
+  std::uint64_t proposals_skipped = 0;
+  std::uint64_t proposals_dropped = 0;
+  std::uint64_t crashes = 0;
+  std::uint64_t sent_by_kind[k_msg_kind_count] = {};
+};
+
+class Simulation {
+ public:
+  Simulation(const Scenario& scenario, NodeFactory factory);
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  void add_observer(Observer* o) { observers_.push_back(o); }
+
+  // Boots the nodes (their start input) and schedules the timeline. Call once,
+  // after adding observers.
+  void start();
+  // Takes events until one is a step; false when there is none before the
+  // time limit (then now() is the end of the run).
+  bool step();
+
+  Time_us now() const { return now_; }
+  std::uint64_t fingerprint() const { return fingerprint_; }
+  const Stats& stats() const { return stats_; }
+  const Scenario& scenario() const { return scenario_; }
+
+  bool is_up(NodeId n) const { return nodes_[n].node != nullptr; }
+  bool is_paused(NodeId n) const { return nodes_[n].paused; }
+  // Up, not paused, and able to exchange messages with a majority (itself included).
+  bool is_live(NodeId n) const;
+  const Node* node(NodeId n) const { return nodes_[n].node.get(); }
+  const Network& network() const { return network_; }
+
+  // The workload has nothing left to issue and no request is open.
+  bool workload_settled() const { return next_proposal_ == proposal_order_.size() && open_requests_ == 0; }
+  // Time after which no timeline fault or nemesis action is left.
+  Time_us faults_over_at() const { return faults_over_at_; }
+
+ private:
+  struct Pending {
+    std::uint64_t id;
+    Record record;
+    std::vector<Message> gated;  // sends waiting for this write (persist before send)
+  };
+  struct NodeSlot {
+    std::unique_ptr<Node> node;  // null while crashed
+    bool paused = false;
+    std::uint32_t incarnation = 0;
+    std::uint32_t disk_epoch = 0;
+    Time_us disk_last_durable_us = 0;
+    std::uint64_t next_write_id = 0;
+    std::vector<Record> durable;
+    std::deque<Pending> pending;
+    std::vector<Event> held;           // events that fell due while paused
+    std::vector<Message> held_sends;   // gated sends released while paused
+    std::vector<std::uint64_t> open_requests;
+    Rng timer_rng;
+    Rng disk_rng;
+  };
+  struct NemesisFault {
+    std::uint64_t id;
+    FaultAction action;
+    NodeId node;  // crash, pause
+  };
+
+  // Steps
+  bool dispatch(const Event& e);
+  bool on_deliver(const Event& e);
+  bool on_timer(const Event& e);
+  bool on_durable(const Event& e);
+  void on_fault(const Event& e);
+  void on_propose(const Event& e);
+  void on_nemesis_tick();
+  void on_nemesis_undo(std::uint64_t id);
+  void on_nemesis_end();
+
+  // World actions
+  void apply_fault(const Fault& f, StepInfo& info);
+  void crash(NodeId n);
+  void restart(NodeId n, bool wipe);
+  void pause(NodeId n);
+  void resume(NodeId n);
+  void run_node(NodeId n, const Input& in);
+  void apply_effects(NodeId n);
+  void send(const Message& m);
+  void schedule_timer(NodeId n, const TimerRequest& t);
+  NodeId resolve(const NodeSelector& sel, FaultAction action);
+  std::uint32_t down_count() const;
+
+  void begin_step(StepInfo& info);
+  void end_step(const StepInfo& info);
+  void hash_step(const StepInfo& info);
+  void hash(std::uint64_t v);
+  void hash_message(const Message& m);
+
+  Scenario scenario_;
+  NodeFactory factory_;
+  std::vector<Observer*> observers_;
+  EventQueue queue_;
+  Network network_;
+  std::vector<NodeSlot> nodes_;
+  Effects effects_;                 // reused across steps
+  std::vector<Message> pool_;       // messages in flight, by slot
+  std::vector<std::uint32_t> free_slots_;
+  Rng network_rng_;
+  Rng fault_rng_;
+  Rng nemesis_rng_;
+  Time_us now_ = 0;
+  Time_us faults_over_at_ = 0;
+  Stats stats_;
+  std::uint64_t fingerprint_ = 0xcbf29ce484222325ull;
+  Fault resolved_;                  // the fault of the current step, selectors resolved
+
+  std::vector<std::size_t> proposal_order_;
+  std::size_t next_proposal_ = 0;
+  std::uint64_t open_requests_ = 0;
+  std::uint64_t next_request_id_ = 1;
+
+  std::vector<NemesisFault> nemesis_active_;
+  std::uint64_t next_fault_id_ = 1;
+  bool nemesis_over_ = false;
+};
+
+}  // namespace paxsim::sim
