@@ -10,11 +10,16 @@ std::string quote(const Value& v) {
   return fmt::format("\"{}\"", v);
 }
 
-static std::string names(const std::vector<NodeId>& who) {
-  std::string s = "{";
-  for (std::size_t i = 0; i < who.size(); ++i) s += (i ? "," : "") + node_name(who[i]);
-  return s + "}";
+std::string node_list(const std::vector<NodeId>& who) {
+  std::string s;
+  for (NodeId n : who) {
+    if (!s.empty()) s += ',';
+    s += node_name(n);
+  }
+  return s;
 }
+
+static std::string names(const std::vector<NodeId>& who) { return fmt::format("{{{}}}", node_list(who)); }
 
 ChosenTracker::ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool agreement, bool validity,
                              bool stability)

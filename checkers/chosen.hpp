@@ -71,5 +71,6 @@ class ChosenTracker : public sim::Observer {
 };
 
 std::string quote(const Value& v);  // a value as users read it: "A", or no-op
+std::string node_list(const std::vector<NodeId>& who);  // "n1,n3,n4"
 
 }  // namespace paxsim::checkers

@@ -1,5 +1,7 @@
 #include "checkers/quorums.hpp"
 
+#include "checkers/chosen.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -15,8 +17,7 @@ void QuorumChecker::on_send(Time_us, const Message& m) {
 void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
   const bool promise = q.phase == QuorumUse::Phase::promise;
   const char* what = promise ? "promises" : "acceptances";
-  std::string members;
-  for (std::size_t i = 0; i < q.members.size(); ++i) members += (i ? "," : "") + node_name(q.members[i]);
+  const std::string members = node_list(q.members);
   const std::string acted = fmt::format("{} acted on {} for ballot {} in slot {} from [{}]", node_name(n), what,
                                         to_string(q.ballot), q.slot, members);
   auto report = [&](std::string message) {

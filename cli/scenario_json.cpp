@@ -31,7 +31,7 @@ constexpr std::uint64_t k_clients_max = 1000;
 constexpr std::uint64_t k_shards_max = 1024;
 constexpr std::uint64_t k_window_max = 1u << 16;
 constexpr std::uint64_t k_ops_max = 1'000'000;  // per client, and kv keys
-constexpr double k_time_ms_max = 1e12;           // ~30 years; 1e15 µs fits an int64
+constexpr double k_time_ms_max = 1e12;          // ~30 years; 1e15 µs fits an int64
 constexpr double k_drift_ppm_max = 1e6;
 constexpr double k_integral_max = 9007199254740992.0;  // 2^53: doubles hold integers exactly up to here
 constexpr std::uintmax_t k_file_bytes_max = std::uintmax_t{64} << 20;
@@ -40,8 +40,8 @@ constexpr double k_mix_tolerance = 1e-9;
 
 // Safety invariants; synod has no log, no clients and no lock, so only the
 // first k_synod_invariants apply to it.
-constexpr std::array<std::string_view, 8> k_invariants = {
-    "agreement", "validity", "promises", "quorums", "stability", "log", "linearizable", "lock"};
+constexpr std::array<std::string_view, 8> k_invariants = {"agreement", "validity", "promises",     "quorums",
+                                                          "stability", "log",      "linearizable", "lock"};
 constexpr std::size_t k_synod_invariants = 5;
 
 constexpr std::array<std::string_view, 4> k_nemesis_actions = {"partition", "cut", "crash", "pause"};
@@ -52,14 +52,19 @@ constexpr std::array<std::string_view, 4> k_nemesis_actions = {"partition", "cut
 std::string pointer_token(std::string_view key) {
   std::string out;
   for (char ch : key) {
-    if (ch == '~') out += "~0";
-    else if (ch == '/') out += "~1";
-    else out += ch;
+    if (ch == '~')
+      out += "~0";
+    else if (ch == '/')
+      out += "~1";
+    else
+      out += ch;
   }
   return out;
 }
 
-std::string in_quotes(std::string_view s) { return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string in_quotes(std::string_view s) {
+  return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 template <typename Range>
 std::string joined(const Range& items) {
@@ -190,7 +195,7 @@ std::uint64_t read_integer(const Cursor& c) {
   const double d = v.get<double>();
   if (!std::isfinite(d) || d != std::floor(d)) c.fail(fmt::format("expected an integer, got {}", describe(v)));
   if (d < 0) c.fail(fmt::format("must not be negative, got {}", d));
-  if (d > k_integral_max) c.fail(fmt::format("{} is too large; write it as a plain integer", describe(v)));
+  if (d > k_integral_max) c.fail(fmt::format("{} is too large (write integers above 2^53 out in full)", describe(v)));
   return static_cast<std::uint64_t>(d);
 }
 
@@ -254,10 +259,10 @@ sim::Distribution read_distribution(const Cursor& c) {
   const json& v = c.value();
   if (v.is_number()) return sim::Distribution::constant(read_time_ms(c));
   if (!v.is_object() || v.size() != 1)
-    c.fail(fmt::format(
-        "expected a distribution: a number, {{\"uniform\": [lo, hi]}} or "
-        "{{\"exponential\": {{\"mean\": m, \"max\": x}}}}, got {}",
-        describe(v)));
+    c.fail(
+        fmt::format("expected a distribution: a number, {{\"uniform\": [lo, hi]}} or "
+                    "{{\"exponential\": {{\"mean\": m, \"max\": x}}}}, got {}",
+                    describe(v)));
   check_keys(c, {"uniform", "exponential"});
   if (auto u = c.find("uniform")) return read_uniform(*u);
   return read_exponential(c.required("exponential"));
@@ -279,10 +284,12 @@ class Names {
  public:
   Names(std::uint32_t nodes, std::uint32_t clients) : nodes_(nodes), clients_(clients) {}
 
+  // `also` lists other words accepted here, named when `s` is not even node-like.
   NodeId node(const Cursor& c, std::string_view also = "") const {
     const std::string s = read_string(c);
     if (auto k = ordinal(s, 'n'); k && *k <= nodes_) return *k - 1;
-    c.fail(fmt::format("no node {} ({}{})", in_quotes(s), nodes_text(), also));
+    if (ordinal(s, 'n') || also.empty()) c.fail(fmt::format("no node {} ({})", in_quotes(s), nodes_text()));
+    c.fail(fmt::format("no node {} ({}; or {})", in_quotes(s), nodes_text(), also));
   }
 
   EndpointId endpoint(const Cursor& c) const {
@@ -304,11 +311,13 @@ class Names {
   sim::NodeSelector selector(const Cursor& c) const {
     if (c.value() == "leader") return {sim::NodeSelector::Kind::leader, 0};
     if (c.value() == "random") return {sim::NodeSelector::Kind::random, 0};
-    return {sim::NodeSelector::Kind::index, node(c, R"(, or "leader" or "random")")};
+    return {sim::NodeSelector::Kind::index, node(c, R"("leader" or "random")")};
   }
 
+  std::uint32_t endpoints() const { return nodes_ + clients_; }
+
   std::vector<EndpointId> all() const {
-    std::vector<EndpointId> out(nodes_ + clients_);
+    std::vector<EndpointId> out(endpoints());
     for (EndpointId e = 0; e < out.size(); ++e) out[e] = e;
     return out;
   }
@@ -325,7 +334,9 @@ class Names {
     }
     return k;
   }
-  std::string nodes_text() const { return nodes_ == 1 ? "the only node is n1" : fmt::format("nodes are n1..n{}", nodes_); }
+  std::string nodes_text() const {
+    return nodes_ == 1 ? "the only node is n1" : fmt::format("nodes are n1..n{}", nodes_);
+  }
   std::string clients_text() const {
     if (clients_ == 0) return "this scenario has no clients";
     return clients_ == 1 ? "the only client is c1" : fmt::format("clients are c1..c{}", clients_);
@@ -339,11 +350,13 @@ class Names {
 std::vector<EndpointId> read_endpoints(const Cursor& c, const Names& names, bool allow_star) {
   if (allow_star && c.value() == "*") return names.all();
   const auto items = c.elements();
-  if (items.empty()) c.fail(allow_star ? R"(must not be empty (use "*" for every node and client))" : "must not be empty");
+  if (items.empty())
+    c.fail(allow_star ? R"(must not be empty (use "*" for every node and client))" : "must not be empty");
   std::vector<EndpointId> out;
   for (const auto& item : items) {
     const EndpointId e = names.endpoint(item);
-    if (std::find(out.begin(), out.end(), e) != out.end()) item.fail(fmt::format("{} is listed twice", describe(item.value())));
+    if (std::find(out.begin(), out.end(), e) != out.end())
+      item.fail(fmt::format("{} is listed twice", describe(item.value())));
     out.push_back(e);
   }
   return out;
@@ -356,7 +369,8 @@ std::vector<EndpointId> read_endpoints(const Cursor& c, const Names& names, bool
 const std::vector<std::string_view>& fault_action_names() {
   static const std::vector<std::string_view> names = [] {
     std::vector<std::string_view> out;
-    for (auto a = static_cast<unsigned>(sim::FaultAction::partition); a <= static_cast<unsigned>(sim::FaultAction::clock); ++a)
+    for (auto a = static_cast<unsigned>(sim::FaultAction::partition);
+         a <= static_cast<unsigned>(sim::FaultAction::clock); ++a)
       out.push_back(sim::to_string(static_cast<sim::FaultAction>(a)));
     return out;
   }();
@@ -415,9 +429,9 @@ class ScenarioParser {
   ScenarioParser(const json& doc, const std::string& file) : file_(file), root_(doc, file_, "") {}
 
   sim::Scenario parse() {
-    check_keys(root_, {"schema_version", "name", "description", "tags", "seed", "bug", "protocol", "nodes",
-                       "shards", "params", "network", "storage", "workload", "faults", "nemesis", "invariants",
-                       "liveness", "limits", "expect"});
+    check_keys(root_,
+               {"schema_version", "name", "description", "tags", "seed", "bug", "protocol", "nodes", "shards", "params",
+                "network", "storage", "workload", "faults", "nemesis", "invariants", "liveness", "limits", "expect"});
     parse_identity();
     parse_cluster();
     if (auto c = root_.find("params")) parse_params(*c);
@@ -446,13 +460,16 @@ class ScenarioParser {
 
   void parse_identity() {
     const Cursor version = root_.required("schema_version");
-    if (read_integer(version) != 1) version.fail(fmt::format("unsupported schema_version {} (this paxsim reads version 1)", describe(version.value())));
+    if (read_integer(version) != 1)
+      version.fail(
+          fmt::format("unsupported schema_version {} (this paxsim reads version 1)", describe(version.value())));
     s_.name = read_scenario_name(root_.required("name"));
     if (auto c = root_.find("description")) s_.description = read_string(*c);
     if (auto c = root_.find("tags")) {
       for (const auto& tag : c->elements()) {
         s_.tags.push_back(read_nonempty_string(tag));
-        if (s_.tags.back().find(';') != std::string::npos) tag.fail("a tag must not contain ';' (tags become ctest labels)");
+        if (s_.tags.back().find(';') != std::string::npos)
+          tag.fail("a tag must not contain ';' (tags become ctest labels)");
       }
     }
     if (auto c = root_.find("seed")) s_.seed = read_integer(*c);
@@ -492,7 +509,7 @@ class ScenarioParser {
     sim::Params& p = s_.params;
     if (auto v = c.find("learning"))
       p.learning = read_choice(*v, {"decide", "all-to-all"}, "learning mode") == 0 ? LearningMode::decide
-                                                                                  : LearningMode::all_to_all;
+                                                                                   : LearningMode::all_to_all;
     if (auto v = c.find("retry_ms")) p.retry_ms = read_interval(*v);
     if (auto v = c.find("retry_ms_max")) p.retry_ms_max = read_positive_ms(*v);
     if (auto v = c.find("catchup_ms")) p.catchup_ms = read_interval(*v);
@@ -652,13 +669,14 @@ class ScenarioParser {
   // Groups of distinct endpoints; an endpoint in two groups is ambiguous.
   static std::vector<std::vector<EndpointId>> read_groups(const Cursor& c, const Names& names) {
     std::vector<std::vector<EndpointId>> groups;
-    std::vector<std::optional<std::size_t>> group_of(names.all().size());
+    std::vector<std::optional<std::size_t>> group_of(names.endpoints());
     for (const auto& g : c.elements()) {
       groups.push_back(read_endpoints(g, names, false));
       const auto members = g.elements();
       for (std::size_t i = 0; i < members.size(); ++i) {
         const EndpointId e = groups.back()[i];
-        if (group_of[e]) members[i].fail(fmt::format("{} is already in group {}", describe(members[i].value()), *group_of[e]));
+        if (group_of[e])
+          members[i].fail(fmt::format("{} is already in group {}", describe(members[i].value()), *group_of[e]));
         group_of[e] = groups.size() - 1;
       }
     }
@@ -702,7 +720,8 @@ class ScenarioParser {
     if (items.empty()) c->fail("must not be empty");
     for (const auto& item : items) {
       const sim::FaultAction a = read_fault_action(item, k_nemesis_actions);
-      if (std::find(out.begin(), out.end(), a) != out.end()) item.fail(fmt::format("{} is listed twice", describe(item.value())));
+      if (std::find(out.begin(), out.end(), a) != out.end())
+        item.fail(fmt::format("{} is listed twice", describe(item.value())));
       out.push_back(a);
     }
     return out;
@@ -724,7 +743,8 @@ class ScenarioParser {
     std::vector<std::string> out;
     for (const auto& item : items) {
       std::string name = read_invariant(item);
-      if (std::find(out.begin(), out.end(), name) != out.end()) item.fail(fmt::format("{} is listed twice", in_quotes(name)));
+      if (std::find(out.begin(), out.end(), name) != out.end())
+        item.fail(fmt::format("{} is listed twice", in_quotes(name)));
       out.push_back(std::move(name));
     }
     return out;
@@ -765,7 +785,8 @@ class ScenarioParser {
       after.fail(fmt::format("{} is before the last timed fault, at {} (/faults/{})", ms_text(l.after_us),
                              ms_text(s_.faults.back().at_us), s_.faults.back().order));
     if (s_.nemesis && l.after_us < s_.nemesis->until_us)
-      after.fail(fmt::format("{} is before the nemesis ends, at {}", ms_text(l.after_us), ms_text(s_.nemesis->until_us)));
+      after.fail(
+          fmt::format("{} is before the nemesis ends, at {}", ms_text(l.after_us), ms_text(s_.nemesis->until_us)));
     s_.liveness = l;
   }
 
@@ -791,7 +812,8 @@ class DuplicateKeyCheck {
       case json::parse_event_t::key: {
         Frame& top = stack_.back();
         top.key = parsed.get<std::string>();
-        if (!top.keys.insert(top.key).second) throw InputError(*file_, path(), fmt::format("duplicate key {}", in_quotes(top.key)));
+        if (!top.keys.insert(top.key).second)
+          throw InputError(*file_, path(), fmt::format("duplicate key {}", in_quotes(top.key)));
         break;
       }
       case json::parse_event_t::object_end:
@@ -807,8 +829,8 @@ class DuplicateKeyCheck {
  private:
   struct Frame {
     bool array;
-    std::size_t index;     // array: the element being read
-    std::string key;       // object: the member being read
+    std::size_t index;  // array: the element being read
+    std::string key;    // object: the member being read
     std::set<std::string> keys;
   };
   void element_done() {
@@ -827,7 +849,8 @@ class DuplicateKeyCheck {
 // nlohmann's message without its "[json.exception...] parse error at ...: " prefix.
 std::string bare_message(const json::exception& e) {
   std::string_view m = e.what();
-  if (const auto close = m.find("] "); !m.empty() && m[0] == '[' && close != std::string_view::npos) m.remove_prefix(close + 2);
+  if (const auto close = m.find("] "); !m.empty() && m[0] == '[' && close != std::string_view::npos)
+    m.remove_prefix(close + 2);
   if (m.starts_with("parse error")) {
     if (const auto column = m.find("column "); column != std::string_view::npos) {
       if (const auto colon = m.find(": ", column); colon != std::string_view::npos) m.remove_prefix(colon + 2);
@@ -898,7 +921,8 @@ json& walk_to(json& doc, const std::vector<std::string>& parts, const Fail& fail
     } else if (at->is_array()) {
       if (!is_index(part)) fail(pointer, fmt::format("{} is an array; {} is not an index", pointer, in_quotes(part)));
       const std::size_t i = std::stoul(part);
-      if (i > at->size()) fail(pointer, fmt::format("index {} is past the end of {} ({} elements)", i, pointer, at->size()));
+      if (i > at->size())
+        fail(pointer, fmt::format("index {} is past the end of {} ({} elements)", i, pointer, at->size()));
       if (i == at->size()) at->push_back(nullptr);
       at = &(*at)[i];
     } else {
@@ -907,6 +931,13 @@ json& walk_to(json& doc, const std::vector<std::string>& parts, const Fail& fail
     pointer += "/" + pointer_token(part);
   }
   return *at;
+}
+
+// `--set name=foo` is the usual slip: the shell ate no quotes, JSON wants them.
+std::string quotes_hint(const std::string& dotted, const std::string& text) {
+  const bool bare_word = !text.empty() && std::isalpha(static_cast<unsigned char>(text[0])) && text != "true" &&
+                         text != "false" && text != "null";
+  return bare_word ? fmt::format("; a string needs quotes: '{}=\"{}\"'", dotted, text) : "";
 }
 
 }  // namespace
@@ -939,10 +970,8 @@ void apply_set(json& doc, const std::string& assignment, const std::string& file
   try {
     value = parse_json_text(text, file);
   } catch (const InputError& e) {
-    const bool bare_word = !text.empty() && std::isalpha(static_cast<unsigned char>(text[0])) &&
-                           text != "true" && text != "false" && text != "null";
-    fail(pointer, fmt::format("VALUE is not valid JSON ({}){}", e.message,
-                              bare_word ? fmt::format("; a string needs quotes: '{}=\"{}\"'", assignment.substr(0, eq), text) : ""));
+    fail(pointer,
+         fmt::format("VALUE is not valid JSON ({}){}", e.message, quotes_hint(assignment.substr(0, eq), text)));
   }
   try {
     json result = doc;

@@ -9,7 +9,10 @@ namespace paxsim::cli {
 static std::string endpoints(const sim::Scenario& s, const std::vector<EndpointId>& es) {
   if (es.size() == s.endpoints() && es.size() > 1) return "*";
   std::string out = "[";
-  for (std::size_t i = 0; i < es.size(); ++i) out += (i ? "," : "") + sim::endpoint_name(s, es[i]);
+  for (std::size_t i = 0; i < es.size(); ++i) {
+    if (i) out += ',';
+    out += sim::endpoint_name(s, es[i]);
+  }
   return out + "]";
 }
 
@@ -18,9 +21,9 @@ std::string describe_message(const sim::Scenario& s, const Message& m) {
                                 sim::endpoint_name(s, m.to));
   switch (m.kind) {
     case MsgKind::prepare:
-    case MsgKind::nack: out += " ballot " + to_string(m.ballot); break;
+    case MsgKind::nack: out += fmt::format(" ballot {}", to_string(m.ballot)); break;
     case MsgKind::promise:
-      out += " ballot " + to_string(m.ballot);
+      out += fmt::format(" ballot {}", to_string(m.ballot));
       if (!m.accepted_ballot.is_null())
         out += fmt::format(" accepted {} {}", to_string(m.accepted_ballot), checkers::quote(m.value));
       break;
@@ -37,17 +40,17 @@ std::string describe_fault(const sim::Scenario& s, const sim::Fault& f) {
   std::string out = to_string(f.action);
   switch (f.action) {
     case sim::FaultAction::partition:
-      for (const auto& g : f.groups) out += " " + endpoints(s, g);
+      for (const auto& g : f.groups) out += fmt::format(" {}", endpoints(s, g));
       break;
-    case sim::FaultAction::cut: out += " from " + endpoints(s, f.from) + " to " + endpoints(s, f.to); break;
+    case sim::FaultAction::cut: out += fmt::format(" from {} to {}", endpoints(s, f.from), endpoints(s, f.to)); break;
     case sim::FaultAction::crash:
     case sim::FaultAction::pause:
     case sim::FaultAction::resume:
     case sim::FaultAction::clock:
-      if (f.node.kind == sim::NodeSelector::Kind::index) out += " " + node_name(f.node.index);
+      if (f.node.kind == sim::NodeSelector::Kind::index) out += fmt::format(" {}", node_name(f.node.index));
       break;
     case sim::FaultAction::restart:
-      if (f.node.kind == sim::NodeSelector::Kind::index) out += " " + node_name(f.node.index);
+      if (f.node.kind == sim::NodeSelector::Kind::index) out += fmt::format(" {}", node_name(f.node.index));
       if (f.wipe_disk) out += " (disk wiped)";
       break;
     case sim::FaultAction::network: {
@@ -72,12 +75,13 @@ std::string describe_step(const sim::Scenario& s, const sim::StepInfo& info) {
       return head + fmt::format("durable {} {} ballot {}{}", node_name(info.node), to_string(info.record->kind),
                                 to_string(info.record->ballot),
                                 info.record->kind == RecordKind::accept || info.record->kind == RecordKind::decided
-                                    ? " value " + checkers::quote(info.record->value)
+                                    ? fmt::format(" value {}", checkers::quote(info.record->value))
                                     : std::string());
     case sim::StepKind::fault:
     case sim::StepKind::nemesis:
-      return head + (info.kind == sim::StepKind::nemesis ? (info.undo ? "nemesis undo " : "nemesis ") : "fault ") +
-             describe_fault(s, *info.fault) + (info.did_nothing ? " (nothing to do)" : "");
+      return fmt::format("{}{}{}{}", head,
+                         info.kind == sim::StepKind::nemesis ? (info.undo ? "nemesis undo " : "nemesis ") : "fault ",
+                         describe_fault(s, *info.fault), info.did_nothing ? " (nothing to do)" : "");
     case sim::StepKind::propose:
       return head + fmt::format("propose {} at {}{}", checkers::quote(*info.value), node_name(info.node),
                                 info.did_nothing ? " (node down: skipped)" : "");

@@ -68,8 +68,8 @@ void Learner::arm_catchup(Effects& out) {
   out.timers.push_back(TimerRequest{TimerKind::catchup, ++catchup_token_, 0});
 }
 
-void Learner::on_catchup(const NodeConfig& cfg, std::uint64_t token, Effects& out) {
-  if (token != catchup_token_ || decided_) return;
+bool Learner::on_catchup(const NodeConfig& cfg, std::uint64_t token, Effects& out) {
+  if (token != catchup_token_ || decided_) return false;
   Message q;
   q.kind = MsgKind::learn_request;
   q.from = cfg.self;
@@ -79,6 +79,7 @@ void Learner::on_catchup(const NodeConfig& cfg, std::uint64_t token, Effects& ou
     out.send.push_back(Outgoing{q, false});
   }
   arm_catchup(out);
+  return true;
 }
 
 }  // namespace paxsim

@@ -27,7 +27,8 @@ class Learner {
   // Tells every peer, so that they learn without counting (decide mode).
   void broadcast_decide(const NodeConfig& cfg, Slot slot, Effects& out) const;
   void arm_catchup(Effects& out);
-  void on_catchup(const NodeConfig& cfg, std::uint64_t token, Effects& out);
+  // Asks every peer for the decision and re-arms; false for a stale timer.
+  bool on_catchup(const NodeConfig& cfg, std::uint64_t token, Effects& out);
 
   const std::optional<Value>& decided() const { return decided_; }
 

@@ -37,7 +37,7 @@ class SynodNode final : public Node {
         if (in.timer == TimerKind::retry) {
           if (!learner_.decided()) proposer_.on_retry(cfg_, in.token, acceptor_.promised(), out);
         } else if (in.timer == TimerKind::catchup) {
-          learner_.on_catchup(cfg_, in.token, out);
+          on_catchup(in.token, out);
         }
         break;
       case Input::Kind::message:
@@ -79,6 +79,21 @@ class SynodNode final : public Node {
     }
   }
 
+  // A value may be chosen although nobody learned it: its proposer crashed,
+  // or the acknowledgements were lost, and no proposer is left to retry.
+  // Asking peers cannot help then, so after a few unanswered rounds of
+  // asking, a node that has accepted a value drives a round itself. Phase 1
+  // makes it re-propose whatever may have been chosen (our own acceptance is
+  // a proposed value, so validity holds whichever value the round settles on).
+  void on_catchup(std::uint64_t token, Effects& out) {
+    if (learner_.decided()) return;
+    if (!learner_.on_catchup(cfg_, token, out)) return;  // a stale timer
+    const Acceptance* mine = acceptor_.accepted(0);
+    if (++unanswered_catchups_ >= k_catchups_before_recovery && mine &&
+        proposer_.phase() == Proposer::Phase::idle)
+      proposer_.propose(cfg_, mine->value, acceptor_.promised(), out);
+  }
+
   void on_accepted(const Message& m, Effects& out) {
     if (cfg_.learning == LearningMode::all_to_all) {
       if (auto v = learner_.on_accepted(cfg_, m, out)) decide(m.slot, *v, m.ballot, false, out);
@@ -93,7 +108,10 @@ class SynodNode final : public Node {
     if (tell_peers) learner_.broadcast_decide(cfg_, slot, out);
   }
 
+  static constexpr std::uint32_t k_catchups_before_recovery = 2;
+
   NodeConfig cfg_;
+  std::uint32_t unanswered_catchups_ = 0;
   Acceptor acceptor_;
   Proposer proposer_;
   Learner learner_;

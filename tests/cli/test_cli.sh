@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Command-line behaviour that users and CI rely on (spec/cli.md): exit codes,
+# error messages naming the file and JSON path, nothing half-written,
+# byte-identical traces, replay commands that reproduce, results independent
+# of -j. Usage: test_cli.sh PAXSIM SOURCE_DIR
+set -uo pipefail
+PAXSIM=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+passes=0
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+# expect_rc RC DESCRIPTION -- CMD...: runs CMD, stdout/stderr in $T/out $T/err
+expect_rc() {
+  local want=$1 what=$2; shift 3
+  "$@" >"$T/out" 2>"$T/err"
+  local got=$?
+  if [[ $got == "$want" ]]; then ok; else bad "$what: exit $got, want $want; stderr: $(head -c 400 "$T/err")"; fi
+}
+expect_err() {  # expect_err SUBSTRING DESCRIPTION
+  if grep -qF -- "$1" "$T/err"; then ok; else bad "$2: stderr lacks '$1': $(head -c 400 "$T/err")"; fi
+}
+expect_out() {
+  if grep -qF -- "$1" "$T/out"; then ok; else bad "$2: stdout lacks '$1': $(head -c 400 "$T/out")"; fi
+}
+
+basic=$SRC/scenarios/synod/basic.json
+nemesis=$SRC/scenarios/synod/nemesis.json
+
+# --- bad input: exit 2, the file and the JSON path named, no trace left behind
+while IFS='|' read -r file path; do
+  [[ -z $file || $file == \#* ]] && continue
+  f=$SRC/tests/bad/$file
+  expect_rc 2 "bad input $file" -- "$PAXSIM" run "$f" --trace "$T/trace-$file.jsonl"
+  expect_err "$f" "bad input $file names the file"
+  [[ -n $path ]] && expect_err "$path" "bad input $file names the JSON path"
+  if compgen -G "$T/trace-$file.jsonl*" >/dev/null; then bad "bad input $file left a trace file"; else ok; fi
+  expect_rc 2 "validate $file" -- "$PAXSIM" validate "$f"
+done <<'CASES'
+# file | JSON path the error must name
+bad-distribution.json|/params/retry_ms
+duplicate-key.json|/faults/0/at_ms
+liveness-past-max-time.json|/liveness
+missing-required.json|protocol
+mix-not-one.json|/workload/mix
+multi-paxos.json|not supported yet
+negative-time.json|/workload/proposals/0/at_ms
+no-such-node.json|/faults/3/node: no node "n9"
+not-an-object.json|
+probability-above-one.json|/network/duplicate
+syntax-error.json|line 5, column 9
+unknown-key-deep.json|/workload/proposals/1/vlaue
+wrong-type.json|/nodes
+CASES
+
+# --- usage errors: exit 2
+expect_rc 2 "run without a file" -- "$PAXSIM" run
+expect_rc 2 "a missing file" -- "$PAXSIM" run "$T/nope.json"
+expect_err "nope.json" "a missing file is named"
+expect_rc 2 "a negative seed" -- "$PAXSIM" run "$basic" --seed -1
+expect_rc 2 "an unknown bug" -- "$PAXSIM" run "$basic" --bug no-such-bug
+expect_err "no-such-bug" "the unknown bug is named"
+expect_rc 2 "an unknown command" -- "$PAXSIM" frobnicate
+expect_rc 2 "an unknown flag" -- "$PAXSIM" run "$basic" --frobnicate
+expect_rc 2 "--set with a value that is not JSON" -- "$PAXSIM" run "$basic" --set 'network.drop=zero'
+expect_rc 2 "--set that makes the scenario invalid" -- "$PAXSIM" run "$basic" --set network.drop=2
+expect_err "/network/drop" "--set error names the path"
+expect_rc 2 "--set a node that does not exist" -- "$PAXSIM" run "$basic" --set 'workload.proposals.0.node="n7"'
+expect_err 'no node "n7"' "--set node error"
+expect_rc 2 "check with a bad file runs nothing" -- "$PAXSIM" check "$basic" "$SRC/tests/bad/wrong-type.json"
+if grep -q "runs:" "$T/out"; then bad "check ran despite bad input"; else ok; fi
+
+# --- help and informational commands: exit 0
+for c in run check validate bugs version; do
+  expect_rc 0 "$c --help" -- "$PAXSIM" "$c" --help
+done
+expect_rc 0 "paxsim --help" -- "$PAXSIM" --help
+expect_rc 0 "version" -- "$PAXSIM" version
+expect_out "paxsim " "version prints the build"
+expect_rc 0 "bugs" -- "$PAXSIM" bugs
+expect_out "promise-before-durable" "bugs lists the switches"
+expect_rc 0 "validate a good file" -- "$PAXSIM" validate "$basic" "$nemesis"
+
+# --- a passing run, and --set overrides
+expect_rc 0 "basic passes" -- "$PAXSIM" run "$basic"
+expect_out "PASS" "basic prints PASS"
+expect_out "fingerprint" "basic prints a fingerprint"
+expect_rc 0 "--set changes the run" -- "$PAXSIM" run "$basic" --set network.drop=0.3 --json
+python3 - "$T/out" <<'PY' && ok || bad "--set network.drop=0.3 dropped nothing"
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if r["stats"]["messages_dropped"] > 0 and r["verdict"] == "pass" else 1)
+PY
+
+# --- determinism: same seed, byte-identical trace; another seed, another run
+expect_rc 0 "trace 1" -- "$PAXSIM" run "$nemesis" --seed 5 --trace "$T/a.jsonl"
+expect_rc 0 "trace 2" -- "$PAXSIM" run "$nemesis" --seed 5 --trace "$T/b.jsonl"
+if cmp -s "$T/a.jsonl" "$T/b.jsonl"; then ok; else bad "same seed gave different traces"; fi
+if [[ $(wc -l <"$T/a.jsonl") -gt 100 ]]; then ok; else bad "trace suspiciously short"; fi
+head -1 "$T/a.jsonl" | grep -q '"paxsim_trace":1' && ok || bad "trace header missing"
+expect_rc 0 "trace 3" -- "$PAXSIM" run "$nemesis" --seed 6 --trace "$T/c.jsonl"
+if cmp -s "$T/a.jsonl" "$T/c.jsonl"; then bad "another seed gave the same trace"; else ok; fi
+expect_rc 0 "check-determinism" -- "$PAXSIM" run "$nemesis" --check-determinism
+
+# --- a failing run: exit 1, the invariant, the evidence, and a replay command that reproduces it
+expect_rc 1 "a planted bug fails" -- "$PAXSIM" run "$SRC/scenarios/synod/dueling-proposers.json" --bug round-only-ballots
+expect_out "violated: agreement" "failure names the invariant"
+expect_out "evidence:" "failure shows evidence"
+expect_out "last steps:" "failure shows the last steps"
+replay=$(grep -o 'replay: .*' "$T/out" | sed 's/^replay: paxsim //')
+fp=$(grep -o 'fingerprint [0-9a-f]*' "$T/out")
+if [[ $replay == *"--bug round-only-ballots"* ]]; then ok; else bad "replay command lacks the bug: $replay"; fi
+eval "set -- $replay"
+expect_rc 1 "the replay command fails the same way" -- "$PAXSIM" "$@"
+if grep -qF "$fp" "$T/out"; then ok; else bad "replay gave another fingerprint (want $fp)"; fi
+
+# --- an expected violation passes (exit 0)
+expect_rc 0 "wiped disk violation is expected" -- "$PAXSIM" run "$SRC/scenarios/synod/wiped-disk.json"
+
+# --- check: results independent of -j; JUnit written
+expect_rc 0 "check -j 1" -- "$PAXSIM" check "$SRC/scenarios/synod" --seeds 3 -j 1 --json
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("\n".join(x["scenario"]+" "+str(x["seed"])+" "+x["fingerprint"]+" "+x["verdict"] for x in r["runs"]))' "$T/out" >"$T/j1"
+expect_rc 0 "check -j 2" -- "$PAXSIM" check "$SRC/scenarios/synod" --seeds 3 -j 2 --json --junit "$T/junit.xml"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("\n".join(x["scenario"]+" "+str(x["seed"])+" "+x["fingerprint"]+" "+x["verdict"] for x in r["runs"]))' "$T/out" >"$T/j2"
+if cmp -s "$T/j1" "$T/j2" && [[ -s $T/j1 ]]; then ok; else bad "check results depend on -j"; fi
+python3 -c 'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); sys.exit(0 if int(r.get("tests"))>10 and r.get("failures")=="0" else 1)' "$T/junit.xml" && ok || bad "JUnit XML missing or wrong"
+expect_rc 1 "check fails when a run fails" -- "$PAXSIM" check "$SRC/scenarios/synod/dueling-proposers.json" --bug round-only-ballots --seeds 2
+
+echo "$passes passed, $fails failed"
+[[ $fails == 0 ]]
