@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <fmt/format.h>
@@ -267,6 +268,7 @@ int cmd_check(int argc, char** argv) {
     RunResult result;
     bool nondeterministic = false;
     std::uint64_t second_fingerprint = 0;
+    double wall_seconds = 0;  // for the JUnit report only; never part of a result
   };
   std::vector<Job> work;
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
@@ -278,7 +280,9 @@ int cmd_check(int argc, char** argv) {
     for (std::size_t j; (j = next.fetch_add(1)) < work.size();) {
       sim::Scenario s = scenarios[work[j].scenario];
       s.seed = work[j].seed;
+      const auto t0 = std::chrono::steady_clock::now();
       work[j].result = run_scenario(s);
+      work[j].wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (determinism) {
         work[j].second_fingerprint = run_scenario(s).fingerprint;
         work[j].nondeterministic = work[j].second_fingerprint != work[j].result.fingerprint;
@@ -304,13 +308,12 @@ int cmd_check(int argc, char** argv) {
     for (std::size_t i = 0; i < scenarios.size(); ++i) {
       std::string cases;
       std::size_t n = 0, f = 0;
-      double seconds = 0;
       for (const Job& j : work) {
         if (j.scenario != i) continue;
         ++n;
         const Invocation inv{files[i], {}, bug.has_value()};
         cases += fmt::format("    <testcase classname=\"{}\" name=\"seed {}\" time=\"{:.3f}\">\n",
-                             xml_escape(scenarios[i].name), j.seed, seconds);
+                             xml_escape(scenarios[i].name), j.seed, j.wall_seconds);
         if (!j.result.pass) {
           ++f;
           cases += fmt::format("      <failure message=\"{}\">{}</failure>\n", xml_escape(j.result.verdict_reason),

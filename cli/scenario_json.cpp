@@ -838,7 +838,10 @@ class DuplicateKeyCheck {
   }
   std::string path() const {
     std::string p;
-    for (const Frame& f : stack_) p += "/" + (f.array ? std::to_string(f.index) : pointer_token(f.key));
+    for (const Frame& f : stack_) {
+      p += '/';
+      p += f.array ? std::to_string(f.index) : pointer_token(f.key);
+    }
     return p;
   }
 
@@ -928,7 +931,8 @@ json& walk_to(json& doc, const std::vector<std::string>& parts, const Fail& fail
     } else {
       fail(pointer, fmt::format("{} is {}, which has no {}", pointer, describe(*at), in_quotes(part)));
     }
-    pointer += "/" + pointer_token(part);
+    pointer += '/';
+    pointer += pointer_token(part);
   }
   return *at;
 }
@@ -963,7 +967,8 @@ void apply_set(json& doc, const std::string& assignment, const std::string& file
   std::string pointer;
   for (const auto& part : parts) {
     if (part.empty()) fail("", "PATH has an empty part");
-    pointer += "/" + pointer_token(part);
+    pointer += '/';
+    pointer += pointer_token(part);
   }
   const std::string text = assignment.substr(eq + 1);
   json value;

@@ -1,0 +1,431 @@
+// The safety checkers. First fed by hand through the Observer interface (each
+// invariant's violation is found, and the legal neighbour of each case is
+// not), then end to end: whole simulations with deliberately broken acceptor
+// doubles swapped in through RunOptions::factory must end in a violation,
+// while the same scenario with real nodes passes.
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "checkers/chosen.hpp"
+#include "checkers/promises.hpp"
+#include "checkers/quorums.hpp"
+#include "helpers.hpp"
+#include "sim/simulation.hpp"
+
+using namespace paxsim;
+using namespace paxsim::test;
+using checkers::ChosenTracker;
+using checkers::PromiseChecker;
+using checkers::QuorumChecker;
+using checkers::ViolationSink;
+
+namespace {
+
+constexpr Time_us k_t = 1000;
+
+// A ChosenTracker over three acceptors with every invariant on, and its sink.
+struct Tracker {
+  explicit Tracker(bool stability = true)
+      : scenario(scenario_with_nodes(3)), chosen(scenario, sink, true, true, stability) {}
+  void propose(const Value& v) { chosen.on_propose(k_t, 0, v); }
+  void durably_accept(NodeId n, Ballot b, const Value& v) { chosen.on_durable(k_t, n, accept_record(b, v)); }
+
+  sim::Scenario scenario;
+  ViolationSink sink;
+  ChosenTracker chosen;
+};
+
+// A PromiseChecker over three nodes, and its sink.
+struct Promises {
+  Promises() : scenario(scenario_with_nodes(3)), checker(scenario, sink) {}
+  sim::Scenario scenario;
+  ViolationSink sink;
+  PromiseChecker checker;
+};
+
+// A QuorumChecker over three nodes where n1 and n2 answered `b` (promise and accepted).
+struct Quorums {
+  explicit Quorums(Ballot b) : scenario(scenario_with_nodes(3)), checker(scenario, sink) {
+    for (NodeId a : {0u, 1u}) {
+      checker.on_send(k_t, promise(a, 2, b));
+      checker.on_send(k_t, accepted(a, 2, b, "A"));
+    }
+  }
+  void use(QuorumUse::Phase phase, Ballot b, std::vector<NodeId> members) {
+    checker.on_quorum(k_t, 2, QuorumUse{phase, 0, b, std::move(members)});
+  }
+  sim::Scenario scenario;
+  ViolationSink sink;
+  QuorumChecker checker;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------- ChosenTracker by hand
+
+// A value is chosen when a majority durably accepted one (ballot, value); the
+// tracker names the ballot and the majority.
+TEST_CASE("chosen tracker: a majority of durable acceptances in one ballot chooses a value") {
+  Tracker t;
+  t.propose("A");
+  t.durably_accept(0, ballot(1, 0), "A");
+  CHECK(t.chosen.chosen(0) == nullptr);
+  t.durably_accept(0, ballot(1, 0), "A");  // the same acceptor twice is one vote
+  CHECK(t.chosen.chosen(0) == nullptr);
+  t.durably_accept(1, ballot(2, 1), "A");  // another ballot is another vote count
+  CHECK(t.chosen.chosen(0) == nullptr);
+  t.durably_accept(2, ballot(1, 0), "A");
+  const checkers::Choice* c = t.chosen.chosen(0);
+  REQUIRE(c != nullptr);
+  CHECK(c->value == "A");
+  CHECK(c->ballot == ballot(1, 0));
+  CHECK(c->acceptors == std::vector<NodeId>{0, 2});
+  CHECK(t.chosen.chosen_slots() == 1);
+  CHECK_FALSE(t.sink.any());
+}
+
+// Agreement: two different values each durably accepted by a majority. The
+// report names both values.
+TEST_CASE("chosen tracker: two values chosen is an agreement violation naming both") {
+  Tracker t(/*stability=*/false);
+  t.propose("A");
+  t.propose("B");
+  t.chosen.on_step(sim::StepInfo{.index = 42});
+  t.durably_accept(0, ballot(1, 0), "A");
+  t.durably_accept(1, ballot(1, 0), "A");
+  REQUIRE_FALSE(t.sink.any());
+  t.durably_accept(1, ballot(2, 2), "B");
+  t.durably_accept(2, ballot(2, 2), "B");
+
+  const checkers::Violation* v = violation_of(t.sink, "agreement");
+  REQUIRE(v != nullptr);
+  CHECK(v->step == 42);
+  CHECK(v->time_us == k_t);
+  CHECK(contains(v->message, "\"A\""));
+  CHECK(contains(v->message, "\"B\""));
+  REQUIRE(v->evidence.size() >= 2);
+  CHECK(contains(all_text(*v), "n1,n2"));  // who chose A
+  CHECK(contains(all_text(*v), "n2,n3"));  // who chose B
+  CHECK(t.sink.first_of_each().size() == 1);
+}
+
+// The same value chosen twice (in two ballots) is no violation at all.
+TEST_CASE("chosen tracker: one value chosen in two ballots is fine") {
+  Tracker t;
+  t.propose("A");
+  t.durably_accept(0, ballot(1, 0), "A");
+  t.durably_accept(1, ballot(1, 0), "A");
+  t.durably_accept(1, ballot(2, 2), "A");
+  t.durably_accept(2, ballot(2, 2), "A");
+  CHECK_FALSE(t.sink.any());
+}
+
+// Stability (P2): after "A" is chosen at b, an acceptance of another value
+// above b is reported at once, before a second value is chosen.
+TEST_CASE("chosen tracker: an acceptance of another value above the chosen ballot breaks stability") {
+  Tracker t;
+  t.propose("A");
+  t.propose("B");
+  t.durably_accept(0, ballot(1, 0), "A");
+  t.durably_accept(1, ballot(1, 0), "A");
+  t.durably_accept(2, ballot(3, 2), "B");
+
+  const checkers::Violation* v = violation_of(t.sink, "stability");
+  REQUIRE(v != nullptr);
+  CHECK(contains(all_text(*v), "\"A\""));
+  CHECK(contains(all_text(*v), "\"B\""));
+  CHECK_FALSE(reported(t.sink, "agreement"));  // not (yet) two values chosen
+}
+
+// ... but an acceptance of another value below the chosen ballot is legal.
+TEST_CASE("chosen tracker: an acceptance below the chosen ballot is not a stability violation") {
+  Tracker t;
+  t.propose("A");
+  t.propose("B");
+  t.durably_accept(2, ballot(1, 2), "B");
+  t.durably_accept(0, ballot(2, 0), "A");
+  t.durably_accept(1, ballot(2, 0), "A");
+  REQUIRE(t.chosen.chosen(0) != nullptr);
+  CHECK_FALSE(t.sink.any());
+}
+
+// A learner that learns a value no majority accepted, or another value than
+// the chosen one, breaks agreement.
+TEST_CASE("chosen tracker: a learned value that is not chosen is an agreement violation") {
+  SUBCASE("nothing chosen yet") {
+    Tracker t;
+    t.propose("A");
+    t.chosen.on_learn(k_t, 1, Learned{0, "A"});
+    const checkers::Violation* v = violation_of(t.sink, "agreement");
+    REQUIRE(v != nullptr);
+    CHECK(contains(v->message, "n2"));
+    CHECK_FALSE(v->evidence.empty());
+  }
+  SUBCASE("another value chosen") {
+    Tracker t;
+    t.propose("A");
+    t.propose("B");
+    t.durably_accept(0, ballot(1, 0), "A");
+    t.durably_accept(1, ballot(1, 0), "A");
+    t.chosen.on_learn(k_t, 2, Learned{0, "B"});
+    const checkers::Violation* v = violation_of(t.sink, "agreement");
+    REQUIRE(v != nullptr);
+    CHECK(contains(v->message, "\"A\""));
+    CHECK(contains(v->message, "\"B\""));
+  }
+  SUBCASE("the chosen value is fine") {
+    Tracker t;
+    t.propose("A");
+    t.durably_accept(0, ballot(1, 0), "A");
+    t.durably_accept(1, ballot(1, 0), "A");
+    t.chosen.on_learn(k_t, 2, Learned{0, "A"});
+    CHECK_FALSE(t.sink.any());
+  }
+}
+
+// Validity: a chosen value must have been proposed; the no-op needs no proposal.
+TEST_CASE("chosen tracker: a chosen value never proposed is a validity violation") {
+  Tracker t;
+  t.propose("A");
+  t.durably_accept(0, ballot(1, 0), "Z");
+  t.durably_accept(1, ballot(1, 0), "Z");
+  const checkers::Violation* v = violation_of(t.sink, "validity");
+  REQUIRE(v != nullptr);
+  CHECK(contains(v->message, "\"Z\""));
+  CHECK_FALSE(v->evidence.empty());
+
+  Tracker noop;
+  noop.durably_accept(0, ballot(1, 0), k_noop_value);
+  noop.durably_accept(1, ballot(1, 0), k_noop_value);
+  CHECK_FALSE(noop.sink.any());
+}
+
+// A switched-off invariant reports nothing.
+TEST_CASE("chosen tracker: disabled invariants stay silent") {
+  sim::Scenario s = scenario_with_nodes(3);
+  ViolationSink sink;
+  ChosenTracker off(s, sink, false, false, false);
+  off.on_durable(k_t, 0, accept_record(ballot(1, 0), "A"));
+  off.on_durable(k_t, 1, accept_record(ballot(1, 0), "A"));
+  off.on_durable(k_t, 1, accept_record(ballot(2, 1), "B"));
+  off.on_durable(k_t, 2, accept_record(ballot(2, 1), "B"));
+  off.on_learn(k_t, 0, Learned{0, "C"});
+  CHECK_FALSE(sink.any());
+  CHECK(off.chosen_slots() == 1);  // it still tracks what is chosen
+}
+
+// ---------------------------------------------------------------- PromiseChecker by hand
+
+// A durable promise that goes back (a lower promise record after a higher one).
+TEST_CASE("promise checker: a durable promise that goes back is a promises violation") {
+  Promises p;
+  p.checker.on_durable(k_t, 1, promise_record(ballot(5, 2)));
+  p.checker.on_durable(k_t, 1, promise_record(ballot(6, 0)));
+  CHECK_FALSE(p.sink.any());
+  p.checker.on_durable(k_t, 1, promise_record(ballot(3, 0)));
+  const checkers::Violation* v = violation_of(p.sink, "promises");
+  REQUIRE(v != nullptr);
+  CHECK(contains(v->message, "n2"));
+  CHECK(contains(all_text(*v), "(6,n1)"));
+  CHECK(contains(all_text(*v), "(3,n1)"));
+}
+
+// An acceptance below the durable promise.
+TEST_CASE("promise checker: a durable acceptance below the durable promise is a promises violation") {
+  Promises p;
+  p.checker.on_durable(k_t, 0, promise_record(ballot(5, 2)));
+  p.checker.on_durable(k_t, 0, accept_record(ballot(5, 2), "A"));
+  CHECK_FALSE(p.sink.any());
+  p.checker.on_durable(k_t, 0, accept_record(ballot(4, 1), "B"));
+  REQUIRE(reported(p.sink, "promises"));
+  CHECK(contains(violation_of(p.sink, "promises")->message, "\"B\""));
+}
+
+// Persist before send: a promise message ahead of its durable record.
+TEST_CASE("promise checker: a promise sent before its record is durable is a promises violation") {
+  Promises p;
+  p.checker.on_durable(k_t, 0, promise_record(ballot(5, 2)));
+  p.checker.on_send(k_t, promise(0, 2, ballot(5, 2)));  // covered
+  p.checker.on_send(k_t, promise(0, 2, ballot(4, 2)));  // covered by a higher promise
+  CHECK_FALSE(p.sink.any());
+  p.checker.on_send(k_t, promise(0, 1, ballot(7, 1)));  // not durable yet
+  const checkers::Violation* v = violation_of(p.sink, "promises");
+  REQUIRE(v != nullptr);
+  CHECK(contains(v->message, "(7,n2)"));
+  CHECK_FALSE(v->evidence.empty());
+}
+
+// Persist before send, for acknowledgements.
+TEST_CASE("promise checker: an acknowledgement sent before its acceptance is durable is a promises violation") {
+  Promises p;
+  p.checker.on_durable(k_t, 2, accept_record(ballot(2, 0), "A"));
+  p.checker.on_send(k_t, accepted(2, 0, ballot(2, 0), "A"));
+  CHECK_FALSE(p.sink.any());
+  p.checker.on_send(k_t, accepted(2, 0, ballot(3, 1), "A"));  // (3,n2) is not durable
+  CHECK(reported(p.sink, "promises"));
+}
+
+// A wiped disk is outside the fault model: the checker forgets that node's
+// durable state with it, and a plain restart does not.
+TEST_CASE("promise checker: only a wiped restart resets a node's durable promise") {
+  Promises kept;
+  kept.checker.on_durable(k_t, 1, promise_record(ballot(5, 2)));
+  kept.checker.on_restart(k_t, 1, false);
+  kept.checker.on_durable(k_t, 1, promise_record(ballot(1, 0)));
+  CHECK(reported(kept.sink, "promises"));
+
+  Promises wiped;
+  wiped.checker.on_durable(k_t, 1, promise_record(ballot(5, 2)));
+  wiped.checker.on_restart(k_t, 1, true);
+  wiped.checker.on_durable(k_t, 1, promise_record(ballot(1, 0)));
+  CHECK_FALSE(wiped.sink.any());
+}
+
+// ---------------------------------------------------------------- QuorumChecker by hand
+
+TEST_CASE("quorum checker: a majority of distinct acceptors that answered is fine") {
+  Quorums q(ballot(1, 2));
+  q.use(QuorumUse::Phase::promise, ballot(1, 2), {0, 1});
+  q.use(QuorumUse::Phase::accepted, ballot(1, 2), {1, 0});
+  CHECK_FALSE(q.sink.any());
+}
+
+TEST_CASE("quorum checker: a quorum with a duplicate member is a quorums violation") {
+  Quorums q(ballot(1, 2));
+  q.use(QuorumUse::Phase::promise, ballot(1, 2), {0, 0});
+  const checkers::Violation* v = violation_of(q.sink, "quorums");
+  REQUIRE(v != nullptr);
+  CHECK(contains(v->message, "twice"));
+  CHECK(contains(all_text(*v), "n1,n1"));
+}
+
+TEST_CASE("quorum checker: a minority quorum is a quorums violation") {
+  Quorums q(ballot(1, 2));
+  q.use(QuorumUse::Phase::accepted, ballot(1, 2), {1});
+  const checkers::Violation* v = violation_of(q.sink, "quorums");
+  REQUIRE(v != nullptr);
+  CHECK(contains(v->message, "not a majority"));
+}
+
+TEST_CASE("quorum checker: a member that never answered for that ballot is a quorums violation") {
+  SUBCASE("no answer at all") {
+    Quorums q(ballot(1, 2));
+    q.use(QuorumUse::Phase::promise, ballot(1, 2), {0, 2});
+    CHECK(reported(q.sink, "quorums"));
+  }
+  SUBCASE("answers for another ballot") {
+    Quorums q(ballot(1, 2));
+    q.use(QuorumUse::Phase::accepted, ballot(2, 2), {0, 1});
+    CHECK(reported(q.sink, "quorums"));
+  }
+}
+
+// ---------------------------------------------------------------- broken acceptors, end to end
+
+namespace {
+
+// Wraps a real node and passes every input through; a subclass breaks one
+// thing. Effects appended by the inner step are what the wrapper may edit.
+class NodeWrapper : public Node {
+ public:
+  explicit NodeWrapper(std::unique_ptr<Node> inner) : inner_(std::move(inner)) {}
+  NodeView view() const override { return inner_->view(); }
+  bool has_learned(Slot s) const override { return inner_->has_learned(s); }
+  std::optional<Value> learned(Slot s) const override { return inner_->learned(s); }
+
+ protected:
+  std::unique_ptr<Node> inner_;
+};
+
+// Broken: its promises never report what it accepted, so a new proposer
+// cannot see a value that may already be chosen, and proposes its own.
+class HidingAcceptor final : public NodeWrapper {
+ public:
+  using NodeWrapper::NodeWrapper;
+  void step(const Input& in, Effects& out) override {
+    const std::size_t before = out.send.size();
+    inner_->step(in, out);
+    for (std::size_t i = before; i < out.send.size(); ++i) {
+      Message& m = out.send[i].msg;
+      if (m.kind != MsgKind::promise) continue;
+      m.accepted_ballot = Ballot{};
+      m.value.clear();
+    }
+  }
+  std::unique_ptr<Node> clone() const override { return std::make_unique<HidingAcceptor>(inner_->clone()); }
+};
+
+sim::NodeFactory hiding_factory() {
+  return [](const NodeConfig& cfg, std::span<const Record> durable) -> std::unique_ptr<Node> {
+    return std::make_unique<HidingAcceptor>(make_synod_node(cfg, durable));
+  };
+}
+
+// Broken: a restarted node forgets its promises (it is rebuilt ignoring its
+// promise records), so it may accept below a ballot it promised to refuse.
+sim::NodeFactory forgetful_factory() {
+  return [](const NodeConfig& cfg, std::span<const Record> durable) {
+    std::vector<Record> kept;
+    for (const Record& r : durable)
+      if (r.kind != RecordKind::promise) kept.push_back(r);
+    return make_synod_node(cfg, kept);
+  };
+}
+
+cli::RunResult run_with(const sim::Scenario& s, sim::NodeFactory f) {
+  cli::RunOptions opt;
+  opt.factory = std::move(f);
+  return cli::run_scenario(s, opt);
+}
+
+bool is_safety_invariant(const std::string& inv) {
+  return inv == "promises" || inv == "stability" || inv == "agreement";
+}
+
+void check_caught(const cli::RunResult& r) {
+  REQUIRE(r.outcome == cli::Outcome::violation);
+  REQUIRE_FALSE(r.violations.empty());
+  for (const checkers::Violation& v : r.violations) {
+    CAPTURE(v.invariant);
+    CAPTURE(v.message);
+    CHECK(is_safety_invariant(v.invariant));
+    CHECK_FALSE(v.message.empty());
+    REQUIRE_FALSE(v.evidence.empty());
+    for (const std::string& e : v.evidence) CHECK_FALSE(e.empty());
+    CHECK(v.step > 0);
+  }
+}
+
+}  // namespace
+
+// A promise that hides the acceptor's acceptance lets a late proposer
+// overwrite a chosen value: caught, while the real node passes the same run.
+TEST_CASE("checkers end to end: a broken acceptor that hides its acceptances in promises is caught") {
+  // late-proposer: "early" is chosen by n1..n3 while n4, n5 are cut off and n1
+  // then crashes; n5 proposes "late" after the heal. Its phase 1 must reveal "early".
+  const sim::Scenario s = synod_scenario_file("late-proposer.json");
+
+  const cli::RunResult real = cli::run_scenario(s);
+  CHECK(real.pass);
+  CHECK(real.outcome == cli::Outcome::safe);
+
+  const cli::RunResult broken = run_with(s, hiding_factory());
+  check_caught(broken);
+  CHECK_FALSE(broken.pass);  // the scenario expects a pass
+}
+
+// With only agreement checked, the same broken acceptor really gets two
+// values chosen, and the report names both.
+TEST_CASE("checkers end to end: the hiding acceptor gets two values chosen") {
+  sim::Scenario s = synod_scenario_file("late-proposer.json");
+  s.invariants = {"agreement"};
+  const cli::RunResult broken = run_with(s, hiding_factory());
+  check_caught(broken);
+  REQUIRE(broken.violations.size() == 1);
+  const checkers::Violation& v = broken.violations[0];
+  CHECK(v.invariant == "agreement");
+  CHECK(contains(all_text(v), "\"early\""));
+  CHECK(contains(all_text(v), "\"late\""));
+}

@@ -1,0 +1,121 @@
+// Determinism: one scenario and one seed give one run. The same seed twice
+// gives the same fingerprint and statistics; another seed gives another run;
+// the checkers and extra observers only watch, so they never change the run.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "helpers.hpp"
+#include "sim/observer.hpp"
+
+using namespace paxsim;
+using namespace paxsim::test;
+
+namespace {
+
+// Every counter of two runs' statistics, compared one by one so a failure
+// names the counter.
+void check_same_stats(const sim::Stats& a, const sim::Stats& b) {
+  CHECK(a.steps == b.steps);
+  CHECK(a.messages_sent == b.messages_sent);
+  CHECK(a.messages_delivered == b.messages_delivered);
+  CHECK(a.messages_dropped == b.messages_dropped);
+  CHECK(a.messages_duplicated == b.messages_duplicated);
+  CHECK(a.records_persisted == b.records_persisted);
+  CHECK(a.client_ops_completed == b.client_ops_completed);
+  CHECK(a.proposals_skipped == b.proposals_skipped);
+  CHECK(a.proposals_dropped == b.proposals_dropped);
+  CHECK(a.crashes == b.crashes);
+  for (int k = 0; k < k_msg_kind_count; ++k) {
+    CAPTURE(k);
+    CHECK(a.sent_by_kind[k] == b.sent_by_kind[k]);
+  }
+}
+
+void check_same_run(const cli::RunResult& a, const cli::RunResult& b) {
+  CHECK(cli::fingerprint_hex(a.fingerprint) == cli::fingerprint_hex(b.fingerprint));
+  CHECK(a.sim_time_us == b.sim_time_us);
+  CHECK(a.decided_slots == b.decided_slots);
+  CHECK(a.outcome == b.outcome);
+  CHECK(a.recent == b.recent);
+  check_same_stats(a.stats, b.stats);
+}
+
+// Counts what it is told; an observer that only watches.
+class CountingObserver : public sim::Observer {
+ public:
+  void on_step(const sim::StepInfo&) override { ++steps; }
+  void on_send(Time_us, const Message&) override { ++sends; }
+  std::uint64_t steps = 0;
+  std::uint64_t sends = 0;
+};
+
+}  // namespace
+
+// The same scenario and seed, run twice in one process, is the same run.
+TEST_CASE("determinism: the same scenario and seed give the same fingerprint and stats") {
+  for (const char* file : {"nemesis.json", "lossy-duplicating.json", "dueling-proposers.json"}) {
+    CAPTURE(file);
+    const sim::Scenario s = synod_scenario_file(file);
+    const cli::RunResult a = cli::run_scenario(s);
+    const cli::RunResult b = cli::run_scenario(s);
+    CHECK(a.pass);
+    CHECK(a.stats.steps > 0);
+    check_same_run(a, b);
+  }
+}
+
+// The seed really drives the run: another seed changes the fingerprint.
+TEST_CASE("determinism: a different seed gives a different fingerprint") {
+  for (const char* file : {"nemesis.json", "lossy-duplicating.json"}) {
+    CAPTURE(file);
+    sim::Scenario s = synod_scenario_file(file);
+    const cli::RunResult base = cli::run_scenario(s);
+    s.seed += 1;
+    const cli::RunResult other = cli::run_scenario(s);
+    CHECK(base.fingerprint != other.fingerprint);
+    s.seed += 1000;
+    const cli::RunResult far = cli::run_scenario(s);
+    CHECK(far.fingerprint != base.fingerprint);
+    CHECK(far.fingerprint != other.fingerprint);
+  }
+}
+
+// Checkers only observe: a passing run's fingerprint and stats are the same
+// with them off (the benchmark mode).
+TEST_CASE("determinism: turning checkers off does not change a passing run") {
+  for (const char* file : {"nemesis.json", "lossy-duplicating.json", "basic.json"}) {
+    CAPTURE(file);
+    const sim::Scenario s = synod_scenario_file(file);
+    const cli::RunResult on = cli::run_scenario(s);
+    REQUIRE(on.pass);
+    cli::RunOptions off_opt;
+    off_opt.checkers = false;
+    const cli::RunResult off = cli::run_scenario(s, off_opt);
+    CHECK(off.violations.empty());
+    check_same_run(on, off);
+  }
+}
+
+// An extra observer (like a trace writer) sees every step and send, and
+// changes nothing.
+TEST_CASE("determinism: an extra observer sees every step and changes nothing") {
+  const sim::Scenario s = synod_scenario_file("nemesis.json");
+  const cli::RunResult plain = cli::run_scenario(s);
+  CountingObserver counter;
+  cli::RunOptions opt;
+  opt.observers.push_back(&counter);
+  const cli::RunResult watched = cli::run_scenario(s, opt);
+  check_same_run(plain, watched);
+  CHECK(counter.steps == watched.stats.steps);
+  CHECK(counter.sends == watched.stats.messages_sent);
+}
+
+// The simulator is deterministic for a node factory too: the explicit
+// default factory gives the run the implicit one does.
+TEST_CASE("determinism: an explicit default node factory gives the same run") {
+  const sim::Scenario s = synod_scenario_file("lossy-duplicating.json");
+  cli::RunOptions opt;
+  opt.factory = sim::default_node_factory(s);
+  check_same_run(cli::run_scenario(s), cli::run_scenario(s, opt));
+}
