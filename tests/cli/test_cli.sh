@@ -129,5 +129,15 @@ if cmp -s "$T/j1" "$T/j2" && [[ -s $T/j1 ]]; then ok; else bad "check results de
 python3 -c 'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); sys.exit(0 if int(r.get("tests"))>10 and r.get("failures")=="0" else 1)' "$T/junit.xml" && ok || bad "JUnit XML missing or wrong"
 expect_rc 1 "check fails when a run fails" -- "$PAXSIM" check "$SRC/scenarios/synod/dueling-proposers.json" --bug round-only-ballots --seeds 2
 
+# --- golden: the exact trace of a tiny scenario, and every scenario's fingerprint
+# on its own seed (regenerate with scripts/update-golden after an intended change)
+expect_rc 0 "golden trace run" -- "$PAXSIM" run "$basic" --trace "$T/golden.jsonl"
+if diff <(sed 1d "$T/golden.jsonl") "$SRC/tests/golden/synod-basic.trace.jsonl" >"$T/diff"; then ok; else
+  bad "trace of synod-basic differs from tests/golden: $(head -c 600 "$T/diff")"; fi
+(cd "$SRC" && "$PAXSIM" check scenarios --seeds 1 -j 2 --json 2>/dev/null) |
+  python3 -c 'import json,sys; [print(r["file"], r["seed"], r["fingerprint"]) for r in json.load(sys.stdin)["runs"]]' >"$T/fps"
+if diff "$T/fps" "$SRC/tests/golden/fingerprints.txt" >"$T/diff"; then ok; else
+  bad "fingerprints differ from tests/golden/fingerprints.txt: $(head -c 600 "$T/diff")"; fi
+
 echo "$passes passed, $fails failed"
 [[ $fails == 0 ]]
