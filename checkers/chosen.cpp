@@ -3,10 +3,16 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "paxos/kv.hpp"
+
 namespace paxsim::checkers {
 
 std::string quote(const Value& v) {
   if (v == k_noop_value) return "no-op";
+  if (auto c = decode(v)) {
+    std::string args = c->op == KvOpKind::get ? c->key : fmt::format("{}, {}", c->key, c->value);
+    return fmt::format("c{}#{}:{}({})", c->client + 1, c->request, to_string(c->op), args);
+  }
   return fmt::format("\"{}\"", v);
 }
 

@@ -31,8 +31,8 @@ void LivenessChecker::check(const Deadline& d) {
   if (d.request) {
     auto it = open_.find(d.what);
     if (it == open_.end() || !sim_.is_live(it->second.node)) return;
-    failure_ = fmt::format("request #{} at {} (issued at {}) was not answered by {}", d.what,
-                           node_name(it->second.node), ms(it->second.issued_us), ms(d.at));
+    failure_ = fmt::format("a request by {} (issued at {}) was not answered by {}",
+                           sim::endpoint_name(sim_.scenario(), it->second.node), ms(it->second.issued_us), ms(d.at));
     failure_time_us_ = d.at;
     return;
   }

@@ -7,6 +7,7 @@
 
 #include "checkers/chosen.hpp"
 #include "checkers/liveness.hpp"
+#include "checkers/log.hpp"
 #include "checkers/promises.hpp"
 #include "checkers/quorums.hpp"
 #include "cli/step_text.hpp"
@@ -27,7 +28,10 @@ std::string fingerprint_hex(std::uint64_t f) { return fmt::format("{:016x}", f);
 
 std::vector<std::string> enabled_invariants(const sim::Scenario& s) {
   if (!s.invariants.empty()) return s.invariants;
-  return {std::begin(checkers::k_synod_invariants), std::end(checkers::k_synod_invariants)};
+  std::vector<std::string> all(std::begin(checkers::k_synod_invariants), std::end(checkers::k_synod_invariants));
+  if (s.protocol == sim::Protocol::multi_paxos) all.push_back("log");
+  if (s.workload.type == sim::Workload::Type::kv) all.push_back("linearizable");
+  return all;
 }
 
 namespace {
@@ -105,11 +109,13 @@ RunResult run_scenario(const sim::Scenario& s, const RunOptions& opt) {
   std::unique_ptr<checkers::PromiseChecker> promises;
   std::unique_ptr<checkers::QuorumChecker> quorums;
   std::unique_ptr<checkers::LivenessChecker> liveness;
+  std::unique_ptr<checkers::LogChecker> log;
   RecentSteps recent(s, opt.recent_steps);
   sim.add_observer(&recent);
   sim.add_observer(&chosen);
   if (on && named(inv, "promises")) sim.add_observer((promises = std::make_unique<checkers::PromiseChecker>(s, sink)).get());
   if (on && named(inv, "quorums")) sim.add_observer((quorums = std::make_unique<checkers::QuorumChecker>(s, sink)).get());
+  if (on && named(inv, "log")) sim.add_observer((log = std::make_unique<checkers::LogChecker>(s, sink)).get());
   if (s.liveness) sim.add_observer((liveness = std::make_unique<checkers::LivenessChecker>(sim, *s.liveness, chosen)).get());
   for (sim::Observer* o : opt.observers) sim.add_observer(o);
 

@@ -494,7 +494,6 @@ class ScenarioParser {
     const Cursor protocol = root_.required("protocol");
     s_.protocol = read_choice(protocol, {"synod", "multi-paxos"}, "protocol") == 0 ? sim::Protocol::synod
                                                                                    : sim::Protocol::multi_paxos;
-    if (!synod()) unsupported(protocol, R"(protocol "multi-paxos")");
     s_.nodes = read_count32(root_.required("nodes"), 1, k_nodes_max);
     if (auto c = root_.find("shards")) {
       s_.shards = read_count32(*c, 1, k_shards_max);
@@ -537,12 +536,17 @@ class ScenarioParser {
   void parse_workload(const Cursor& c) {
     const Cursor type = c.required("type");
     switch (read_choice(type, {"propose", "kv", "lock"}, "workload type")) {
-      case 0: parse_propose(c); return;
+      case 0:
+        parse_propose(c);
+        if (!synod()) unsupported(type, R"(the "propose" workload with protocol "multi-paxos")");
+        return;
       case 1: parse_kv(c); break;
-      default: parse_lock(c); break;
+      default:
+        parse_lock(c);
+        unsupported(type, fmt::format("workload type {}", describe(type.value())));
+        break;
     }
     if (synod()) type.fail(fmt::format("the {} workload needs protocol \"multi-paxos\"", describe(type.value())));
-    unsupported(type, fmt::format("workload type {}", describe(type.value())));
   }
 
   void parse_propose(const Cursor& c) {
@@ -568,15 +572,18 @@ class ScenarioParser {
   void parse_kv(const Cursor& c) {
     check_keys(c, {"type", "clients", "ops_per_client", "keys", "mix", "think_ms", "timeout_ms", "requests"});
     s_.workload.type = sim::Workload::Type::kv;
-    s_.workload.clients = read_clients(c);
-    if (auto v = c.find("ops_per_client")) read_count(*v, 0, k_ops_max);
-    if (auto v = c.find("keys")) read_count(*v, 1, k_ops_max);
-    if (auto v = c.find("mix")) read_mix(*v);
-    if (auto v = c.find("think_ms")) read_distribution(*v);
-    if (auto v = c.find("timeout_ms")) read_interval(*v);
+    sim::Workload& w = s_.workload;
+    w.clients = read_clients(c);
+    if (auto v = c.find("ops_per_client")) w.ops_per_client = read_count(*v, 0, k_ops_max);
+    if (auto v = c.find("keys")) w.keys = static_cast<std::uint32_t>(read_count(*v, 1, k_ops_max));
+    if (auto v = c.find("mix")) read_mix(*v, w);
+    if (auto v = c.find("think_ms")) w.think_ms = read_distribution(*v);
+    if (auto v = c.find("timeout_ms")) w.timeout_ms = read_interval(*v);
     if (auto v = c.find("requests")) {
-      const Names names(s_.nodes, s_.workload.clients);
-      for (const auto& item : v->elements()) read_kv_request(item, names);
+      const Names names(s_.nodes, w.clients);
+      for (const auto& item : v->elements()) w.requests.push_back(read_kv_request(item, names));
+      std::stable_sort(w.requests.begin(), w.requests.end(),
+                       [](const sim::KvRequest& a, const sim::KvRequest& b) { return a.at_us < b.at_us; });
     }
   }
 
@@ -585,26 +592,32 @@ class ScenarioParser {
     return 1;
   }
 
-  static void read_mix(const Cursor& c) {
+  static void read_mix(const Cursor& c, sim::Workload& w) {
     check_keys(c, {"put", "get", "append"});
-    double sum = 0;
-    for (const auto& item : c.value().items()) sum += read_probability(*c.find(item.key()));
+    w.mix_put = w.mix_get = w.mix_append = 0;
+    if (auto v = c.find("put")) w.mix_put = read_probability(*v);
+    if (auto v = c.find("get")) w.mix_get = read_probability(*v);
+    if (auto v = c.find("append")) w.mix_append = read_probability(*v);
+    const double sum = w.mix_put + w.mix_get + w.mix_append;
     if (std::abs(sum - 1) > k_mix_tolerance) c.fail(fmt::format("the probabilities sum to {}, not 1", sum));
   }
 
-  static void read_kv_request(const Cursor& c, const Names& names) {
+  sim::KvRequest read_kv_request(const Cursor& c, const Names& names) const {
     check_keys(c, {"at_ms", "client", "op", "key", "value", "via"});
-    read_time_ms(c.required("at_ms"));
-    names.client(c.required("client"));
-    const bool is_get = read_choice(c.required("op"), {"put", "get", "append"}, "op") == 1;
-    read_nonempty_string(c.required("key"));
+    sim::KvRequest r;
+    r.at_us = read_time_us(c.required("at_ms"));
+    r.client = names.client(c.required("client")) - s_.nodes;
+    r.op = static_cast<KvOpKind>(read_choice(c.required("op"), {"put", "get", "append"}, "op"));
+    const bool is_get = r.op == KvOpKind::get;
+    r.key = read_nonempty_string(c.required("key"));
     if (auto v = c.find("value")) {
       if (is_get) v->fail("a get takes no value");
-      read_value(*v);
+      r.value = read_value(*v);
     } else if (!is_get) {
       c.fail(R"(missing required key "value" (put and append need one))");
     }
-    if (auto v = c.find("via")) names.node(*v);
+    if (auto v = c.find("via")) r.via = names.node(*v);
+    return r;
   }
 
   void parse_lock(const Cursor& c) {

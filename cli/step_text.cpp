@@ -16,6 +16,12 @@ static std::string endpoints(const sim::Scenario& s, const std::vector<EndpointI
   return out + "]";
 }
 
+std::string describe_command(const Command& c) {
+  std::string out = fmt::format("{}({}", to_string(c.op), c.key);
+  if (c.op != KvOpKind::get) out += fmt::format(", {}", c.value);
+  return out + ")";
+}
+
 std::string describe_message(const sim::Scenario& s, const Message& m) {
   std::string out = fmt::format("{} {}->{}", to_string(m.kind), sim::endpoint_name(s, m.from),
                                 sim::endpoint_name(s, m.to));
@@ -29,9 +35,22 @@ std::string describe_message(const sim::Scenario& s, const Message& m) {
       break;
     case MsgKind::accept:
     case MsgKind::accepted:
-    case MsgKind::decide: out += fmt::format(" ballot {} value {}", to_string(m.ballot), checkers::quote(m.value)); break;
+    case MsgKind::decide:
+      if (m.entries.empty()) out += fmt::format(" ballot {} value {}", to_string(m.ballot), checkers::quote(m.value));
+      break;
     case MsgKind::learn_request: break;
+    case MsgKind::heartbeat: out += fmt::format(" ballot {} commit {}", to_string(m.ballot), m.commit); break;
+    case MsgKind::client_request:
+      if (auto c = decode(m.value)) out += fmt::format(" #{} {}", m.request, describe_command(*c));
+      break;
+    case MsgKind::client_reply:
+      out += fmt::format(" #{} -> {}", m.request, (m.flags & k_absent) ? std::string("(absent)") : checkers::quote(m.value));
+      break;
+    case MsgKind::redirect:
+      out += fmt::format(" #{} leader {}", m.request, m.leader_hint == k_no_node ? std::string("unknown") : node_name(m.leader_hint));
+      break;
   }
+  if (!m.entries.empty()) out += fmt::format(" ({} entries)", m.entries.size());
   if (m.slot != 0) out += fmt::format(" slot {}", m.slot);
   return out;
 }
@@ -71,6 +90,10 @@ std::string describe_step(const sim::Scenario& s, const sim::StepInfo& info) {
     case sim::StepKind::lost:
       return head + fmt::format("lost ({}) ", to_string(*info.loss)) + describe_message(s, *info.msg);
     case sim::StepKind::timer: return head + fmt::format("timer {} at {}", to_string(info.timer), node_name(info.node));
+    case sim::StepKind::client: {
+      static const char* const kinds[] = {"issues a request", "request falls due", "times out, retries", "resends"};
+      return head + fmt::format("client {} {}", sim::endpoint_name(s, info.node), kinds[info.client_timer & 3]);
+    }
     case sim::StepKind::durable:
       return head + fmt::format("durable {} {} ballot {}{}", node_name(info.node), to_string(info.record->kind),
                                 to_string(info.record->ballot),

@@ -8,6 +8,7 @@
 
 namespace paxsim::cli {
 
+std::string describe_command(const Command& c);
 std::string describe_message(const sim::Scenario& s, const Message& m);
 std::string describe_step(const sim::Scenario& s, const sim::StepInfo& info);
 std::string describe_fault(const sim::Scenario& s, const sim::Fault& f);

@@ -21,6 +21,17 @@ nlohmann::json message_json(const sim::Scenario& s, const Message& m) {
                       {"ballot", ballot_json(m.ballot)}};
   if (!m.accepted_ballot.is_null()) j["accepted_ballot"] = ballot_json(m.accepted_ballot);
   if (!m.value.empty()) j["value"] = m.value == k_noop_value ? std::string("(no-op)") : m.value;
+  if (!m.entries.empty()) {
+    nlohmann::json es = nlohmann::json::array();
+    for (const LogEntry& e : m.entries)
+      es.push_back({{"slot", e.slot}, {"ballot", ballot_json(e.ballot)},
+                    {"value", e.value == k_noop_value ? std::string("(no-op)") : e.value}});
+    j["entries"] = es;
+  }
+  if (m.kind == MsgKind::heartbeat) j["commit"] = m.commit;
+  if (m.request != 0) j["request"] = m.request;
+  if (m.kind == MsgKind::redirect && m.leader_hint != k_no_node) j["leader"] = node_name(m.leader_hint);
+  if (m.flags & k_absent) j["absent"] = true;
   return j;
 }
 
@@ -80,10 +91,11 @@ void TraceWriter::line(const std::string& s) {
 
 void TraceWriter::on_step(const sim::StepInfo& info) {
   nlohmann::json j = {{"step", info.index}, {"t_us", info.time}, {"kind", sim::to_string(info.kind)}};
-  if (info.node != k_no_node) j["node"] = node_name(info.node);
+  if (info.node != k_no_node) j["node"] = sim::endpoint_name(*s_, info.node);
   if (info.msg) j["msg"] = message_json(*s_, *info.msg);
   if (info.loss) j["loss"] = sim::to_string(*info.loss);
   if (info.kind == sim::StepKind::timer) j["timer"] = to_string(info.timer);
+  if (info.kind == sim::StepKind::client) j["client_timer"] = info.client_timer;
   if (info.record) {
     j["record"] = {{"type", to_string(info.record->kind)},
                    {"slot", info.record->slot},

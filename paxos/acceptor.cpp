@@ -49,7 +49,12 @@ void Acceptor::on_prepare(const NodeConfig& cfg, const Message& m, Effects& out)
   reply.to = m.from;
   reply.slot = m.slot;
   reply.ballot = m.ballot;
-  if (const Acceptance* a = accepted(m.slot)) {
+  if (cfg.log) {
+    // Multi-Paxos: one promise covers every slot from m.slot on, so it lists
+    // every acceptance there; the new leader must re-propose them.
+    for (auto it = accepted_.lower_bound(m.slot); it != accepted_.end(); ++it)
+      reply.entries.push_back(LogEntry{it->first, it->second.ballot, it->second.value});
+  } else if (const Acceptance* a = accepted(m.slot)) {
     reply.accepted_ballot = a->ballot;
     reply.value = a->value;
   }
@@ -57,7 +62,7 @@ void Acceptor::on_prepare(const NodeConfig& cfg, const Message& m, Effects& out)
 }
 
 void Acceptor::on_accept(const NodeConfig& cfg, const Message& m, Effects& out) {
-  if (m.ballot < promised_ && !cfg.bugs.has(Bug::accept_below_promise)) {
+  if (!would_accept(cfg, m.ballot)) {
     Message nack;
     nack.kind = MsgKind::nack;
     nack.to = m.from;

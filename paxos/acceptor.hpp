@@ -26,6 +26,10 @@ class Acceptor {
 
   Ballot promised() const { return promised_; }
   const Acceptance* accepted(Slot s) const;
+  // True if an accept with ballot b would be taken (b is not below the promise).
+  bool would_accept(const NodeConfig& cfg, Ballot b) const {
+    return !(b < promised_) || cfg.bugs.has(Bug::accept_below_promise);
+  }
 
  private:
   void send(const NodeConfig& cfg, Effects& out, Message m, bool durable_first);

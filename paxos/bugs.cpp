@@ -26,6 +26,14 @@ constexpr std::array k_bugs = {
             "duplicate promises or acceptances from one acceptor are counted twice (quorums, agreement)"},
     BugInfo{Bug::mixed_ballot_learning, "mixed-ballot-learning",
             "with all-to-all learning, a learner counts acceptances of one value from different ballots together (quorums, agreement)"},
+    BugInfo{Bug::no_recovery_above_commit, "no-recovery-above-commit",
+            "multi-paxos: a new leader does not re-propose the values accepted above its commit point (agreement, stability, log)"},
+    BugInfo{Bug::noop_over_accepted, "noop-over-accepted",
+            "multi-paxos: a new leader fills a slot with a no-op even though a promise showed a value accepted there (stability, agreement)"},
+    BugInfo{Bug::duplicate_execution, "duplicate-execution",
+            "multi-paxos: a retried client request that lands in the log twice is executed twice (linearizable)"},
+    BugInfo{Bug::stale_local_read, "stale-local-read",
+            "multi-paxos: a leader serves reads from its own state without confirming it still leads (linearizable)"},
 };
 }  // namespace
 

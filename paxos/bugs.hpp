@@ -21,6 +21,11 @@ enum class Bug : std::uint8_t {
   minority_quorum,
   count_duplicate_acks,
   mixed_ballot_learning,
+  // Multi-Paxos
+  no_recovery_above_commit,
+  noop_over_accepted,
+  duplicate_execution,
+  stale_local_read,
 };
 
 struct BugInfo {

@@ -73,6 +73,9 @@ struct Effects {
   std::vector<TimerRequest> timers;
   std::vector<Learned> learned;
   std::vector<QuorumUse> quorums;
+  // Multi-Paxos: commands applied to the replicated state machine, in log
+  // order (`slot` is the log index); the `log` checker compares replicas.
+  std::vector<Learned> applied;
 
   void clear() {
     persist.clear();
@@ -80,6 +83,7 @@ struct Effects {
     timers.clear();
     learned.clear();
     quorums.clear();
+    applied.clear();
   }
 };
 

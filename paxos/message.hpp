@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "paxos/types.hpp"
 
@@ -17,9 +18,24 @@ enum class MsgKind : std::uint8_t {
   accepted,       // phase 2b: ballot, value
   decide,         // a learner tells others the chosen value: value (ballot: the
                   // ballot it was chosen in, for evidence)
-  learn_request,  // a learner that may have missed a decision asks for it
+  learn_request,  // a learner that may have missed a decision asks for it (multi-paxos: from `slot` on)
+  // Multi-Paxos and its clients.
+  heartbeat,       // leader -> all: ballot, commit (the leader's first undecided slot)
+  client_request,  // client -> node: request id, value = the encoded command
+  client_reply,    // node -> client: request id, value = the result (flag k_absent for a get of a missing key)
+  redirect,        // node -> client: request id, leader_hint (k_no_node: no leader known)
 };
-inline constexpr int k_msg_kind_count = 7;
+inline constexpr int k_msg_kind_count = 11;
+
+// One slot's acceptance (a promise lists them) or decision (a catch-up batch).
+struct LogEntry {
+  Slot slot = 0;
+  Ballot ballot;
+  Value value;
+  friend bool operator==(const LogEntry&, const LogEntry&) = default;
+};
+
+inline constexpr std::uint8_t k_absent = 1;  // client_reply flag: the key was absent
 
 std::string_view to_string(MsgKind k);
 
@@ -31,6 +47,12 @@ struct Message {
   Ballot ballot;
   Ballot accepted_ballot;
   Value value;
+  // Multi-Paxos only; empty or zero for the synod.
+  std::vector<LogEntry> entries;  // promise: accepted entries at or above `slot`; decide: a catch-up batch
+  Slot commit = 0;                // heartbeat: the leader's first undecided slot
+  std::uint64_t request = 0;      // client_request, client_reply, redirect
+  EndpointId leader_hint = k_no_node;  // redirect
+  std::uint8_t flags = 0;         // client_reply: k_absent
 };
 
 }  // namespace paxsim

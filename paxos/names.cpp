@@ -12,6 +12,10 @@ std::string_view to_string(MsgKind k) {
     case MsgKind::accepted: return "accepted";
     case MsgKind::decide: return "decide";
     case MsgKind::learn_request: return "learn_request";
+    case MsgKind::heartbeat: return "heartbeat";
+    case MsgKind::client_request: return "client_request";
+    case MsgKind::client_reply: return "client_reply";
+    case MsgKind::redirect: return "redirect";
   }
   return "?";
 }

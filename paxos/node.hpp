@@ -30,6 +30,8 @@ struct NodeConfig {
   NodeId self = 0;
   std::uint32_t nodes = 1;
   LearningMode learning = LearningMode::decide;
+  bool log = false;          // multi-paxos: a log of slots (promises list accepted entries)
+  std::uint32_t window = 8;  // multi-paxos: slots a leader may have in flight at once
   BugSet bugs;
 
   std::uint32_t quorum() const {
@@ -76,5 +78,6 @@ class Node {
 // Builds a node from the records its disk kept (empty on first boot or after a
 // wiped disk). The simulator calls step(Input::start()) right after.
 std::unique_ptr<Node> make_synod_node(const NodeConfig& cfg, std::span<const Record> durable);
+std::unique_ptr<Node> make_multi_paxos_node(const NodeConfig& cfg, std::span<const Record> durable);
 
 }  // namespace paxsim

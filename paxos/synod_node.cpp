@@ -76,6 +76,10 @@ class SynodNode final : public Node {
       case MsgKind::accepted: on_accepted(m, out); break;
       case MsgKind::decide: decide(m.slot, m.value, m.ballot, false, out); break;
       case MsgKind::learn_request: learner_.on_learn_request(cfg_, m, out); break;
+      case MsgKind::heartbeat:
+      case MsgKind::client_request:
+      case MsgKind::client_reply:
+      case MsgKind::redirect: break;  // not part of the synod: counted as strange input, ignored
     }
   }
 

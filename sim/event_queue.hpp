@@ -21,6 +21,7 @@ enum class EventKind : std::uint8_t {
   deliver,        // arg: slot in the message pool
   timer,          // target node; incarnation; aux: TimerKind; arg: token
   durable,        // target node; incarnation: the disk's epoch; arg: write id
+  client,         // target client index; aux: ClientTimer; arg: its argument
 };
 
 enum class EventClass : std::uint8_t { fault = 0, nemesis_undo = 1, nemesis = 2, other = 3 };

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "paxos/effects.hpp"
+#include "paxos/kv.hpp"
 #include "paxos/message.hpp"
 #include "sim/scenario.hpp"
 
@@ -19,6 +20,7 @@ enum class StepKind : std::uint8_t {
   fault,       // a timeline fault action
   nemesis,     // a nemesis fault or undo
   propose,     // a workload proposal reached its node (or was skipped)
+  client,      // a kv client acted on its own (issued, retried after a timeout, resent)
 };
 const char* to_string(StepKind k);
 
@@ -29,13 +31,14 @@ struct StepInfo {
   std::uint64_t index = 0;  // 1-based
   Time_us time = 0;
   StepKind kind = StepKind::deliver;
-  NodeId node = k_no_node;           // the node the step happened at, if any
+  EndpointId node = k_no_node;       // the endpoint (node, or client for client steps) the step happened at
   const Message* msg = nullptr;      // deliver, lost
   std::optional<LossReason> loss;    // lost
   TimerKind timer = TimerKind::retry;  // timer
   const Record* record = nullptr;    // durable
   const Fault* fault = nullptr;      // fault, nemesis: the action, node selector resolved
   const Value* value = nullptr;      // propose
+  std::uint8_t client_timer = 0;     // client: a sim::ClientTimer
   bool did_nothing = false;          // fault/nemesis: nothing qualified; propose: skipped
   bool undo = false;                 // nemesis: undoing an earlier fault
 };
@@ -54,6 +57,11 @@ class Observer {
   virtual void on_request_open(Time_us, std::uint64_t /*id*/, NodeId) {}
   virtual void on_request_done(Time_us, std::uint64_t /*id*/) {}
   virtual void on_request_dropped(Time_us, std::uint64_t /*id*/) {}
+  // Multi-Paxos: a replica applied the command at log index `a.slot`.
+  virtual void on_apply(Time_us, NodeId, const Learned& /*a*/) {}
+  // The kv history: a client's call (its first attempt) and the answer it got.
+  virtual void on_client_call(Time_us, std::uint32_t /*client*/, const Command&) {}
+  virtual void on_client_return(Time_us, std::uint32_t /*client*/, const Command&, const Message& /*reply*/) {}
   virtual void on_crash(Time_us, NodeId) {}
   virtual void on_restart(Time_us, NodeId, bool /*wiped*/) {}
   // After the step and all its effects.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "paxos/bugs.hpp"
+#include "paxos/kv.hpp"
 #include "paxos/node.hpp"
 #include "paxos/types.hpp"
 
@@ -80,11 +81,27 @@ struct Proposal {
   Value value;
 };
 
+struct KvRequest {
+  Time_us at_us = 0;
+  std::uint32_t client = 0;  // client index (c1 = 0)
+  KvOpKind op = KvOpKind::get;
+  std::string key;
+  std::string value;
+  std::optional<NodeId> via;
+};
+
 struct Workload {
   enum class Type : std::uint8_t { propose, kv, lock };
   Type type = Type::propose;
   std::vector<Proposal> proposals;  // propose
   std::uint32_t clients = 0;        // kv, lock
+  // kv
+  std::uint64_t ops_per_client = 0;
+  std::uint32_t keys = 1;
+  double mix_put = 0.5, mix_get = 0.5, mix_append = 0;
+  Distribution think_ms = Distribution::constant(0);
+  Distribution timeout_ms = Distribution::constant(500);
+  std::vector<KvRequest> requests;  // sorted by (at_us, position in the file)
 };
 
 struct Params {

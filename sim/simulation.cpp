@@ -13,12 +13,15 @@ NodeConfig node_config(const Scenario& s, NodeId n) {
   cfg.self = n;
   cfg.nodes = s.nodes;
   cfg.learning = s.params.learning;
+  cfg.log = s.protocol == Protocol::multi_paxos;
+  cfg.window = s.params.window;
   if (s.bug) cfg.bugs.enable(*s.bug);
   return cfg;
 }
 
 NodeFactory default_node_factory(const Scenario& s) {
-  (void)s;  // multi-paxos will choose its node type here
+  if (s.protocol == Protocol::multi_paxos)
+    return [](const NodeConfig& cfg, std::span<const Record> durable) { return make_multi_paxos_node(cfg, durable); };
   return [](const NodeConfig& cfg, std::span<const Record> durable) { return make_synod_node(cfg, durable); };
 }
 
@@ -61,6 +64,10 @@ void Simulation::start() {
     nodes_[n].node = factory_(node_config(scenario_, n), nodes_[n].durable);
     run_node(n, Input::start());
   }
+  if (scenario_.workload.type == Workload::Type::kv) {
+    kv_.emplace(scenario_);
+    kv_->start(now_, *this);
+  }
 }
 
 bool Simulation::step() {
@@ -93,6 +100,7 @@ bool Simulation::dispatch(const Event& e) {
       return true;
     }
     case EventKind::nemesis_end: on_nemesis_end(); return false;
+    case EventKind::client: return on_client_event(e);
   }
   return false;
 }
@@ -103,7 +111,26 @@ bool Simulation::on_deliver(const Event& e) {
   const auto slot = static_cast<std::uint32_t>(e.arg);
   const Message& in_pool = pool_[slot];
   const EndpointId to = in_pool.to;
-  PAXSIM_ASSERT(to < scenario_.nodes);
+  if (to >= scenario_.nodes) {
+    // To a client: clients never crash or pause.
+    const Message m = std::move(pool_[slot]);
+    free_slots_.push_back(slot);
+    StepInfo info;
+    info.node = to;
+    info.msg = &m;
+    if (!network_.can_deliver(m.from, m.to))
+      info.loss = network_.is_cut(m.from, m.to) ? LossReason::cut : LossReason::partition;
+    info.kind = info.loss ? StepKind::lost : StepKind::deliver;
+    begin_step(info);
+    if (info.loss) {
+      ++stats_.messages_dropped;
+    } else {
+      ++stats_.messages_delivered;
+      kv_->on_message(m, now_, *this);
+    }
+    end_step(info);
+    return true;
+  }
   NodeSlot& dest = nodes_[to];
   if (dest.node && dest.paused) {
     dest.held.push_back(e);  // keeps its pool slot until resume or crash
@@ -400,9 +427,8 @@ std::uint32_t Simulation::down_count() const {
   return down;
 }
 
-bool Simulation::is_live(NodeId n) const {
-  const NodeSlot& s = nodes_[n];
-  if (!s.node || s.paused) return false;
+bool Simulation::is_live(EndpointId n) const {
+  if (n < scenario_.nodes && (!nodes_[n].node || nodes_[n].paused)) return false;
   std::uint32_t reach = 0;
   for (NodeId m = 0; m < scenario_.nodes; ++m) {
     if (!nodes_[m].node || nodes_[m].paused) continue;
@@ -504,6 +530,46 @@ void Simulation::apply_effects(NodeId n) {
   }
   for (const QuorumUse& q : effects_.quorums)
     for (Observer* o : observers_) o->on_quorum(now_, n, q);
+  for (const Learned& a : effects_.applied)
+    for (Observer* o : observers_) o->on_apply(now_, n, a);
+}
+
+// ---------------------------------------------------------------- kv clients
+
+bool Simulation::on_client_event(const Event& e) {
+  const auto kind = static_cast<ClientTimer>(e.aux);
+  if (!kv_->timer_live(e.target, kind, e.arg)) return false;  // stale: the attempt it was for is over
+  StepInfo info;
+  info.kind = StepKind::client;
+  info.node = scenario_.nodes + e.target;
+  info.client_timer = e.aux;
+  begin_step(info);
+  kv_->on_timer(e.target, kind, e.arg, now_, *this);
+  end_step(info);
+  return true;
+}
+
+void Simulation::client_timer(std::uint32_t client, Time_us at, ClientTimer kind, std::uint64_t arg) {
+  queue_.push(Event{at, 0, arg, client, 0, EventKind::client, EventClass::other, static_cast<std::uint8_t>(kind)});
+}
+
+void Simulation::client_call(std::uint32_t client, const Command& c) {
+  const Value v = encode(c);
+  ++open_requests_;
+  for (Observer* o : observers_) {
+    o->on_propose(now_, scenario_.nodes + client, v);
+    o->on_client_call(now_, client, c);
+    o->on_request_open(now_, request_id(client, c.request), scenario_.nodes + client);
+  }
+}
+
+void Simulation::client_return(std::uint32_t client, const Command& c, const Message& reply) {
+  --open_requests_;
+  ++stats_.client_ops_completed;
+  for (Observer* o : observers_) {
+    o->on_client_return(now_, client, c, reply);
+    o->on_request_done(now_, request_id(client, c.request));
+  }
 }
 
 void Simulation::send(const Message& m) {
@@ -588,6 +654,21 @@ void Simulation::hash_message(const Message& m) {
   hash(m.accepted_ballot.node);
   hash(m.value.size());
   for (char c : m.value) fingerprint_ = (fingerprint_ ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  if (m.kind >= MsgKind::heartbeat || !m.entries.empty()) {
+    // Multi-Paxos fields (left out for the synod's messages, whose
+    // fingerprints stay what they were).
+    hash(m.entries.size());
+    for (const LogEntry& e : m.entries) {
+      hash(e.slot);
+      hash(e.ballot.round);
+      hash(e.ballot.node);
+      hash(e.value.size());
+    }
+    hash(m.commit);
+    hash(m.request);
+    hash(m.leader_hint);
+    hash(m.flags);
+  }
 }
 
 // The fingerprint covers, per step: time, kind, node, then the kind's fields
@@ -600,6 +681,7 @@ void Simulation::hash_step(const StepInfo& info) {
   if (info.msg) hash_message(*info.msg);
   if (info.loss) hash(static_cast<std::uint64_t>(*info.loss));
   if (info.kind == StepKind::timer) hash(static_cast<std::uint64_t>(info.timer));
+  if (info.kind == StepKind::client) hash(info.client_timer);
   if (info.record) {
     hash(static_cast<std::uint64_t>(info.record->kind));
     hash(info.record->slot);
@@ -628,6 +710,7 @@ const char* to_string(StepKind k) {
     case StepKind::fault: return "fault";
     case StepKind::nemesis: return "nemesis";
     case StepKind::propose: return "propose";
+    case StepKind::client: return "client";
   }
   return "?";
 }

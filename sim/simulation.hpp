@@ -9,10 +9,12 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "paxos/node.hpp"
 #include "sim/event_queue.hpp"
+#include "sim/kv_clients.hpp"
 #include "sim/network.hpp"
 #include "sim/observer.hpp"
 #include "sim/rng.hpp"
@@ -39,7 +41,7 @@ struct Stats {
   std::uint64_t sent_by_kind[k_msg_kind_count] = {};
 };
 
-class Simulation {
+class Simulation : private ClientWorld {
  public:
   Simulation(const Scenario& scenario, NodeFactory factory);
   Simulation(const Simulation&) = delete;
@@ -61,13 +63,17 @@ class Simulation {
 
   bool is_up(NodeId n) const { return nodes_[n].node != nullptr; }
   bool is_paused(NodeId n) const { return nodes_[n].paused; }
-  // Up, not paused, and able to exchange messages with a majority (itself included).
-  bool is_live(NodeId n) const;
+  // A node: up, not paused, and able to exchange messages with a majority of
+  // running nodes (itself included). A client: able to exchange messages with
+  // a majority of running nodes.
+  bool is_live(EndpointId e) const;
   const Node* node(NodeId n) const { return nodes_[n].node.get(); }
   const Network& network() const { return network_; }
 
   // The workload has nothing left to issue and no request is open.
-  bool workload_settled() const { return next_proposal_ == proposal_order_.size() && open_requests_ == 0; }
+  bool workload_settled() const {
+    return next_proposal_ == proposal_order_.size() && open_requests_ == 0 && (!kv_ || kv_->settled());
+  }
   // Time after which no timeline fault or nemesis action is left.
   Time_us faults_over_at() const { return faults_over_at_; }
 
@@ -108,6 +114,14 @@ class Simulation {
   void on_nemesis_tick();
   void on_nemesis_undo(std::uint64_t id);
   void on_nemesis_end();
+  bool on_client_event(const Event& e);
+
+  // ClientWorld: what the kv clients ask of the world.
+  void client_send(const Message& m) override { send(m); }
+  void client_timer(std::uint32_t client, Time_us at, ClientTimer kind, std::uint64_t arg) override;
+  void client_call(std::uint32_t client, const Command& c) override;
+  void client_return(std::uint32_t client, const Command& c, const Message& reply) override;
+  static std::uint64_t request_id(std::uint32_t client, std::uint64_t request) { return (std::uint64_t{client + 1} << 40) | request; }
 
   // World actions
   void apply_fault(const Fault& f, StepInfo& info);
@@ -150,6 +164,8 @@ class Simulation {
   std::size_t next_proposal_ = 0;
   std::uint64_t open_requests_ = 0;
   std::uint64_t next_request_id_ = 1;
+
+  std::optional<KvClients> kv_;
 
   std::vector<NemesisFault> nemesis_active_;
   std::uint64_t next_fault_id_ = 1;

@@ -212,7 +212,7 @@ TEST_CASE("scenario: bad files name the file and the exact pointer") {
       {"missing-required.json", "", R"(missing required key "protocol")"},
       {"wrong-type.json", "/nodes", R"(expected an integer, got "5")"},
       {"not-an-object.json", "", "expected an object, got an array"},
-      {"multi-paxos.json", "/protocol", R"(protocol "multi-paxos" is not supported yet)"},
+      {"lock-workload.json", "/workload/type", R"(workload type "lock" is not supported yet)"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.file);
@@ -297,7 +297,7 @@ TEST_CASE("scenario: each broken field is reported at its pointer") {
       {{"seed=1.5"}, "/seed", "expected an integer"},
       {{R"(bug="nope")"}, "/bug", R"(unknown bug switch "nope" (see `paxsim bugs`))"},
       {{R"(protocol="raft")"}, "/protocol", R"(unknown protocol "raft")"},
-      {{R"(protocol="multi-paxos")"}, "/protocol", "not supported yet"},
+      {{R"(protocol="multi-paxos")"}, "/workload/type", "not supported yet"},
       {{"shards=2"}, "/shards", "multi-paxos only"},
       {{R"(params.learning="gossip")"}, "/params/learning", R"(unknown learning mode "gossip")"},
       {{"params.retry_ms=0"}, "/params/retry_ms", "must not be always 0"},
@@ -346,7 +346,7 @@ TEST_CASE("scenario: each broken field is reported at its pointer") {
       {{R"(workload={"type":"chat"})"}, "/workload/type", R"(unknown workload type "chat")"},
       // A real mistake is reported before a feature that is not supported yet.
       {{R"(protocol="multi-paxos")", R"(faults.0.node="n9")"}, "/faults/0/node", R"(no node "n9")"},
-      {{R"(protocol="multi-paxos")", "shards=2"}, "/protocol", "not supported yet"},
+      {{R"(protocol="multi-paxos")", "shards=2"}, "/shards", "not supported yet"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.sets.front());
@@ -358,7 +358,7 @@ TEST_CASE("scenario: each broken field is reported at its pointer") {
   }
 }
 
-TEST_CASE("scenario: kv and lock workloads are validated, then not supported yet") {
+TEST_CASE("scenario: kv workloads are parsed; lock workloads are validated, then not supported yet") {
   const json kv = json::parse(R"({
     "schema_version": 1, "name": "kv", "protocol": "multi-paxos", "nodes": 3,
     "workload": {"type": "kv", "clients": 3, "ops_per_client": 5, "keys": 2,
@@ -369,9 +369,25 @@ TEST_CASE("scenario: kv and lock workloads are validated, then not supported yet
                {"at_ms": 6, "action": "cut", "from": ["c3"], "to": "*"}],
     "invariants": ["linearizable", "log"]
   })");
-  const auto unsupported = error_of([&] { (void)parse_scenario(kv, k_file); });
-  REQUIRE(unsupported.has_value());
-  CHECK(unsupported->path == "/protocol");
+  const sim::Scenario s = parse_scenario(kv, k_file);
+  CHECK(s.protocol == sim::Protocol::multi_paxos);
+  CHECK(s.workload.type == sim::Workload::Type::kv);
+  CHECK(s.workload.clients == 3);
+  CHECK(s.endpoints() == 6);
+  CHECK(s.workload.ops_per_client == 5);
+  CHECK(s.workload.keys == 2);
+  CHECK(s.workload.mix_put == doctest::Approx(0.1));
+  CHECK(s.workload.mix_get == doctest::Approx(0.2));
+  CHECK(s.workload.mix_append == doctest::Approx(0.7));
+  CHECK(s.workload.timeout_ms.a == doctest::Approx(400));
+  REQUIRE(s.workload.requests.size() == 2);
+  CHECK(s.workload.requests[0].client == 2);  // c3
+  CHECK(s.workload.requests[0].op == paxsim::KvOpKind::put);
+  CHECK(s.workload.requests[0].via == std::optional<paxsim::NodeId>(1));
+  CHECK(s.workload.requests[0].at_us == 1000);
+  CHECK(s.workload.requests[1].client == 0);
+  CHECK(s.workload.requests[1].op == paxsim::KvOpKind::get);
+  CHECK(s.faults[0].groups[0] == std::vector<paxsim::EndpointId>{0, 3});  // n1, c1
 
   struct Case {
     std::string set;
@@ -386,14 +402,13 @@ TEST_CASE("scenario: kv and lock workloads are validated, then not supported yet
       {R"(workload.mix={"put":0.5})", "/workload/mix", "sum to 0.5, not 1"},
       {R"(workload.mix={"put":0.5,"delete":0.5})", "/workload/mix/delete", R"(unknown key "delete")"},
       {R"(workload.requests.1.value="v")", "/workload/requests/1/value", "a get takes no value"},
-      {R"(workload.requests.0.op="append")", "/protocol", "not supported yet"},
       {R"(workload.requests.2={"at_ms":1,"client":"c1","op":"put","key":"k"})", "/workload/requests/2",
        R"(missing required key "value")"},
       {R"(workload.requests.0.via="c1")", "/workload/requests/0/via", R"(no node "c1")"},
       {R"(workload.requests.0.client="n1")", "/workload/requests/0/client", R"(no client "n1")"},
       {R"(workload={"type":"lock","clients":2,"acquires_per_client":3,"hold_ms":5,"lease_ms":0})", "/workload/lease_ms",
        "must not be always 0"},
-      {R"(workload={"type":"lock","clients":3,"acquires_per_client":3,"hold_ms":5,"lease_ms":50})", "/protocol",
+      {R"(workload={"type":"lock","clients":3,"acquires_per_client":3,"hold_ms":5,"lease_ms":50})", "/workload/type",
        "not supported yet"},
       {R"(workload={"type":"lock","acquires_per_client":3,"hold_ms":5,"lease_ms":50})", "/faults/0/groups/1/2",
        R"(no client "c2" (the only client is c1))"},

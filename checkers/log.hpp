@@ -1,0 +1,34 @@
+// `log`: replicas apply the same command at every log index, in order, with
+// no gaps. A restarted replica rebuilds its state machine from the start of
+// its log, so its expected next index starts again at 0.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "checkers/violation.hpp"
+#include "sim/observer.hpp"
+#include "sim/scenario.hpp"
+
+namespace paxsim::checkers {
+
+class LogChecker : public sim::Observer {
+ public:
+  LogChecker(const sim::Scenario& s, ViolationSink& sink);
+
+  void on_step(const sim::StepInfo& info) override { step_ = info.index; }
+  void on_apply(Time_us t, NodeId n, const Learned& a) override;
+  void on_restart(Time_us, NodeId n, bool) override { next_[n] = 0; }
+
+ private:
+  struct First {
+    Value value;
+    NodeId node;
+  };
+  ViolationSink& sink_;
+  std::vector<Slot> next_;                  // per replica: the index it must apply next
+  std::vector<std::optional<First>> first_;  // per index: the first command applied there, and by whom
+  std::uint64_t step_ = 0;
+};
+
+}  // namespace paxsim::checkers

@@ -1,0 +1,65 @@
+// The replicated key-value state machine that Multi-Paxos orders commands
+// for, and the commands' encoding as log values. Applying the same commands
+// in the same order gives the same state on every replica. At-most-once
+// execution: the per-client table (part of the replicated state) remembers
+// each client's latest request id and its result, so a retried request that
+// lands in the log twice takes effect once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "paxos/bugs.hpp"
+#include "paxos/types.hpp"
+
+namespace paxsim {
+
+enum class KvOpKind : std::uint8_t { put, get, append };
+const char* to_string(KvOpKind k);
+
+struct Command {
+  std::uint32_t client = 0;   // client index (c1 = 0)
+  std::uint64_t request = 0;  // the client's request id, from 1, increasing
+  KvOpKind op = KvOpKind::get;
+  std::string key;
+  std::string value;          // put, append
+};
+
+// A command as a log value: "C<client>|<request>|<op>|<key>|<value>", where
+// key and value are length-prefixed so any bytes round-trip.
+Value encode(const Command& c);
+std::optional<Command> decode(const Value& v);
+
+struct KvResult {
+  std::string value;   // get: the value read
+  bool absent = false; // get: the key did not exist
+};
+
+class KvStore {
+ public:
+  // Applies one command; returns its result, or nullopt for a duplicate of
+  // an older request (its answer is long gone). A retry of the latest request
+  // returns the remembered result without executing it again.
+  std::optional<KvResult> apply(const Command& c, const BugSet& bugs);
+  // The result of a request already applied, if it is the client's latest.
+  std::optional<KvResult> cached(std::uint32_t client, std::uint64_t request) const;
+  std::uint64_t applied_requests() const { return executed_; }
+  // Reads a key outside the log (only the stale-local-read bug does this).
+  KvResult peek(const std::string& key) const {
+    auto it = data_.find(key);
+    return it == data_.end() ? KvResult{{}, true} : KvResult{it->second, false};
+  }
+
+ private:
+  struct ClientEntry {
+    std::uint64_t request = 0;
+    KvResult result;
+  };
+  std::map<std::string, std::string> data_;
+  std::map<std::uint32_t, ClientEntry> clients_;
+  std::uint64_t executed_ = 0;
+};
+
+}  // namespace paxsim

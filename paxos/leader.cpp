@@ -1,0 +1,121 @@
+#include "paxos/leader.hpp"
+
+#include <algorithm>
+
+namespace paxsim {
+
+void Leader::recover(std::span<const Record> durable) {
+  for (const Record& r : durable)
+    if (r.kind == RecordKind::proposer_round) round_floor_ = std::max(round_floor_, r.ballot.round);
+}
+
+bool Leader::counted(const NodeConfig& cfg, const std::vector<NodeId>& voters, NodeId n) const {
+  if (cfg.bugs.has(Bug::count_duplicate_acks)) return false;
+  return std::find(voters.begin(), voters.end(), n) != voters.end();
+}
+
+void Leader::start_election(const NodeConfig& cfg, Ballot promised, Slot from, Effects& out) {
+  const std::uint64_t round = std::max(round_floor_, promised.round) + 1;
+  round_floor_ = round;
+  ballot_ = Ballot{round, cfg.bugs.has(Bug::round_only_ballots) ? 0u : cfg.self};
+  out.persist.push_back(Record{RecordKind::proposer_round, 0, Ballot{round, cfg.self}, {}});
+  role_ = Role::candidate;
+  from_slot_ = from;
+  promisers_.clear();
+  recovered_.clear();
+  in_flight_.clear();
+  Message m;
+  m.kind = MsgKind::prepare;
+  m.from = cfg.self;
+  m.slot = from;
+  m.ballot = ballot_;
+  for (NodeId n = 0; n < cfg.nodes; ++n) {
+    m.to = n;
+    out.send.push_back(Outgoing{m, true});
+  }
+}
+
+bool Leader::on_promise(const NodeConfig& cfg, const Message& m, Effects& out) {
+  if (role_ != Role::candidate || m.ballot != ballot_ || m.slot != from_slot_) return false;
+  if (counted(cfg, promisers_, m.from)) return false;
+  promisers_.push_back(m.from);
+  for (const LogEntry& e : m.entries) {
+    auto [it, fresh] = recovered_.emplace(e.slot, e);
+    if (!fresh && e.ballot > it->second.ballot) it->second = e;
+  }
+  if (promisers_.size() < cfg.quorum()) return false;
+  out.quorums.push_back(QuorumUse{QuorumUse::Phase::promise, from_slot_, ballot_, promisers_});
+  role_ = Role::leader;
+  return true;
+}
+
+void Leader::step_down(Ballot seen) {
+  round_floor_ = std::max(round_floor_, seen.round);
+  if (role_ == Role::follower) return;
+  role_ = Role::follower;
+  in_flight_.clear();
+  pending_.clear();
+  queued_.clear();
+  recovered_.clear();
+}
+
+void Leader::propose(const NodeConfig& cfg, Slot s, const Value& v, Effects& out) {
+  in_flight_[s] = Proposal{v, {}, tick_};
+  send_accepts(cfg, s, v, out);
+}
+
+void Leader::tick(const NodeConfig& cfg, Effects& out) {
+  ++tick_;
+  for (auto& [s, p] : in_flight_) {
+    if (tick_ - p.sent_tick < k_resend_after_ticks) continue;
+    p.sent_tick = tick_;
+    send_accepts(cfg, s, p.value, out);
+  }
+}
+
+void Leader::send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects& out) const {
+  Message a;
+  a.kind = MsgKind::accept;
+  a.from = cfg.self;
+  a.slot = s;
+  a.ballot = ballot_;
+  a.value = v;
+  for (NodeId n = 0; n < cfg.nodes; ++n) {
+    a.to = n;
+    out.send.push_back(Outgoing{a, true});
+  }
+}
+
+void Leader::submit(const NodeConfig& cfg, const Value& command, Effects& out) {
+  if (role_ != Role::leader || queued_.contains(command) || pending_.size() >= k_max_pending) return;
+  queued_.insert(command);
+  pending_.push_back(command);
+  fill_window(cfg, out);
+}
+
+void Leader::fill_window(const NodeConfig& cfg, Effects& out) {
+  while (role_ == Role::leader && in_flight_.size() < cfg.window && !pending_.empty()) {
+    propose(cfg, next_slot_++, pending_.front(), out);
+    pending_.pop_front();
+  }
+}
+
+std::optional<Value> Leader::on_accepted(const NodeConfig& cfg, const Message& m, Effects& out) {
+  if (role_ != Role::leader || m.ballot != ballot_) return std::nullopt;
+  auto it = in_flight_.find(m.slot);
+  if (it == in_flight_.end() || it->second.value != m.value) return std::nullopt;
+  if (counted(cfg, it->second.acceptors, m.from)) return std::nullopt;
+  it->second.acceptors.push_back(m.from);
+  if (it->second.acceptors.size() < cfg.quorum()) return std::nullopt;
+  out.quorums.push_back(QuorumUse{QuorumUse::Phase::accepted, m.slot, ballot_, it->second.acceptors});
+  return it->second.value;
+}
+
+void Leader::settled(Slot s) {
+  auto it = in_flight_.find(s);
+  if (it == in_flight_.end()) return;
+  queued_.erase(it->second.value);
+  in_flight_.erase(it);
+}
+
+}  // namespace paxsim

@@ -1,0 +1,107 @@
+// The leader role of Multi-Paxos: elections (phase 1 once, for every slot from
+// the commit point on), recovery of what a previous leader may have had
+// chosen, and phase 2 for each new command, with at most `window` slots in
+// flight. A leader steps down as soon as it sees a higher ballot.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <vector>
+
+#include "paxos/effects.hpp"
+#include "paxos/node.hpp"
+
+namespace paxsim {
+
+class Leader {
+ public:
+  enum class Role : std::uint8_t { follower, candidate, leader };
+  // Commands waiting for a slot; beyond this a leader drops new ones (the
+  // clients retry after their timeout).
+  static constexpr std::size_t k_max_pending = 4096;
+
+  void recover(std::span<const Record> durable);
+
+  // Phase 1 for every slot from `from` on, with a ballot above all we know.
+  void start_election(const NodeConfig& cfg, Ballot promised, Slot from, Effects& out);
+  // Returns true when this promise completes a quorum: we lead. Then
+  // `recovered()` holds the highest-ballot acceptance per slot seen.
+  bool on_promise(const NodeConfig& cfg, const Message& m, Effects& out);
+  // Decide mode: returns the slot's value once a quorum accepted it.
+  std::optional<Value> on_accepted(const NodeConfig& cfg, const Message& m, Effects& out);
+  void step_down(Ballot seen);
+
+  // Leader only: re-proposes the recovered slots from `from_slot()` up, fills
+  // the holes with no-ops, then opens new slots from `next_free` on.
+  // `decided(s)` tells which slots this node already knows are chosen.
+  template <class Decided>
+  void take_office(const NodeConfig& cfg, Slot next_free, Decided decided, Effects& out);
+  // Queues a command (ignores one already queued or in flight) and proposes
+  // as many queued commands as the window allows.
+  void submit(const NodeConfig& cfg, const Value& command, Effects& out);
+  void fill_window(const NodeConfig& cfg, Effects& out);
+  // A slot was decided (by us or anyone): it no longer occupies the window.
+  void settled(Slot s);
+  // Called once per heartbeat: phase 2 messages get lost too, so accepts
+  // still unanswered after k_resend_after_ticks heartbeats go out again.
+  void tick(const NodeConfig& cfg, Effects& out);
+  static constexpr std::uint32_t k_resend_after_ticks = 2;
+
+  Role role() const { return role_; }
+  Ballot ballot() const { return ballot_; }
+  Slot from_slot() const { return from_slot_; }
+  std::size_t in_flight() const { return in_flight_.size(); }
+
+ private:
+  void propose(const NodeConfig& cfg, Slot s, const Value& v, Effects& out);
+  bool counted(const NodeConfig& cfg, const std::vector<NodeId>& voters, NodeId n) const;
+
+  struct Proposal {
+    Value value;
+    std::vector<NodeId> acceptors;
+    std::uint64_t sent_tick = 0;
+  };
+  void send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects& out) const;
+
+  Role role_ = Role::follower;
+  Ballot ballot_;
+  std::uint64_t round_floor_ = 0;  // durable: every round we used is <= this
+  Slot from_slot_ = 0;
+  Slot next_slot_ = 0;
+  std::uint64_t tick_ = 0;
+  std::vector<NodeId> promisers_;
+  std::map<Slot, LogEntry> recovered_;  // highest-ballot acceptance per slot among the promises
+  std::map<Slot, Proposal> in_flight_;
+  std::deque<Value> pending_;
+  std::set<Value> queued_;              // pending or in flight, to drop duplicates of a retried request
+};
+
+template <class Decided>
+void Leader::take_office(const NodeConfig& cfg, Slot next_free, Decided decided, Effects& out) {
+  Slot top = from_slot_;
+  if (!cfg.bugs.has(Bug::no_recovery_above_commit)) {
+    for (const auto& [s, e] : recovered_) {
+      top = std::max(top, s + 1);
+    }
+    // Every slot from the commit point to the highest acceptance seen gets a
+    // value: the highest-ballot one accepted there (it may be chosen), or a
+    // no-op where the quorum accepted nothing (then nothing was chosen there).
+    for (Slot s = from_slot_; s < top; ++s) {
+      if (decided(s)) continue;
+      auto it = recovered_.find(s);
+      const bool have = it != recovered_.end();
+      propose(cfg, s, have && !cfg.bugs.has(Bug::noop_over_accepted) ? it->second.value : k_noop_value, out);
+    }
+    next_slot_ = std::max(top, next_free);
+  } else {
+    next_slot_ = from_slot_;  // the bug: new commands go over slots that may hold chosen values
+  }
+  recovered_.clear();
+  fill_window(cfg, out);
+}
+
+}  // namespace paxsim

@@ -1,0 +1,284 @@
+// A Multi-Paxos node: acceptor, leader (election + phase 2 for a window of
+// slots) and replica (log + key-value state machine + catch-up), each its own
+// role; this class routes inputs to them and keeps what ties them together:
+// who we believe leads, the election and heartbeat timers, and the clients
+// waiting for an answer.
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <utility>
+
+#include "paxos/acceptor.hpp"
+#include "paxos/kv.hpp"
+#include "paxos/leader.hpp"
+#include "paxos/node.hpp"
+#include "paxos/replica.hpp"
+
+namespace paxsim {
+
+namespace {
+
+class MultiPaxosNode final : public Node {
+ public:
+  // Clients we owe an answer to; beyond this the oldest are forgotten (they
+  // retry after their timeout).
+  static constexpr std::size_t k_max_waiters = 4096;
+
+  MultiPaxosNode(const NodeConfig& cfg, std::span<const Record> durable) : cfg_(cfg) {
+    acceptor_.recover(cfg_, durable);
+    leader_.recover(durable);
+    replica_.recover(durable);
+  }
+
+  void step(const Input& in, Effects& out) override {
+    switch (in.kind) {
+      case Input::Kind::start:
+        replica_.replay(cfg_, out);  // the state machine is rebuilt from the log
+        arm(TimerKind::election, out);
+        break;
+      case Input::Kind::propose:
+        break;  // the multi-paxos workload speaks through client messages
+      case Input::Kind::timer:
+        on_timer(in.timer, in.token, out);
+        break;
+      case Input::Kind::message:
+        on_message(*in.msg, out);
+        break;
+    }
+  }
+
+  NodeView view() const override {
+    NodeView v;
+    v.leads = leader_.role() == Leader::Role::leader;
+    v.lead_ballot = v.leads ? leader_.ballot() : Ballot{};
+    v.promised = acceptor_.promised();
+    v.learned_slots = replica_.decided_count();
+    return v;
+  }
+  bool has_learned(Slot s) const override { return replica_.decided(s); }
+  std::optional<Value> learned(Slot) const override { return std::nullopt; }
+  std::unique_ptr<Node> clone() const override { return std::make_unique<MultiPaxosNode>(*this); }
+
+ private:
+  // Each message kind has exactly one handler.
+  void on_message(const Message& m, Effects& out) {
+    switch (m.kind) {
+      case MsgKind::prepare: on_prepare(m, out); break;
+      case MsgKind::promise: on_promise(m, out); break;
+      case MsgKind::accept: on_accept(m, out); break;
+      case MsgKind::accepted: on_accepted(m, out); break;
+      case MsgKind::nack: on_nack(m, out); break;
+      case MsgKind::decide: on_decide(m, out); break;
+      case MsgKind::learn_request: replica_.on_learn_request(cfg_, m, out); break;
+      case MsgKind::heartbeat: on_heartbeat(m, out); break;
+      case MsgKind::client_request: on_client_request(m, out); break;
+      case MsgKind::client_reply:
+      case MsgKind::redirect: break;  // meant for clients; a node ignores them
+    }
+  }
+
+  void on_timer(TimerKind k, std::uint64_t token, Effects& out) {
+    if (k == TimerKind::election && token == election_token_) {
+      arm(TimerKind::election, out);
+      if (leader_.role() == Leader::Role::leader) return;
+      if (heard_from_leader_) {
+        heard_from_leader_ = false;
+        return;
+      }
+      // No sign of a leader for a whole timeout: run phase 1 for every slot
+      // from our commit point on.
+      known_leader_ = k_no_node;
+      leader_.start_election(cfg_, acceptor_.promised(), replica_.first_undecided(), out);
+    } else if (k == TimerKind::heartbeat && token == heartbeat_token_) {
+      if (leader_.role() != Leader::Role::leader) return;
+      Message h;
+      h.kind = MsgKind::heartbeat;
+      h.from = cfg_.self;
+      h.ballot = leader_.ballot();
+      h.commit = replica_.first_undecided();
+      for (NodeId n = 0; n < cfg_.nodes; ++n) {
+        if (n == cfg_.self) continue;
+        h.to = n;
+        out.send.push_back(Outgoing{h, false});
+      }
+      leader_.tick(cfg_, out);
+      arm(TimerKind::heartbeat, out);
+    }
+  }
+
+  // Whoever shows a ballot above ours leads, or is trying to.
+  void saw_ballot(Ballot b) {
+    if (leader_.role() != Leader::Role::follower && b > leader_.ballot()) leader_.step_down(b);
+  }
+
+  void on_prepare(const Message& m, Effects& out) {
+    saw_ballot(m.ballot);
+    const bool grant = !(m.ballot < acceptor_.promised());
+    acceptor_.on_prepare(cfg_, m, out);
+    if (grant && m.from != cfg_.self) {
+      heard_from_leader_ = true;  // an election is under way: do not start a rival one at once
+      known_leader_ = k_no_node;
+    }
+  }
+
+  void on_promise(const Message& m, Effects& out) {
+    if (!leader_.on_promise(cfg_, m, out)) return;
+    known_leader_ = cfg_.self;
+    leader_.take_office(cfg_, replica_.next_free(), [this](Slot s) { return replica_.decided(s); }, out);
+    arm(TimerKind::heartbeat, out);
+    // Tell everyone at once, rather than after the first heartbeat interval.
+    on_timer(TimerKind::heartbeat, heartbeat_token_, out);
+  }
+
+  void on_accept(const Message& m, Effects& out) {
+    saw_ballot(m.ballot);
+    if (acceptor_.would_accept(cfg_, m.ballot)) {
+      known_leader_ = m.ballot.node;
+      heard_from_leader_ = true;
+    }
+    acceptor_.on_accept(cfg_, m, out);
+  }
+
+  void on_accepted(const Message& m, Effects& out) {
+    if (cfg_.learning == LearningMode::all_to_all) {
+      // Every learner counts acceptances per (slot, ballot, value) itself.
+      if (replica_.decided(m.slot)) return;
+      const bool mixed = cfg_.bugs.has(Bug::mixed_ballot_learning);
+      auto& voters = tally_[{m.slot, mixed ? Ballot{} : m.ballot, m.value}];
+      if (!cfg_.bugs.has(Bug::count_duplicate_acks) &&
+          std::find(voters.begin(), voters.end(), m.from) != voters.end())
+        return;
+      voters.push_back(m.from);
+      if (voters.size() < cfg_.quorum()) return;
+      out.quorums.push_back(QuorumUse{QuorumUse::Phase::accepted, m.slot, m.ballot, voters});
+      learn(m.slot, m.value, m.ballot, out);
+      return;
+    }
+    if (auto v = leader_.on_accepted(cfg_, m, out)) {
+      learn(m.slot, *v, m.ballot, out);
+      Message d;
+      d.kind = MsgKind::decide;
+      d.from = cfg_.self;
+      d.slot = m.slot;
+      d.ballot = m.ballot;
+      d.value = *v;
+      for (NodeId n = 0; n < cfg_.nodes; ++n) {
+        if (n == cfg_.self) continue;
+        d.to = n;
+        out.send.push_back(Outgoing{d, false});
+      }
+    }
+  }
+
+  void on_nack(const Message& m, Effects&) {
+    if (m.ballot > leader_.ballot()) leader_.step_down(m.ballot);
+  }
+
+  void on_decide(const Message& m, Effects& out) {
+    if (m.entries.empty()) {
+      learn(m.slot, m.value, m.ballot, out);
+    } else {
+      for (const LogEntry& e : m.entries) learn(e.slot, e.value, e.ballot, out);
+    }
+  }
+
+  void on_heartbeat(const Message& m, Effects& out) {
+    if (m.ballot < acceptor_.promised()) {
+      // A deposed leader: tell it, so it steps down.
+      Message nack;
+      nack.kind = MsgKind::nack;
+      nack.from = cfg_.self;
+      nack.to = m.from;
+      nack.ballot = acceptor_.promised();
+      out.send.push_back(Outgoing{std::move(nack), false});
+      return;
+    }
+    saw_ballot(m.ballot);
+    known_leader_ = m.from;
+    heard_from_leader_ = true;
+    if (m.commit > replica_.first_undecided()) {
+      // We miss decisions the leader has: ask for them.
+      Message q;
+      q.kind = MsgKind::learn_request;
+      q.from = cfg_.self;
+      q.to = m.from;
+      q.slot = replica_.first_undecided();
+      out.send.push_back(Outgoing{std::move(q), false});
+    }
+  }
+
+  void on_client_request(const Message& m, Effects& out) {
+    const auto cmd = decode(m.value);
+    if (!cmd) return;  // malformed: ignore
+    if (auto done = replica_.kv().cached(cmd->client, cmd->request)) {
+      reply(m.from, cmd->request, *done, out);  // a retry of what we already applied
+      return;
+    }
+    if (leader_.role() != Leader::Role::leader) {
+      Message r;
+      r.kind = MsgKind::redirect;
+      r.from = cfg_.self;
+      r.to = m.from;
+      r.request = m.request;
+      r.leader_hint = known_leader_ == cfg_.self ? k_no_node : known_leader_;
+      out.send.push_back(Outgoing{std::move(r), false});
+      return;
+    }
+    if (cmd->op == KvOpKind::get && cfg_.bugs.has(Bug::stale_local_read)) {
+      // The bug: answer from local state, as if still surely the leader.
+      reply(m.from, cmd->request, replica_.kv().peek(cmd->key), out);
+      return;
+    }
+    if (waiters_.size() < k_max_waiters) waiters_[{cmd->client, cmd->request}] = m.from;
+    leader_.submit(cfg_, m.value, out);
+  }
+
+  void learn(Slot s, const Value& v, Ballot b, Effects& out) {
+    if (!replica_.learn(cfg_, s, v, b, out)) return;
+    tally_.erase(tally_.lower_bound({s, Ballot{}, Value{}}), tally_.lower_bound({s + 1, Ballot{}, Value{}}));
+    leader_.settled(s);
+    for (const Replica::Applied& a : replica_.just_applied()) {
+      auto it = waiters_.find({a.command.client, a.command.request});
+      if (it == waiters_.end()) continue;
+      reply(it->second, a.command.request, a.result, out);
+      waiters_.erase(it);
+    }
+    leader_.fill_window(cfg_, out);
+  }
+
+  void reply(EndpointId to, std::uint64_t request, const KvResult& r, Effects& out) {
+    Message m;
+    m.kind = MsgKind::client_reply;
+    m.from = cfg_.self;
+    m.to = to;
+    m.request = request;
+    m.value = r.value;
+    m.flags = r.absent ? k_absent : 0;
+    out.send.push_back(Outgoing{std::move(m), false});
+  }
+
+  void arm(TimerKind k, Effects& out) {
+    std::uint64_t& token = k == TimerKind::election ? election_token_ : heartbeat_token_;
+    out.timers.push_back(TimerRequest{k, ++token, 0});
+  }
+
+  NodeConfig cfg_;
+  Acceptor acceptor_;
+  Leader leader_;
+  Replica replica_;
+  NodeId known_leader_ = k_no_node;
+  bool heard_from_leader_ = false;
+  std::uint64_t election_token_ = 0;
+  std::uint64_t heartbeat_token_ = 0;
+  std::map<std::pair<std::uint32_t, std::uint64_t>, EndpointId> waiters_;
+  std::map<std::tuple<Slot, Ballot, Value>, std::vector<NodeId>> tally_;  // all-to-all learning
+};
+
+}  // namespace
+
+std::unique_ptr<Node> make_multi_paxos_node(const NodeConfig& cfg, std::span<const Record> durable) {
+  return std::make_unique<MultiPaxosNode>(cfg, durable);
+}
+
+}  // namespace paxsim

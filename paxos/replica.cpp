@@ -1,0 +1,49 @@
+#include "paxos/replica.hpp"
+
+namespace paxsim {
+
+void Replica::recover(std::span<const Record> durable) {
+  for (const Record& r : durable)
+    if (r.kind == RecordKind::decided) log_.emplace(r.slot, std::make_pair(r.ballot, r.value));
+  while (log_.contains(first_undecided_)) ++first_undecided_;
+}
+
+void Replica::replay(const NodeConfig& cfg, Effects& out) {
+  just_applied_.clear();
+  apply_ready(cfg, out);
+}
+
+bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Effects& out) {
+  just_applied_.clear();
+  if (!log_.emplace(s, std::make_pair(b, v)).second) return false;
+  while (log_.contains(first_undecided_)) ++first_undecided_;
+  // Not needed for safety (a replica can always learn again from its peers).
+  out.persist.push_back(Record{RecordKind::decided, s, b, v});
+  out.learned.push_back(Learned{s, v});
+  apply_ready(cfg, out);
+  return true;
+}
+
+void Replica::apply_ready(const NodeConfig& cfg, Effects& out) {
+  for (auto it = log_.find(applied_); it != log_.end() && it->first == applied_; ++it, ++applied_) {
+    const Value& v = it->second.second;
+    out.applied.push_back(Learned{applied_, v});
+    if (v == k_noop_value) continue;
+    const auto c = decode(v);
+    if (!c) continue;  // not a command (cannot happen: only commands and no-ops are proposed)
+    if (auto r = kv_.apply(*c, cfg.bugs)) just_applied_.push_back(Applied{*c, *r});
+  }
+}
+
+void Replica::on_learn_request(const NodeConfig& cfg, const Message& m, Effects& out) const {
+  Message d;
+  d.kind = MsgKind::decide;
+  d.from = cfg.self;
+  d.to = m.from;
+  d.slot = m.slot;
+  for (auto it = log_.lower_bound(m.slot); it != log_.end() && d.entries.size() < k_catchup_batch; ++it)
+    d.entries.push_back(LogEntry{it->first, it->second.first, it->second.second});
+  if (!d.entries.empty()) out.send.push_back(Outgoing{std::move(d), false});
+}
+
+}  // namespace paxsim

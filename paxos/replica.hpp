@@ -1,0 +1,58 @@
+// The replica role of Multi-Paxos: the log of decided slots, the key-value
+// state machine it drives, and catch-up. Decisions arrive in any order; the
+// state machine applies them strictly in log order, with no gaps.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "paxos/effects.hpp"
+#include "paxos/kv.hpp"
+#include "paxos/node.hpp"
+
+namespace paxsim {
+
+class Replica {
+ public:
+  // The largest decide batch sent to a lagging replica.
+  static constexpr std::size_t k_catchup_batch = 64;
+
+  void recover(std::span<const Record> durable);
+  // Re-applies what the disk kept (after a restart the state machine starts
+  // empty and is rebuilt from the log).
+  void replay(const NodeConfig& cfg, Effects& out);
+
+  // Records a decision (idempotent); applies whatever became applicable.
+  // Returns true the first time the slot is learned.
+  bool learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Effects& out);
+
+  // Commands applied by the last learn/replay, with their results, so the
+  // node can answer the clients waiting for them.
+  struct Applied {
+    Command command;
+    KvResult result;
+  };
+  const std::vector<Applied>& just_applied() const { return just_applied_; }
+
+  void on_learn_request(const NodeConfig& cfg, const Message& m, Effects& out) const;
+
+  bool decided(Slot s) const { return log_.contains(s); }
+  Slot first_undecided() const { return first_undecided_; }
+  Slot next_free() const { return log_.empty() ? 0 : log_.rbegin()->first + 1; }
+  std::uint64_t decided_count() const { return log_.size(); }
+  const KvStore& kv() const { return kv_; }
+
+ private:
+  void apply_ready(const NodeConfig& cfg, Effects& out);
+
+  std::map<Slot, std::pair<Ballot, Value>> log_;  // decided slots
+  Slot first_undecided_ = 0;
+  Slot applied_ = 0;  // next log index to apply
+  KvStore kv_;
+  std::vector<Applied> just_applied_;
+};
+
+}  // namespace paxsim

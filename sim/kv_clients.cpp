@@ -1,0 +1,133 @@
+#include "sim/kv_clients.hpp"
+
+#include <cstdio>
+
+namespace paxsim::sim {
+
+KvClients::KvClients(const Scenario& s) : s_(s), nodes_(s.nodes) {
+  const Workload& w = s.workload;
+  clients_.resize(w.clients);
+  for (std::uint32_t i = 0; i < w.clients; ++i) {
+    Client& c = clients_[i];
+    c.index = i;
+    c.target = i % nodes_;  // home node: ((i-1) mod N)+1 for client ci
+    c.rng = Rng(s.seed, "client", i);
+  }
+  remaining_ = w.ops_per_client * w.clients + w.requests.size();
+}
+
+void KvClients::start(Time_us now, ClientWorld& w) {
+  for (std::size_t i = 0; i < s_.workload.requests.size(); ++i) {
+    const KvRequest& r = s_.workload.requests[i];
+    w.client_timer(r.client, r.at_us, ClientTimer::arrival, i);
+  }
+  for (Client& c : clients_)
+    if (s_.workload.ops_per_client > 0) w.client_timer(c.index, now, ClientTimer::issue, 0);
+}
+
+Command KvClients::generate(Client& c) {
+  const Workload& wl = s_.workload;
+  Command cmd;
+  const double u = c.rng.unit();
+  cmd.op = u < wl.mix_put ? KvOpKind::put : u < wl.mix_put + wl.mix_get ? KvOpKind::get : KvOpKind::append;
+  cmd.key = "k" + std::to_string(1 + c.rng.below(wl.keys));
+  if (cmd.op != KvOpKind::get) {
+    // Unique and of fixed size: client, then a per-client sequence number.
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "c%04u-%07llu", c.index + 1, static_cast<unsigned long long>(c.generated + 1));
+    cmd.value = buf;
+  }
+  ++c.generated;
+  return cmd;
+}
+
+void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {
+  if (c.busy) return;
+  Command cmd;
+  std::optional<NodeId> via;
+  if (!c.arrived.empty()) {
+    const KvRequest& r = s_.workload.requests[c.arrived.front()];
+    c.arrived.pop_front();
+    cmd.op = r.op;
+    cmd.key = r.key;
+    cmd.value = r.value;
+    via = r.via;
+  } else if (c.generated < s_.workload.ops_per_client) {
+    cmd = generate(c);
+  } else {
+    return;
+  }
+  --remaining_;
+  cmd.client = c.index;
+  cmd.request = c.next_request++;
+  c.current = std::move(cmd);
+  c.busy = true;
+  ++busy_;
+  if (via) c.target = *via;
+  else if (c.leader) c.target = *c.leader;
+  w.client_call(c.index, c.current);
+  send_attempt(c, now, w, true);
+}
+
+void KvClients::send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_timeout) {
+  Message m;
+  m.kind = MsgKind::client_request;
+  m.from = endpoint(c);
+  m.to = c.target;
+  m.request = c.current.request;
+  m.value = encode(c.current);
+  w.client_send(m);
+  if (arm_timeout) {
+    c.hops = 0;
+    const Time_us timeout = std::max<Time_us>(1, c.rng.draw_us(s_.workload.timeout_ms));
+    w.client_timer(c.index, now + timeout, ClientTimer::timeout, ++c.token);
+  }
+}
+
+void KvClients::on_timer(std::uint32_t client, ClientTimer kind, std::uint64_t arg, Time_us now, ClientWorld& w) {
+  Client& c = clients_[client];
+  switch (kind) {
+    case ClientTimer::issue: try_issue(c, now, w); break;
+    case ClientTimer::arrival:
+      c.arrived.push_back(arg);
+      try_issue(c, now, w);
+      break;
+    case ClientTimer::timeout:
+      if (!c.busy || arg != c.token) return;
+      c.target = next_node(c.target);  // same request id, next node in order
+      send_attempt(c, now, w, true);
+      break;
+    case ClientTimer::resend:
+      if (!c.busy || arg != c.token) return;
+      send_attempt(c, now, w, false);
+      break;
+  }
+}
+
+void KvClients::on_message(const Message& m, Time_us now, ClientWorld& w) {
+  Client& c = clients_[m.to - nodes_];
+  if (!c.busy || m.request != c.current.request) return;  // a late answer to an earlier attempt
+  if (m.kind == MsgKind::client_reply) {
+    w.client_return(c.index, c.current, m);
+    c.busy = false;
+    --busy_;
+    c.leader = m.from;
+    ++c.token;  // the pending timeout is stale now
+    const Time_us think = c.rng.draw_us(s_.workload.think_ms);
+    w.client_timer(c.index, now + think, ClientTimer::issue, 0);
+    return;
+  }
+  if (m.kind != MsgKind::redirect) return;
+  if (m.leader_hint != k_no_node && m.leader_hint < nodes_ && ++c.hops <= k_max_hops_per_attempt) {
+    c.target = m.leader_hint;
+    c.leader = m.leader_hint;
+    send_attempt(c, now, w, false);
+  } else {
+    // No leader known there: wait a little, then try the next node.
+    c.leader.reset();
+    c.target = next_node(m.from);
+    w.client_timer(c.index, now + k_no_leader_backoff_us, ClientTimer::resend, c.token);
+  }
+}
+
+}  // namespace paxsim::sim

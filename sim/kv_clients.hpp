@@ -1,0 +1,94 @@
+// The kv workload's clients: closed-loop state machines that live in the
+// simulated world (they are workload, not protocol). A client sends each
+// request to the last leader it knew, else to its home node; follows
+// redirects; on a timeout retries the same request id at the next node in
+// order; and after an answer thinks, then issues its next operation.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "paxos/kv.hpp"
+#include "paxos/message.hpp"
+#include "sim/rng.hpp"
+#include "sim/scenario.hpp"
+
+namespace paxsim::sim {
+
+enum class ClientTimer : std::uint8_t {
+  issue,    // the client may issue its next operation
+  arrival,  // an exact request from the scenario falls due (arg: its index)
+  timeout,  // the current request went unanswered (arg: token)
+  resend,   // after a redirect that named no leader (arg: token)
+};
+
+// What the clients ask of the world. The simulation implements it.
+class ClientWorld {
+ public:
+  virtual ~ClientWorld() = default;
+  virtual void client_send(const Message& m) = 0;
+  virtual void client_timer(std::uint32_t client, Time_us at, ClientTimer kind, std::uint64_t arg) = 0;
+  virtual void client_call(std::uint32_t client, const Command& c) = 0;
+  virtual void client_return(std::uint32_t client, const Command& c, const Message& reply) = 0;
+};
+
+class KvClients {
+ public:
+  // Redirect hops one attempt may take before it waits and tries the next node.
+  static constexpr std::uint32_t k_max_hops_per_attempt = 8;
+  // The wait after a redirect that named no leader.
+  static constexpr Time_us k_no_leader_backoff_us = 20'000;
+
+  KvClients(const Scenario& s);
+
+  void start(Time_us now, ClientWorld& w);
+  void on_timer(std::uint32_t client, ClientTimer kind, std::uint64_t arg, Time_us now, ClientWorld& w);
+  void on_message(const Message& m, Time_us now, ClientWorld& w);
+
+  // Whether a timer still means something (its attempt is not over).
+  bool timer_live(std::uint32_t client, ClientTimer kind, std::uint64_t arg) const {
+    const Client& c = clients_[client];
+    switch (kind) {
+      case ClientTimer::issue: return !c.busy && (!c.arrived.empty() || c.generated < s_.workload.ops_per_client);
+      case ClientTimer::arrival: return true;
+      case ClientTimer::timeout:
+      case ClientTimer::resend: return c.busy && arg == c.token;
+    }
+    return false;
+  }
+
+  // Nothing left to issue and nothing outstanding.
+  bool settled() const { return busy_ == 0 && remaining_ == 0; }
+  std::uint32_t clients() const { return static_cast<std::uint32_t>(clients_.size()); }
+
+ private:
+  struct Client {
+    std::uint32_t index = 0;
+    NodeId target = 0;             // where the next attempt goes
+    std::optional<NodeId> leader;  // the last node that answered us
+    bool busy = false;
+    Command current;
+    std::uint64_t next_request = 1;
+    std::uint64_t generated = 0;   // generated operations issued so far
+    std::deque<std::size_t> arrived;  // exact requests that fell due, waiting for the client
+    std::uint64_t token = 0;       // of the current attempt's timers
+    std::uint32_t hops = 0;        // redirects followed in this attempt
+    Rng rng;
+  };
+
+  void try_issue(Client& c, Time_us now, ClientWorld& w);
+  void send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_timeout);
+  Command generate(Client& c);
+  EndpointId endpoint(const Client& c) const { return nodes_ + c.index; }
+  NodeId next_node(NodeId n) const { return (n + 1) % nodes_; }
+
+  const Scenario& s_;
+  std::uint32_t nodes_;
+  std::vector<Client> clients_;
+  std::uint32_t busy_ = 0;
+  std::uint64_t remaining_ = 0;  // operations not yet issued, generated and exact
+};
+
+}  // namespace paxsim::sim
