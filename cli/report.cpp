@@ -78,7 +78,15 @@ nlohmann::json json_result(const Invocation& inv, const RunResult& r) {
         {"records_persisted", s.records_persisted},
         {"decided_slots", r.decided_slots},
         {"client_ops_completed", s.client_ops_completed},
-        {"crashes", s.crashes}}},
+        {"crashes", s.crashes},
+        {"sent_by_kind", [&] {
+           nlohmann::json k = nlohmann::json::object();
+           for (int i = 0; i < k_msg_kind_count; ++i)
+             if (s.sent_by_kind[i]) k[std::string(to_string(static_cast<MsgKind>(i)))] = s.sent_by_kind[i];
+           return k;
+         }()},
+        {"messages_per_chosen_slot",
+         r.decided_slots ? static_cast<double>(s.messages_sent) / static_cast<double>(r.decided_slots) : 0.0}}},
       {"fingerprint", fingerprint_hex(r.fingerprint)},
       {"replay", replay_command(inv, r)},
   };

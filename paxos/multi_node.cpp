@@ -197,7 +197,11 @@ class MultiPaxosNode final : public Node {
     saw_ballot(m.ballot);
     known_leader_ = m.from;
     heard_from_leader_ = true;
-    if (m.commit > replica_.first_undecided()) {
+    // Decisions still in flight make every follower look briefly behind, so
+    // ask only for what we still miss from the previous heartbeat's commit.
+    const Slot behind_since = last_commit_seen_;
+    last_commit_seen_ = m.commit;
+    if (replica_.first_undecided() < std::min(behind_since, m.commit)) {
       // We miss decisions the leader has: ask for them.
       Message q;
       q.kind = MsgKind::learn_request;
@@ -269,6 +273,7 @@ class MultiPaxosNode final : public Node {
   Replica replica_;
   NodeId known_leader_ = k_no_node;
   bool heard_from_leader_ = false;
+  Slot last_commit_seen_ = 0;  // the commit point in the last heartbeat
   std::uint64_t election_token_ = 0;
   std::uint64_t heartbeat_token_ = 0;
   std::map<std::pair<std::uint32_t, std::uint64_t>, EndpointId> waiters_;
