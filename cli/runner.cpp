@@ -11,6 +11,7 @@
 #include "checkers/promises.hpp"
 #include "checkers/quorums.hpp"
 #include "cli/step_text.hpp"
+#include "sim/assert.hpp"
 
 namespace paxsim::cli {
 
@@ -92,7 +93,11 @@ bool named(const std::vector<std::string>& names, const std::string& n) {
 
 }  // namespace
 
-RunResult run_scenario(const sim::Scenario& s, const RunOptions& opt) {
+namespace {
+
+// One run. `recent`, when given, watches every step (it costs a copy per
+// step, so it is only attached when re-running a failure to report it).
+RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* recent) {
   RunResult r;
   r.scenario = s.name;
   r.seed = s.seed;
@@ -110,8 +115,7 @@ RunResult run_scenario(const sim::Scenario& s, const RunOptions& opt) {
   std::unique_ptr<checkers::QuorumChecker> quorums;
   std::unique_ptr<checkers::LivenessChecker> liveness;
   std::unique_ptr<checkers::LogChecker> log;
-  RecentSteps recent(s, opt.recent_steps);
-  sim.add_observer(&recent);
+  if (recent) sim.add_observer(recent);
   sim.add_observer(&chosen);
   if (on && named(inv, "promises")) sim.add_observer((promises = std::make_unique<checkers::PromiseChecker>(s, sink)).get());
   if (on && named(inv, "quorums")) sim.add_observer((quorums = std::make_unique<checkers::QuorumChecker>(s, sink)).get());
@@ -143,7 +147,7 @@ RunResult run_scenario(const sim::Scenario& s, const RunOptions& opt) {
   r.sim_time_us = sim.now();
   r.decided_slots = chosen.chosen_slots();
   r.fingerprint = sim.fingerprint();
-  r.recent = recent.lines();
+  if (recent) r.recent = recent->lines();
 
   if (!r.violations.empty()) r.outcome = Outcome::violation;
   else if (!r.liveness_ok) r.outcome = Outcome::liveness;
@@ -184,6 +188,24 @@ RunResult run_scenario(const sim::Scenario& s, const RunOptions& opt) {
     }
   }
   r.pass = r.verdict_reason.empty();
+  return r;
+}
+
+}  // namespace
+
+RunResult run_scenario(const sim::Scenario& s, const RunOptions& opt) {
+  RunResult r = execute(s, opt, nullptr);
+  if (!r.pass && opt.recent_steps > 0) {
+    // The run is deterministic, so the last steps before the end can be had
+    // by running it again with a recorder, instead of copying every step of
+    // every passing run.
+    RecentSteps recent(s, opt.recent_steps);
+    RunOptions again = opt;
+    again.observers.clear();
+    RunResult replay = execute(s, again, &recent);
+    PAXSIM_ASSERT(replay.fingerprint == r.fingerprint);
+    r.recent = std::move(replay.recent);
+  }
   return r;
 }
 

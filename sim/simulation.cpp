@@ -635,70 +635,49 @@ void Simulation::end_step(const StepInfo& info) {
   for (Observer* o : observers_) o->after_step(info);
 }
 
-// FNV-1a, 64-bit, over the little-endian bytes of each field in turn.
-void Simulation::hash(std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) {
-    fingerprint_ = (fingerprint_ ^ (v & 0xff)) * 0x100000001b3ull;
-    v >>= 8;
-  }
-}
-
 void Simulation::hash_message(const Message& m) {
-  hash(static_cast<std::uint64_t>(m.kind));
-  hash(m.from);
-  hash(m.to);
-  hash(m.slot);
-  hash(m.ballot.round);
-  hash(m.ballot.node);
-  hash(m.accepted_ballot.round);
-  hash(m.accepted_ballot.node);
-  hash(m.value.size());
-  for (char c : m.value) fingerprint_ = (fingerprint_ ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  fingerprint_.add(static_cast<std::uint64_t>(m.kind) | (std::uint64_t{m.from} << 8) | (std::uint64_t{m.to} << 36));
+  fingerprint_.add(m.slot);
+  fingerprint_.add(m.ballot.round);
+  fingerprint_.add(m.accepted_ballot.round);
+  fingerprint_.add(std::uint64_t{m.ballot.node} | (std::uint64_t{m.accepted_ballot.node} << 32));
+  fingerprint_.add_bytes(m.value);
   if (m.kind >= MsgKind::heartbeat || !m.entries.empty()) {
-    // Multi-Paxos fields (left out for the synod's messages, whose
-    // fingerprints stay what they were).
-    hash(m.entries.size());
+    // Multi-Paxos fields.
+    fingerprint_.add(m.entries.size());
     for (const LogEntry& e : m.entries) {
-      hash(e.slot);
-      hash(e.ballot.round);
-      hash(e.ballot.node);
-      hash(e.value.size());
+      fingerprint_.add(e.slot);
+      fingerprint_.add(e.ballot.round);
+      fingerprint_.add(std::uint64_t{e.ballot.node} | (std::uint64_t{e.value.size()} << 32));
     }
-    hash(m.commit);
-    hash(m.request);
-    hash(m.leader_hint);
-    hash(m.flags);
+    fingerprint_.add(m.commit);
+    fingerprint_.add(m.request);
+    fingerprint_.add(std::uint64_t{m.leader_hint} | (std::uint64_t{m.flags} << 32));
   }
 }
 
-// The fingerprint covers, per step: time, kind, node, then the kind's fields
-// (the message; the loss reason; the timer kind; the record; the fault action,
-// its resolved node and whether it did anything). Never checker verdicts.
+// The fingerprint covers, per step: time; kind and node; then the kind's
+// fields (the message; the loss reason; the timer kind; the record; the fault
+// action, whether it did anything and whether it was an undo; the proposal).
+// Never checker verdicts.
 void Simulation::hash_step(const StepInfo& info) {
-  hash(static_cast<std::uint64_t>(info.time));
-  hash(static_cast<std::uint64_t>(info.kind));
-  hash(info.node);
+  fingerprint_.add(static_cast<std::uint64_t>(info.time));
+  std::uint64_t head = static_cast<std::uint64_t>(info.kind) | (std::uint64_t{info.node} << 8);
+  if (info.loss) head |= (std::uint64_t{1} + static_cast<std::uint64_t>(*info.loss)) << 40;
+  if (info.kind == StepKind::timer) head |= static_cast<std::uint64_t>(info.timer) << 48;
+  if (info.kind == StepKind::client) head |= std::uint64_t{info.client_timer} << 48;
+  if (info.did_nothing) head |= std::uint64_t{1} << 56;
+  if (info.undo) head |= std::uint64_t{1} << 57;
+  fingerprint_.add(head);
   if (info.msg) hash_message(*info.msg);
-  if (info.loss) hash(static_cast<std::uint64_t>(*info.loss));
-  if (info.kind == StepKind::timer) hash(static_cast<std::uint64_t>(info.timer));
-  if (info.kind == StepKind::client) hash(info.client_timer);
   if (info.record) {
-    hash(static_cast<std::uint64_t>(info.record->kind));
-    hash(info.record->slot);
-    hash(info.record->ballot.round);
-    hash(info.record->ballot.node);
-    hash(info.record->value.size());
+    fingerprint_.add(static_cast<std::uint64_t>(info.record->kind) | (std::uint64_t{info.record->ballot.node} << 8) |
+                     (std::uint64_t{info.record->value.size()} << 40));
+    fingerprint_.add(info.record->slot);
+    fingerprint_.add(info.record->ballot.round);
   }
-  if (info.fault) {
-    hash(static_cast<std::uint64_t>(info.fault->action));
-    hash(info.did_nothing);
-    hash(info.undo);
-  }
-  if (info.kind == StepKind::propose) {
-    hash(info.did_nothing);
-    hash(info.value->size());
-    for (char c : *info.value) fingerprint_ = (fingerprint_ ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-  }
+  if (info.fault) fingerprint_.add(static_cast<std::uint64_t>(info.fault->action));
+  if (info.value) fingerprint_.add_bytes(*info.value);
 }
 
 const char* to_string(StepKind k) {

@@ -14,6 +14,7 @@
 
 #include "paxos/node.hpp"
 #include "sim/event_queue.hpp"
+#include "sim/fingerprint.hpp"
 #include "sim/kv_clients.hpp"
 #include "sim/network.hpp"
 #include "sim/observer.hpp"
@@ -57,7 +58,7 @@ class Simulation : private ClientWorld {
   bool step();
 
   Time_us now() const { return now_; }
-  std::uint64_t fingerprint() const { return fingerprint_; }
+  std::uint64_t fingerprint() const { return fingerprint_.value(); }
   const Stats& stats() const { return stats_; }
   const Scenario& scenario() const { return scenario_; }
 
@@ -139,7 +140,6 @@ class Simulation : private ClientWorld {
   void begin_step(StepInfo& info);
   void end_step(const StepInfo& info);
   void hash_step(const StepInfo& info);
-  void hash(std::uint64_t v);
   void hash_message(const Message& m);
 
   Scenario scenario_;
@@ -157,7 +157,7 @@ class Simulation : private ClientWorld {
   Time_us now_ = 0;
   Time_us faults_over_at_ = 0;
   Stats stats_;
-  std::uint64_t fingerprint_ = 0xcbf29ce484222325ull;
+  Fingerprint fingerprint_;
   Fault resolved_;                  // the fault of the current step, selectors resolved
 
   std::vector<std::size_t> proposal_order_;
