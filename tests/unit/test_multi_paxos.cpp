@@ -1,0 +1,281 @@
+// Multi-Paxos roles: the leader's recovery of a log with holes, no-op
+// filling, the window, the replica's in-order apply, the kv state machine's
+// at-most-once table, and the node's routing of clients.
+#include <doctest/doctest.h>
+
+#include "helpers.hpp"
+#include "paxos/kv.hpp"
+#include "paxos/leader.hpp"
+#include "paxos/replica.hpp"
+
+using namespace paxsim;
+using namespace paxsim::test;
+
+namespace {
+
+NodeConfig multi_config(NodeId self, std::uint32_t nodes, std::uint32_t window = 8, std::initializer_list<Bug> bugs = {}) {
+  NodeConfig cfg = config(self, nodes, LearningMode::decide, bugs);
+  cfg.log = true;
+  cfg.window = window;
+  return cfg;
+}
+
+Message multi_promise(EndpointId from, EndpointId to, Ballot b, Slot from_slot, std::vector<LogEntry> entries) {
+  Message m = message(MsgKind::promise, from, to, b);
+  m.slot = from_slot;
+  m.entries = std::move(entries);
+  return m;
+}
+
+Value cmd(std::uint32_t client, std::uint64_t request, KvOpKind op, std::string key, std::string value = {}) {
+  return encode(Command{client, request, op, std::move(key), std::move(value)});
+}
+
+// Elects node 0 of 3 as leader from commit point `from`, with the given promises from n2 and n3.
+Leader elect(const NodeConfig& cfg, Slot from, std::vector<LogEntry> e2, std::vector<LogEntry> e3, Effects& out) {
+  Leader l;
+  l.start_election(cfg, Ballot{}, from, out);
+  const Ballot b = l.ballot();
+  out.clear();
+  CHECK_FALSE(l.on_promise(cfg, multi_promise(1, 0, b, from, std::move(e2)), out));
+  CHECK(l.on_promise(cfg, multi_promise(2, 0, b, from, std::move(e3)), out));
+  return l;
+}
+
+std::map<Slot, Value> accepts_by_slot(const Effects& e) {
+  std::map<Slot, Value> out;
+  for (const Outgoing& o : e.send)
+    if (o.msg.kind == MsgKind::accept && o.msg.to == 0) out[o.msg.slot] = o.msg.value;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("multi-paxos leader: recovers a log with holes, highest ballot per slot, no-ops in the gaps") {
+  const NodeConfig cfg = multi_config(0, 3);
+  Effects out;
+  // Slot 5: n2 accepted "old" at ballot 1, n3 accepted "new" at ballot 2 -> "new" wins.
+  // Slot 7: only n3 accepted something. Slot 6: nobody -> no-op.
+  Leader l = elect(cfg, 5, {{5, {1, 1}, "old"}}, {{5, {2, 2}, "new"}, {7, {2, 2}, "seven"}}, out);
+  CHECK(l.role() == Leader::Role::leader);
+  l.take_office(cfg, 0, [](Slot) { return false; }, out);
+  const auto a = accepts_by_slot(out);
+  REQUIRE(a.size() == 3);
+  CHECK(a.at(5) == "new");
+  CHECK(a.at(6) == k_noop_value);
+  CHECK(a.at(7) == "seven");
+  // A phase-1 quorum was reported, for the commit point.
+  REQUIRE(out.quorums.size() == 1);
+  CHECK(out.quorums[0].slot == 5);
+  CHECK(out.quorums[0].members.size() == 2);
+
+  // New commands go after the recovered slots.
+  out.clear();
+  l.submit(cfg, "cmd-a", out);
+  const auto b = accepts_by_slot(out);
+  REQUIRE(b.size() == 1);
+  CHECK(b.begin()->first == 8);
+}
+
+TEST_CASE("multi-paxos leader: slots it already knows are decided are not proposed again") {
+  const NodeConfig cfg = multi_config(0, 3);
+  Effects out;
+  Leader l = elect(cfg, 0, {{0, {1, 1}, "x"}, {1, {1, 1}, "y"}}, {}, out);
+  l.take_office(cfg, 0, [](Slot s) { return s == 0; }, out);
+  const auto a = accepts_by_slot(out);
+  CHECK(a.size() == 1);
+  CHECK(a.contains(1));
+}
+
+TEST_CASE("multi-paxos leader: the bugs no-recovery-above-commit and noop-over-accepted") {
+  Effects out;
+  {
+    const NodeConfig cfg = multi_config(0, 3, 8, {Bug::no_recovery_above_commit});
+    Leader l = elect(cfg, 3, {{3, {1, 1}, "chosen?"}}, {}, out);
+    l.take_office(cfg, 0, [](Slot) { return false; }, out);
+    CHECK(accepts_by_slot(out).empty());  // nothing recovered
+    out.clear();
+    l.submit(cfg, "new", out);
+    CHECK(accepts_by_slot(out).at(3) == "new");  // over a slot that may hold a chosen value
+  }
+  {
+    out.clear();
+    const NodeConfig cfg = multi_config(0, 3, 8, {Bug::noop_over_accepted});
+    Leader l = elect(cfg, 0, {{0, {1, 1}, "accepted"}}, {}, out);
+    l.take_office(cfg, 0, [](Slot) { return false; }, out);
+    CHECK(accepts_by_slot(out).at(0) == k_noop_value);
+  }
+}
+
+TEST_CASE("multi-paxos leader: at most `window` slots in flight; a decided slot frees its place") {
+  const NodeConfig cfg = multi_config(0, 3, 2);
+  Effects out;
+  Leader l = elect(cfg, 0, {}, {}, out);
+  l.take_office(cfg, 0, [](Slot) { return false; }, out);
+  out.clear();
+  l.submit(cfg, "a", out);
+  l.submit(cfg, "b", out);
+  l.submit(cfg, "c", out);
+  l.submit(cfg, "a", out);  // a retried duplicate is not queued twice
+  CHECK(accepts_by_slot(out).size() == 2);
+  CHECK(l.in_flight() == 2);
+  out.clear();
+  l.settled(0);
+  l.fill_window(cfg, out);
+  const auto a = accepts_by_slot(out);
+  REQUIRE(a.size() == 1);
+  CHECK(a.at(2) == "c");
+}
+
+TEST_CASE("multi-paxos leader: a quorum of distinct acceptances chooses; duplicates count once") {
+  const NodeConfig cfg = multi_config(0, 3);
+  Effects out;
+  Leader l = elect(cfg, 0, {}, {}, out);
+  l.take_office(cfg, 0, [](Slot) { return false; }, out);
+  l.submit(cfg, "v", out);
+  const Ballot b = l.ballot();
+  Message ack = accepted(1, 0, b, "v");
+  CHECK_FALSE(l.on_accepted(cfg, ack, out).has_value());
+  CHECK_FALSE(l.on_accepted(cfg, ack, out).has_value());  // the same acceptor again
+  Message other = accepted(2, 0, b, "v");
+  const auto chosen = l.on_accepted(cfg, other, out);
+  REQUIRE(chosen.has_value());
+  CHECK(*chosen == "v");
+}
+
+TEST_CASE("multi-paxos leader: stepping down on a higher ballot drops its proposals") {
+  const NodeConfig cfg = multi_config(0, 3);
+  Effects out;
+  Leader l = elect(cfg, 0, {}, {}, out);
+  l.take_office(cfg, 0, [](Slot) { return false; }, out);
+  l.submit(cfg, "v", out);
+  l.step_down(Ballot{9, 2});
+  CHECK(l.role() == Leader::Role::follower);
+  CHECK(l.in_flight() == 0);
+  out.clear();
+  l.start_election(cfg, Ballot{}, 0, out);
+  CHECK(l.ballot().round == 10);  // above the ballot that deposed it
+}
+
+TEST_CASE("replica: decisions arriving out of order are applied in log order, once") {
+  const NodeConfig cfg = multi_config(1, 3);
+  Replica r;
+  Effects out;
+  CHECK(r.learn(cfg, 1, cmd(0, 2, KvOpKind::append, "k", "b"), Ballot{1, 0}, out));
+  CHECK(out.applied.empty());  // slot 0 missing: nothing applies yet
+  CHECK(r.first_undecided() == 0);
+  out.clear();
+  CHECK(r.learn(cfg, 0, cmd(0, 1, KvOpKind::put, "k", "a"), Ballot{1, 0}, out));
+  REQUIRE(out.applied.size() == 2);
+  CHECK(out.applied[0].slot == 0);
+  CHECK(out.applied[1].slot == 1);
+  CHECK(r.first_undecided() == 2);
+  CHECK(r.kv().peek("k").value == "ab");
+  out.clear();
+  CHECK_FALSE(r.learn(cfg, 0, cmd(0, 1, KvOpKind::put, "k", "a"), Ballot{1, 0}, out));
+  CHECK(out.applied.empty());
+}
+
+TEST_CASE("replica: rebuilt from its decided records, it re-applies the log from the start") {
+  const NodeConfig cfg = multi_config(1, 3);
+  std::vector<Record> disk = {Record{RecordKind::decided, 0, {1, 0}, cmd(0, 1, KvOpKind::put, "k", "x")},
+                              Record{RecordKind::decided, 1, {1, 0}, k_noop_value},
+                              Record{RecordKind::decided, 3, {1, 0}, cmd(0, 2, KvOpKind::put, "k", "y")}};
+  Replica r;
+  r.recover(disk);
+  Effects out;
+  r.replay(cfg, out);
+  REQUIRE(out.applied.size() == 2);  // 0 and 1; 3 waits for 2
+  CHECK(r.kv().peek("k").value == "x");
+  CHECK(r.first_undecided() == 2);
+  CHECK(r.next_free() == 4);
+}
+
+TEST_CASE("kv: a retried request is executed once and answered with the remembered result") {
+  KvStore kv;
+  BugSet none;
+  const Command put{0, 1, KvOpKind::append, "k", "a"};
+  REQUIRE(kv.apply(put, none).has_value());
+  REQUIRE(kv.apply(put, none).has_value());  // the retry, landed in a second slot
+  CHECK(kv.peek("k").value == "a");
+  CHECK(kv.applied_requests() == 1);
+  const Command get{0, 2, KvOpKind::get, "k", ""};
+  CHECK(kv.apply(get, none)->value == "a");
+  CHECK_FALSE(kv.apply(put, none).has_value());  // older than the client's latest: ignored
+  CHECK(kv.cached(0, 2)->value == "a");
+  CHECK_FALSE(kv.cached(0, 1).has_value());
+  const Command missing{1, 1, KvOpKind::get, "nope", ""};
+  CHECK(kv.apply(missing, none)->absent);
+}
+
+TEST_CASE("kv: with duplicate-execution a retried append is applied twice") {
+  KvStore kv;
+  BugSet bugs;
+  bugs.enable(Bug::duplicate_execution);
+  const Command put{0, 1, KvOpKind::append, "k", "a"};
+  kv.apply(put, bugs);
+  kv.apply(put, bugs);
+  CHECK(kv.peek("k").value == "aa");
+}
+
+TEST_CASE("kv: commands round-trip through their log encoding, any bytes") {
+  const Command c{41, 123456789, KvOpKind::append, std::string("k|1:\x00x", 6), "v|2:3"};
+  const auto d = decode(encode(c));
+  REQUIRE(d.has_value());
+  CHECK(d->client == 41);
+  CHECK(d->request == 123456789);
+  CHECK(d->op == KvOpKind::append);
+  CHECK(d->key == c.key);
+  CHECK(d->value == c.value);
+  CHECK_FALSE(decode("hello").has_value());
+  CHECK_FALSE(decode(k_noop_value).has_value());
+  CHECK_FALSE(decode(encode(c) + "x").has_value());
+}
+
+TEST_CASE("multi-paxos node: a follower redirects a client to the leader it knows") {
+  const NodeConfig cfg = multi_config(1, 3);
+  auto node = make_multi_paxos_node(cfg, {});
+  Effects out;
+  node->step(Input::start(), out);
+  // A heartbeat from n3 makes it the known leader.
+  Message hb = message(MsgKind::heartbeat, 2, 1, Ballot{1, 2});
+  out.clear();
+  node->step(Input::message(hb), out);
+  Message req = message(MsgKind::client_request, 3, 1);
+  req.request = 1;
+  req.value = cmd(0, 1, KvOpKind::get, "k");
+  out.clear();
+  node->step(Input::message(req), out);
+  const Message r = only_send(out, MsgKind::redirect);
+  CHECK(r.to == 3);
+  CHECK(r.leader_hint == 2);
+  CHECK(r.request == 1);
+}
+
+TEST_CASE("multi-paxos node: a promise lists every acceptance from the prepare's slot on") {
+  const NodeConfig cfg = multi_config(1, 3);
+  std::vector<Record> disk = {Record{RecordKind::accept, 2, {1, 0}, "two"}, Record{RecordKind::accept, 5, {1, 0}, "five"},
+                              Record{RecordKind::accept, 1, {1, 0}, "one"}};
+  auto node = make_multi_paxos_node(cfg, disk);
+  Effects out;
+  Message p = prepare(0, 1, Ballot{2, 0});
+  p.slot = 2;
+  node->step(Input::message(p), out);
+  const Message pr = only_send(out, MsgKind::promise);
+  REQUIRE(pr.entries.size() == 2);
+  CHECK(pr.entries[0].slot == 2);
+  CHECK(pr.entries[0].value == "two");
+  CHECK(pr.entries[1].slot == 5);
+  CHECK(pr.slot == 2);
+}
+
+TEST_CASE("multi-paxos runs: every kv scenario passes its own seed with every checker on") {
+  for (const char* name : {"progress.json", "partition-heal.json", "all-crash.json", "lossy-appends.json"}) {
+    CAPTURE(name);
+    const auto s = cli::load_scenario(std::string(PAXSIM_SOURCE_DIR) + "/scenarios/kv/" + name, {});
+    const auto r = cli::run_scenario(s);
+    CHECK_MESSAGE(r.pass, r.verdict_reason);
+    CHECK(r.decided_slots > 0);
+    CHECK(r.stats.client_ops_completed > 0);
+  }
+}
