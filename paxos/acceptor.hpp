@@ -25,6 +25,15 @@ class Acceptor {
   void on_accept(const NodeConfig& cfg, const Message& m, Effects& out);
 
   Ballot promised() const { return promised_; }
+  void hash_state(StateHasher& h) const {
+    h.add(promised_);
+    h.add(accepted_.size());
+    for (const auto& [s, a] : accepted_) {
+      h.add(s);
+      h.add(a.ballot);
+      h.add_bytes(a.value);
+    }
+  }
   const Acceptance* accepted(Slot s) const;
   // True if an accept with ballot b would be taken (b is not below the promise).
   bool would_accept(const NodeConfig& cfg, Ballot b) const {

@@ -52,6 +52,27 @@ class Leader {
   static constexpr std::uint32_t k_resend_after_ticks = 2;
 
   Role role() const { return role_; }
+  void hash_state(StateHasher& h) const {
+    h.add(static_cast<std::uint64_t>(role_));
+    h.add(ballot_);
+    h.add(round_floor_);
+    h.add(from_slot_);
+    h.add(next_slot_);
+    h.add(tick_);
+    for (NodeId n : promisers_) h.add(n);
+    for (const auto& [s, e] : recovered_) {
+      h.add(s);
+      h.add(e.ballot);
+      h.add_bytes(e.value);
+    }
+    for (const auto& [s, p] : in_flight_) {
+      h.add(s);
+      h.add_bytes(p.value);
+      h.add(p.sent_tick);
+      for (NodeId n : p.acceptors) h.add(n);
+    }
+    for (const Value& v : pending_) h.add_bytes(v);
+  }
   Ballot ballot() const { return ballot_; }
   Slot from_slot() const { return from_slot_; }
   std::size_t in_flight() const { return in_flight_.size(); }

@@ -31,6 +31,17 @@ class Learner {
   bool on_catchup(const NodeConfig& cfg, std::uint64_t token, Effects& out);
 
   const std::optional<Value>& decided() const { return decided_; }
+  void hash_state(StateHasher& h) const {
+    h.add(decided_.has_value());
+    if (decided_) h.add_bytes(*decided_);
+    h.add(decided_ballot_);
+    h.add(catchup_token_);
+    for (const auto& [k, voters] : tally_) {
+      h.add(k.first);
+      h.add_bytes(k.second);
+      for (NodeId n : voters) h.add(n);
+    }
+  }
 
  private:
   std::optional<Value> decided_;

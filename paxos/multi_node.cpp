@@ -59,6 +59,27 @@ class MultiPaxosNode final : public Node {
   bool has_learned(Slot s) const override { return replica_.decided(s); }
   std::optional<Value> learned(Slot) const override { return std::nullopt; }
   std::unique_ptr<Node> clone() const override { return std::make_unique<MultiPaxosNode>(*this); }
+  void hash_state(StateHasher& h) const override {
+    acceptor_.hash_state(h);
+    leader_.hash_state(h);
+    replica_.hash_state(h);
+    h.add(known_leader_);
+    h.add(heard_from_leader_);
+    h.add(last_commit_seen_);
+    h.add(election_token_);
+    h.add(heartbeat_token_);
+    for (const auto& [k, e] : waiters_) {
+      h.add(k.first);
+      h.add(k.second);
+      h.add(e);
+    }
+    for (const auto& [k, voters] : tally_) {
+      h.add(std::get<0>(k));
+      h.add(std::get<1>(k));
+      h.add_bytes(std::get<2>(k));
+      for (NodeId n : voters) h.add(n);
+    }
+  }
 
  private:
   // Each message kind has exactly one handler.

@@ -15,6 +15,7 @@
 #include "paxos/bugs.hpp"
 #include "paxos/effects.hpp"
 #include "paxos/message.hpp"
+#include "paxos/state_hash.hpp"
 #include "paxos/types.hpp"
 
 namespace paxsim {
@@ -73,6 +74,9 @@ class Node {
   virtual bool has_learned(Slot s) const = 0;
   virtual std::optional<Value> learned(Slot s) const = 0;
   virtual std::unique_ptr<Node> clone() const = 0;
+  // Folds the node's whole state into `h` (roles, timers' tokens, tallies),
+  // so that two nodes in the same state hash alike.
+  virtual void hash_state(StateHasher& h) const = 0;
 };
 
 // Builds a node from the records its disk kept (empty on first boot or after a

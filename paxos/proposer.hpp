@@ -32,6 +32,22 @@ class Proposer {
   void finish() { phase_ = Phase::done; }
 
   Phase phase() const { return phase_; }
+  void hash_state(StateHasher& h) const {
+    h.add(static_cast<std::uint64_t>(phase_));
+    h.add(own_value_.has_value());
+    if (own_value_) h.add_bytes(*own_value_);
+    h.add(round_floor_);
+    h.add(highest_seen_);
+    h.add(ballot_);
+    h.add(failures_);
+    h.add(retry_token_);
+    for (NodeId n : promisers_) h.add(n);
+    h.add(best_ballot_);
+    h.add(best_value_.has_value() ? 1 + best_value_->size() : 0);
+    h.add(first_value_.has_value());
+    h.add_bytes(proposal_);
+    for (NodeId n : acceptors_) h.add(n + 1000);
+  }
   Ballot ballot() const { return ballot_; }
   bool leads() const { return phase_ == Phase::accepting || (phase_ == Phase::done && !ballot_.is_null()); }
 

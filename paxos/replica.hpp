@@ -44,6 +44,16 @@ class Replica {
   Slot next_free() const { return log_.empty() ? 0 : log_.rbegin()->first + 1; }
   std::uint64_t decided_count() const { return log_.size(); }
   const KvStore& kv() const { return kv_; }
+  // The decided log determines the state machine, so it stands for both.
+  void hash_state(StateHasher& h) const {
+    h.add(log_.size());
+    for (const auto& [s, e] : log_) {
+      h.add(s);
+      h.add(e.first);
+      h.add_bytes(e.second);
+    }
+    h.add(applied_);
+  }
 
  private:
   void apply_ready(const NodeConfig& cfg, Effects& out);

@@ -64,6 +64,12 @@ class SynodNode final : public Node {
     return s == 0 ? learner_.decided() : std::nullopt;
   }
   std::unique_ptr<Node> clone() const override { return std::make_unique<SynodNode>(*this); }
+  void hash_state(StateHasher& h) const override {
+    acceptor_.hash_state(h);
+    proposer_.hash_state(h);
+    learner_.hash_state(h);
+    h.add(unanswered_catchups_);
+  }
 
  private:
   // Each message kind has exactly one handler.

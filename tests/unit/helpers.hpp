@@ -35,10 +35,6 @@ inline NodeConfig config(NodeId self, std::uint32_t nodes, LearningMode learning
   return cfg;
 }
 
-inline NodeConfig config_with_bug(NodeId self, std::uint32_t nodes, Bug bug) {
-  return config(self, nodes, LearningMode::decide, {bug});
-}
-
 // Ballot (round, node index); `ballot(3, 1)` is printed "(3,n2)".
 constexpr Ballot ballot(std::uint64_t round, NodeId node) { return Ballot{round, node}; }
 

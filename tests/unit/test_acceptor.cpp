@@ -227,6 +227,7 @@ TEST_CASE("acceptor: recovery from an accept record alone restores the promise")
 
 // Bug switches: each changes only what its name says.
 
+// promise-before-durable: the promise reply stops waiting for its record.
 TEST_CASE("acceptor bug promise-before-durable: the promise leaves before its record is durable") {
   const NodeConfig cfg = config(k_self, k_nodes, LearningMode::decide, {Bug::promise_before_durable});
   Acceptor a;
@@ -243,6 +244,7 @@ TEST_CASE("acceptor bug promise-before-durable: the promise leaves before its re
   CHECK(acc.send[0].after_durable);  // acknowledgements are unaffected
 }
 
+// ack-before-durable: the accepted reply stops waiting for its record.
 TEST_CASE("acceptor bug ack-before-durable: the acknowledgement leaves before its record is durable") {
   const NodeConfig cfg = config(k_self, k_nodes, LearningMode::decide, {Bug::ack_before_durable});
   Acceptor a;
@@ -259,6 +261,7 @@ TEST_CASE("acceptor bug ack-before-durable: the acknowledgement leaves before it
   CHECK_FALSE(e.send[0].after_durable);
 }
 
+// volatile-promise: no promise record is written or read back.
 TEST_CASE("acceptor bug volatile-promise: the promise holds in memory but is never persisted nor recovered") {
   const NodeConfig cfg = config(k_self, k_nodes, LearningMode::decide, {Bug::volatile_promise});
   Acceptor a;
@@ -282,6 +285,7 @@ TEST_CASE("acceptor bug volatile-promise: the promise holds in memory but is nev
   CHECK(with_accept.promised() == ballot(3, 1));  // acceptances still imply promises
 }
 
+// accept-below-promise: the accept handler skips its promise check.
 TEST_CASE("acceptor bug accept-below-promise: an accept below the promise is accepted and persisted") {
   const NodeConfig cfg = config(k_self, k_nodes, LearningMode::decide, {Bug::accept_below_promise});
   Acceptor a = promised_to(cfg, ballot(4, 2));

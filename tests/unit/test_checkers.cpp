@@ -92,7 +92,9 @@ TEST_CASE("chosen tracker: two values chosen is an agreement violation naming bo
   Tracker t(/*stability=*/false);
   t.propose("A");
   t.propose("B");
-  t.chosen.on_step(sim::StepInfo{.index = 42});
+  sim::StepInfo step;
+  step.index = 42;
+  t.chosen.on_step(step);
   t.durably_accept(0, ballot(1, 0), "A");
   t.durably_accept(1, ballot(1, 0), "A");
   REQUIRE_FALSE(t.sink.any());
@@ -285,6 +287,7 @@ TEST_CASE("promise checker: only a wiped restart resets a node's durable promise
 
 // ---------------------------------------------------------------- QuorumChecker by hand
 
+// The legal case: every member distinct, a majority, and each really answered.
 TEST_CASE("quorum checker: a majority of distinct acceptors that answered is fine") {
   Quorums q(ballot(1, 2));
   q.use(QuorumUse::Phase::promise, ballot(1, 2), {0, 1});
@@ -292,6 +295,7 @@ TEST_CASE("quorum checker: a majority of distinct acceptors that answered is fin
   CHECK_FALSE(q.sink.any());
 }
 
+// A duplicate answer counted twice makes a "quorum" of one acceptor.
 TEST_CASE("quorum checker: a quorum with a duplicate member is a quorums violation") {
   Quorums q(ballot(1, 2));
   q.use(QuorumUse::Phase::promise, ballot(1, 2), {0, 0});
@@ -301,6 +305,7 @@ TEST_CASE("quorum checker: a quorum with a duplicate member is a quorums violati
   CHECK(contains(all_text(*v), "n1,n1"));
 }
 
+// floor(N/2) acceptors: two such quorums need not overlap.
 TEST_CASE("quorum checker: a minority quorum is a quorums violation") {
   Quorums q(ballot(1, 2));
   q.use(QuorumUse::Phase::accepted, ballot(1, 2), {1});
@@ -309,6 +314,7 @@ TEST_CASE("quorum checker: a minority quorum is a quorums violation") {
   CHECK(contains(v->message, "not a majority"));
 }
 
+// A quorum may only count acceptors that sent that answer for that ballot.
 TEST_CASE("quorum checker: a member that never answered for that ballot is a quorums violation") {
   SUBCASE("no answer at all") {
     Quorums q(ballot(1, 2));
@@ -355,6 +361,7 @@ class HidingAcceptor final : public NodeWrapper {
     }
   }
   std::unique_ptr<Node> clone() const override { return std::make_unique<HidingAcceptor>(inner_->clone()); }
+  void hash_state(StateHasher& h) const override { inner_->hash_state(h); }
 };
 
 sim::NodeFactory hiding_factory() {
@@ -428,4 +435,66 @@ TEST_CASE("checkers end to end: the hiding acceptor gets two values chosen") {
   CHECK(v.invariant == "agreement");
   CHECK(contains(all_text(v), "\"early\""));
   CHECK(contains(all_text(v), "\"late\""));
+}
+
+
+namespace {
+
+// Built so that forgetting a promise is fatal: n1 and n3 cannot hear each
+// other; n1 gets promises for (1,n1) from {n1, n2}; n2 then promises (1,n3)
+// to n3, makes it durable, crashes and restarts; n1's accept of "A" at (1,n1)
+// reaches n2 after the restart, and n3's accept of "C" at (1,n3) after that.
+// A correct n2 refuses "A" (below its promise), so only "C" can be chosen.
+sim::Scenario forgotten_promise_scenario() {
+  return scenario_from_json(R"({
+    "schema_version": 1, "name": "forgotten-promise", "protocol": "synod", "nodes": 3, "seed": 1,
+    "network": {"delay_ms": 10}, "storage": {"fsync_ms": 1},
+    "params": {"retry_ms": {"uniform": [500, 600]}},
+    "workload": {"type": "propose", "proposals": [{"at_ms": 0, "node": "n1", "value": "A"},
+                                                  {"at_ms": 12, "node": "n3", "value": "C"}]},
+    "faults": [{"at_ms": 0, "action": "cut", "from": ["n1"], "to": ["n3"]},
+               {"at_ms": 0, "action": "cut", "from": ["n3"], "to": ["n1"]},
+               {"at_ms": 26, "action": "crash", "node": "n2"},
+               {"at_ms": 28, "action": "restart", "node": "n2"},
+               {"at_ms": 200, "action": "heal"}],
+    "limits": {"max_time_ms": 5000},
+    "expect": {"verdict": "pass", "chosen": {"min": 1, "max": 1}}
+  })");
+}
+
+}  // namespace
+
+// A restarted acceptor that forgets its promise accepts below it. The
+// promises checker sees that at once; with only the consequences checked,
+// stability and then agreement ("A" and "C" both chosen) catch it. The real
+// node passes the same scenario under every set of checkers.
+TEST_CASE("checkers end to end: an acceptor that forgets its promise on restart is caught") {
+  struct Case {
+    std::vector<std::string> invariants;
+    std::string caught_by;
+  };
+  const Case cases[] = {
+      {{}, "promises"},  // all invariants: the earliest sign wins
+      {{"agreement", "stability"}, "stability"},
+      {{"agreement"}, "agreement"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.caught_by);
+    sim::Scenario s = forgotten_promise_scenario();
+    s.invariants = c.invariants;
+
+    const cli::RunResult real = cli::run_scenario(s);
+    CHECK(real.pass);
+    CHECK(real.outcome == cli::Outcome::safe);
+    CHECK(real.decided_slots == 1);
+
+    const cli::RunResult broken = run_with(s, forgetful_factory());
+    check_caught(broken);
+    REQUIRE(broken.violations.size() == 1);
+    const checkers::Violation& v = broken.violations[0];
+    CHECK(v.invariant == c.caught_by);
+    CHECK(contains(all_text(v), "\"A\""));
+    CHECK(contains(all_text(v), "n2"));
+    if (c.caught_by == "agreement") CHECK(contains(all_text(v), "\"C\""));
+  }
 }

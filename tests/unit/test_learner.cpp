@@ -22,11 +22,15 @@ struct Ack {
   Value v;
 };
 
-// Feeds `acks` to the learner in order; returns what the last one returned.
+// Feeds `acks` to the learner in order; returns the first value any of them
+// made it learn (nullopt: none did).
 std::optional<Value> feed(Learner& l, const NodeConfig& cfg, std::initializer_list<Ack> acks, Effects& e) {
-  std::optional<Value> last;
-  for (const Ack& a : acks) last = l.on_accepted(cfg, accepted(a.from, k_self, a.b, a.v), e);
-  return last;
+  std::optional<Value> first;
+  for (const Ack& a : acks) {
+    std::optional<Value> v = l.on_accepted(cfg, accepted(a.from, k_self, a.b, a.v), e);
+    if (v && !first) first = std::move(v);
+  }
+  return first;
 }
 
 NodeConfig all_to_all(std::initializer_list<Bug> bugs = {}) {
@@ -60,6 +64,7 @@ TEST_CASE("learner: acceptances of different values are not combined") {
   Effects e;
   const Ballot b = ballot(2, 1);
   CHECK_FALSE(feed(l, cfg, {{1, b, "A"}, {2, b, "B"}, {3, b, "A"}, {4, b, "B"}}, e));
+  CHECK(e.quorums.empty());
 }
 
 // The network duplicates messages: one acceptor counts once.
@@ -72,6 +77,7 @@ TEST_CASE("learner: duplicate acceptances count once") {
   CHECK(feed(l, cfg, {{3, b, "A"}}, e) == std::optional<Value>("A"));
 }
 
+// count-duplicate-acks: the learner's tally counts one acceptor many times.
 TEST_CASE("learner bug count-duplicate-acks: one acceptor's duplicates make a quorum") {
   const NodeConfig cfg = all_to_all({Bug::count_duplicate_acks});
   Learner l;
@@ -92,6 +98,7 @@ TEST_CASE("learner: acceptances from different ballots are not combined") {
   CHECK(e.quorums.empty());
 }
 
+// mixed-ballot-learning: the tally ignores the ballot.
 TEST_CASE("learner bug mixed-ballot-learning: acceptances from different ballots are combined") {
   const NodeConfig cfg = all_to_all({Bug::mixed_ballot_learning});
   Learner l;
@@ -143,7 +150,7 @@ TEST_CASE("learner: the catch-up timer asks peers only while undecided") {
   REQUIRE(t.size() == 1);
 
   Effects tick;
-  l.on_catchup(cfg, t[0].token, tick);
+  CHECK(l.on_catchup(cfg, t[0].token, tick));
   CHECK(destinations(tick, MsgKind::learn_request) == all_nodes(k_nodes, k_self));
   for (const Outgoing& o : tick.send) CHECK(o.msg.from == k_self);
   const auto next = timers_of(tick, TimerKind::catchup);
@@ -151,14 +158,14 @@ TEST_CASE("learner: the catch-up timer asks peers only while undecided") {
   CHECK(next[0].token != t[0].token);
 
   Effects stale;
-  l.on_catchup(cfg, t[0].token, stale);
+  CHECK_FALSE(l.on_catchup(cfg, t[0].token, stale));
   CHECK(stale.send.empty());
   CHECK(stale.timers.empty());
 
   Effects learned;
   l.learn(cfg, 0, "A", ballot(1, 1), learned);
   Effects after;
-  l.on_catchup(cfg, next[0].token, after);
+  CHECK_FALSE(l.on_catchup(cfg, next[0].token, after));
   CHECK(after.send.empty());
   CHECK(after.timers.empty());  // the timer dies once the value is known
 }

@@ -192,9 +192,9 @@ TEST_CASE("proposer: a quorum of accepted acks returns the chosen value") {
   Effects e;
   CHECK_FALSE(p.on_accepted(cfg, accepted(0, k_self, b, "A"), e));
   CHECK_FALSE(p.on_accepted(cfg, accepted(0, k_self, b, "A"), e));           // duplicate
-  CHECK_FALSE(p.on_accepted(cfg, accepted(2, k_self, ballot(9, 4), "A"), e));  // another ballot
-  CHECK_FALSE(p.on_accepted(cfg, accepted(3, k_self, b, "other"), e));        // another value
-  CHECK_FALSE(p.on_accepted(cfg, accepted(2, k_self, b, "A"), e));
+  CHECK_FALSE(p.on_accepted(cfg, accepted(3, k_self, ballot(9, 4), "A"), e));  // another ballot
+  CHECK_FALSE(p.on_accepted(cfg, accepted(4, k_self, b, "other"), e));        // another value
+  CHECK_FALSE(p.on_accepted(cfg, accepted(2, k_self, b, "A"), e));  // only {n1, n3} count so far
   CHECK(e.quorums.empty());
 
   const std::optional<Value> chosen = p.on_accepted(cfg, accepted(4, k_self, b, "A"), e);
@@ -312,17 +312,20 @@ TEST_CASE("proposer: once done it neither proposes nor retries") {
   CHECK(e.timers.empty());
 }
 
-// Bug switches.
+// Bug switches: each changes only what its name says.
 
+// ignore-promised-value: P2c skipped, the proposer's own value is used.
 TEST_CASE("proposer bug ignore-promised-value: proposes its own value despite reported acceptances") {
   CHECK(value_after_mixed_promises(config(k_self, k_nodes, LearningMode::decide, {Bug::ignore_promised_value})) ==
         "own");
 }
 
+// first-promise-value: the first reported acceptance wins, not the highest.
 TEST_CASE("proposer bug first-promise-value: takes the first reported value, not the highest") {
   CHECK(value_after_mixed_promises(config(k_self, k_nodes, LearningMode::decide, {Bug::first_promise_value})) == "X");
 }
 
+// count-duplicate-acks: one acceptor's duplicates fill a quorum, in both phases.
 TEST_CASE("proposer bug count-duplicate-acks: a duplicate promise or ack counts twice") {
   const NodeConfig cfg = config(k_self, k_nodes, LearningMode::decide, {Bug::count_duplicate_acks});
   Proposer p;
@@ -339,6 +342,7 @@ TEST_CASE("proposer bug count-duplicate-acks: a duplicate promise or ack counts 
   CHECK(p.on_accepted(cfg, accepted(2, k_self, b, "A"), a) == std::optional<Value>("A"));
 }
 
+// round-only-ballots: the node is left out of the ballot, so ballots collide.
 TEST_CASE("proposer bug round-only-ballots: two proposers can share a ballot") {
   const Bug bug = Bug::round_only_ballots;
   Proposer p1, p2;
@@ -352,6 +356,7 @@ TEST_CASE("proposer bug round-only-ballots: two proposers can share a ballot") {
   CHECK(q1.ballot() != q2.ballot());
 }
 
+// minority-quorum: floor(N/2) is taken for a quorum, so quorums need not overlap.
 TEST_CASE("proposer bug minority-quorum: floor(N/2) answers are taken for a quorum") {
   const NodeConfig cfg = config(k_self, k_nodes, LearningMode::decide, {Bug::minority_quorum});
   CHECK(cfg.quorum() == 2);

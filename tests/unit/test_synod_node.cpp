@@ -289,4 +289,63 @@ TEST_CASE("synod node: a decide is learned once and ends the local proposal") {
   Effects fired;
   n->step(Input::fire(TimerKind::retry, retry[0].token), fired);
   CHECK(fired.send.empty());  // no new round after the decision
+
+  // Late answers to the abandoned round start nothing either: no phase 2, no backoff.
+  const Ballot mine = ballot(1, 0);
+  Effects late;
+  for (NodeId a : {0u, 1u, 2u}) n->step(Input::message(promise(a, 0, mine)), late);
+  n->step(Input::message(nack(1, 0, ballot(9, 1))), late);
+  CHECK(late.send.empty());
+  CHECK(late.timers.empty());
+}
+
+// A value may be accepted by a majority with nobody left to finish the round.
+// A node that has accepted a value and whose catch-up requests go unanswered
+// drives a round itself, proposing the value it accepted; answered or not,
+// a decided node never does.
+TEST_CASE("synod node: unanswered catch-ups make a node re-propose its own acceptance") {
+  const NodeConfig cfg = config(1, 3);
+  auto n = make_synod_node(cfg, {});
+  Effects boot;
+  n->step(Input::start(), boot);
+  Effects acc;
+  n->step(Input::message(accept(0, 1, ballot(1, 0), "A")), acc);
+
+  std::uint64_t token = timers_of(boot, TimerKind::catchup).at(0).token;
+  Effects e;
+  for (int tick = 0; tick < 5 && sends_of(e, MsgKind::prepare).empty(); ++tick) {
+    e.clear();
+    n->step(Input::fire(TimerKind::catchup, token), e);
+    CHECK(destinations(e, MsgKind::learn_request) == all_nodes(3, 1));
+    token = timers_of(e, TimerKind::catchup).at(0).token;
+  }
+  const auto prepares = sends_of(e, MsgKind::prepare);
+  REQUIRE(prepares.size() == 3);
+  CHECK(prepares[0].msg.ballot > ballot(1, 0));  // above what it promised
+
+  // The value it proposes is its acceptance: even a quorum of promises that
+  // report nothing (its own promise not in it) leads to an accept of "A".
+  const Ballot b = prepares[0].msg.ballot;
+  Effects p2;
+  n->step(Input::message(promise(0, 1, b)), p2);
+  n->step(Input::message(promise(2, 1, b)), p2);
+  const auto accepts = sends_of(p2, MsgKind::accept);
+  REQUIRE(accepts.size() == 3);
+  CHECK(accepts[0].msg.value == "A");
+}
+
+// Without an acceptance there is nothing to re-propose: catch-up only asks.
+TEST_CASE("synod node: a node with no acceptance only keeps asking") {
+  const NodeConfig cfg = config(1, 3);
+  auto n = make_synod_node(cfg, {});
+  Effects boot;
+  n->step(Input::start(), boot);
+  std::uint64_t token = timers_of(boot, TimerKind::catchup).at(0).token;
+  for (int tick = 0; tick < 5; ++tick) {
+    Effects e;
+    n->step(Input::fire(TimerKind::catchup, token), e);
+    CHECK(sends_of(e, MsgKind::prepare).empty());
+    CHECK(e.persist.empty());
+    token = timers_of(e, TimerKind::catchup).at(0).token;
+  }
 }
