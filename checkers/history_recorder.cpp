@@ -3,7 +3,7 @@
 namespace paxsim::checkers {
 
 HistoryRecorder::HistoryRecorder(const sim::Scenario& s) {
-  for (std::uint32_t c = 0; c < s.clients(); ++c) history_.clients.push_back("c" + std::to_string(c + 1));
+  for (std::uint32_t c = 0; c < s.clients(); ++c) history_.clients.push_back(std::string(1, 'c').append(std::to_string(c + 1)));
 }
 
 void HistoryRecorder::on_client_call(Time_us t, std::uint32_t client, const Command& c) {

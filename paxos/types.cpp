@@ -2,7 +2,7 @@
 
 namespace paxsim {
 
-std::string node_name(NodeId n) { return "n" + std::to_string(n + 1); }
+std::string node_name(NodeId n) { return std::string(1, 'n').append(std::to_string(n + 1)); }
 
 std::string to_string(const Ballot& b) {
   if (b.is_null()) return "(0,-)";

@@ -23,7 +23,7 @@ const char* to_string(FaultAction a) {
 
 std::string endpoint_name(const Scenario& s, EndpointId e) {
   if (e < s.nodes) return node_name(e);
-  return "c" + std::to_string(e - s.nodes + 1);
+  return std::string(1, 'c').append(std::to_string(e - s.nodes + 1));
 }
 
 }  // namespace paxsim::sim
