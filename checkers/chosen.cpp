@@ -32,8 +32,7 @@ ChosenTracker::ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool a
     : quorum_(s.nodes / 2 + 1), sink_(sink), agreement_(agreement), validity_(validity), stability_(stability) {}
 
 const Choice* ChosenTracker::chosen(Slot s) const {
-  auto it = slots_.find(s);
-  return it == slots_.end() || !it->second.first ? nullptr : &*it->second.first;
+  return s < slots_.size() && slots_[s].first ? &*slots_[s].first : nullptr;
 }
 
 std::string ChosenTracker::describe(const Ballot& b, const Value& v, const std::vector<NodeId>& who) const {
@@ -46,8 +45,14 @@ void ChosenTracker::report(const char* invariant, Time_us t, std::string message
 
 void ChosenTracker::on_durable(Time_us t, NodeId n, const Record& r) {
   if (r.kind != RecordKind::accept) return;
-  SlotState& st = slots_[r.slot];
-  auto& who = st.accepted[{r.ballot, r.value}];
+  SlotState& st = slot_state(r.slot);
+  auto tally = std::find_if(st.accepted.begin(), st.accepted.end(),
+                            [&](const Tally& t) { return t.ballot == r.ballot && t.value == r.value; });
+  if (tally == st.accepted.end()) {
+    st.accepted.push_back(Tally{r.ballot, r.value, {}});
+    tally = st.accepted.end() - 1;
+  }
+  auto& who = tally->who;
   if (std::find(who.begin(), who.end(), n) != who.end()) return;
   who.push_back(n);
 
@@ -60,7 +65,7 @@ void ChosenTracker::on_durable(Time_us t, NodeId n, const Record& r) {
            {fmt::format("chosen: {}", describe(st.first->ballot, st.first->value, st.first->acceptors)),
             fmt::format("later acceptance: {} at ballot {} by {}", quote(r.value), to_string(r.ballot), node_name(n))});
   }
-  if (who.size() == quorum_) chose(r.slot, st, r.ballot, r.value, who, t);
+  if (who.size() == quorum_) chose(r.slot, st, tally->ballot, tally->value, who, t);
 }
 
 void ChosenTracker::chose(Slot s, SlotState& st, const Ballot& b, const Value& v, const std::vector<NodeId>& who,
@@ -93,13 +98,13 @@ void ChosenTracker::chose(Slot s, SlotState& st, const Ballot& b, const Value& v
 }
 
 void ChosenTracker::check_stability_above(Slot s, const SlotState& st, const Ballot& b) {
-  for (const auto& [key, who] : st.accepted) {
-    if (!(key.first > b) || key.second == st.first->value) continue;
+  for (const Tally& t : st.accepted) {
+    if (!(t.ballot > b) || t.value == st.first->value) continue;
     report("stability", st.first->time_us,
            fmt::format("slot {}: {} was accepted at ballot {}, above the ballot {} at which {} is chosen", s,
-                       quote(key.second), to_string(key.first), to_string(b), quote(st.first->value)),
+                       quote(t.value), to_string(t.ballot), to_string(b), quote(st.first->value)),
            {fmt::format("chosen: {}", describe(st.first->ballot, st.first->value, st.first->acceptors)),
-            fmt::format("acceptance above it: {}", describe(key.first, key.second, who))});
+            fmt::format("acceptance above it: {}", describe(t.ballot, t.value, t.who))});
     return;
   }
 }

@@ -14,7 +14,9 @@
 #pragma once
 
 #include <functional>
+#include <deque>
 #include <map>
+#include <unordered_set>
 #include <optional>
 #include <set>
 #include <string>
@@ -50,11 +52,21 @@ class ChosenTracker : public sim::Observer {
   void on_chosen(std::function<void(Slot, const Choice&)> f) { listeners_.push_back(std::move(f)); }
 
  private:
+  // The acceptors that durably accepted (ballot, value) in a slot, ever.
+  struct Tally {
+    Ballot ballot;
+    Value value;
+    std::vector<NodeId> who;
+  };
   struct SlotState {
-    std::map<std::pair<Ballot, Value>, std::vector<NodeId>> accepted;  // every durable acceptance ever
+    std::vector<Tally> accepted;     // a handful per slot: one per ballot that reached it
     std::optional<Choice> first;     // the first choice made
     Ballot lowest_chosen;            // stability: acceptances above this must carry first->value
   };
+  SlotState& slot_state(Slot s) {
+    if (s >= slots_.size()) slots_.resize(s + 1);
+    return slots_[s];
+  }
   void chose(Slot s, SlotState& st, const Ballot& b, const Value& v, const std::vector<NodeId>& who, Time_us t);
   void check_stability_above(Slot s, const SlotState& st, const Ballot& b);
   void report(const char* invariant, Time_us t, std::string message, std::vector<std::string> evidence);
@@ -64,8 +76,8 @@ class ChosenTracker : public sim::Observer {
   ViolationSink& sink_;
   bool agreement_, validity_, stability_;
   std::uint64_t step_ = 0;
-  std::set<Value> proposed_;
-  std::map<Slot, SlotState> slots_;
+  std::unordered_set<Value> proposed_;  // membership only: never iterated
+  std::deque<SlotState> slots_;         // by slot; slots are dense from 0
   std::uint64_t chosen_count_ = 0;
   std::vector<std::function<void(Slot, const Choice&)>> listeners_;
 };

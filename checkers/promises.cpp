@@ -35,6 +35,7 @@ void PromiseChecker::on_durable(Time_us t, NodeId n, const Record& r) {
               fmt::format("acceptance: slot {} ballot {} value {}", r.slot, to_string(r.ballot), quote(r.value))});
     else
       d.promised = r.ballot;  // accepting b promises b
+    if (r.slot >= d.accepted.size()) d.accepted.resize(r.slot + 1);
     d.accepted[r.slot] = {r.ballot, r.value};
   }
 }
@@ -50,16 +51,15 @@ void PromiseChecker::on_send(Time_us t, const Message& m) {
                           node_name(m.to)),
               "a crash now would let this acceptor promise or accept below it"});
   } else if (m.kind == MsgKind::accepted) {
-    auto it = d.accepted.find(m.slot);
-    const bool covered = it != d.accepted.end() &&
-                         (it->second.first > m.ballot || (it->second.first == m.ballot && it->second.second == m.value));
+    const std::pair<Ballot, Value>* it = m.slot < d.accepted.size() && !d.accepted[m.slot].first.is_null()
+                                             ? &d.accepted[m.slot]
+                                             : nullptr;
+    const bool covered = it && (it->first > m.ballot || (it->first == m.ballot && it->second == m.value));
     if (!covered)
       report(t, fmt::format("{} acknowledged {} at ballot {} in slot {} before it was durable", node_name(m.from),
                             quote(m.value), to_string(m.ballot), m.slot),
-             {it == d.accepted.end()
-                  ? std::string("durable acceptance in this slot: none")
-                  : fmt::format("durable acceptance in this slot: {} at {}", quote(it->second.second),
-                                to_string(it->second.first)),
+             {!it ? std::string("durable acceptance in this slot: none")
+                  : fmt::format("durable acceptance in this slot: {} at {}", quote(it->second), to_string(it->first)),
               "a crash now would lose an acceptance that a learner may already count"});
   }
 }

@@ -6,7 +6,7 @@
 // (two values chosen) shows as what it is.
 #pragma once
 
-#include <map>
+#include <deque>
 #include <vector>
 
 #include "checkers/violation.hpp"
@@ -27,7 +27,7 @@ class PromiseChecker : public sim::Observer {
  private:
   struct Durable {
     Ballot promised;                       // max over promise and accept records
-    std::map<Slot, std::pair<Ballot, Value>> accepted;
+    std::deque<std::pair<Ballot, Value>> accepted;  // by slot; a null ballot: nothing accepted
   };
   void report(Time_us t, std::string message, std::vector<std::string> evidence);
 

@@ -10,8 +10,11 @@ namespace paxsim::checkers {
 QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink) : sink_(sink), nodes_(s.nodes) {}
 
 void QuorumChecker::on_send(Time_us, const Message& m) {
-  if ((m.kind == MsgKind::promise || m.kind == MsgKind::accepted) && m.from < nodes_)
-    answered_.insert({m.kind, m.slot, m.ballot, m.from});
+  if ((m.kind != MsgKind::promise && m.kind != MsgKind::accepted) || m.from >= nodes_) return;
+  if (m.slot >= answered_.size()) answered_.resize(m.slot + 1);
+  auto& list = answered_[m.slot];
+  const Answer a{m.kind, m.ballot, m.from};
+  if (std::find(list.begin(), list.end(), a) == list.end()) list.push_back(a);
 }
 
 void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
@@ -32,8 +35,10 @@ void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
   if (distinct.size() < nodes_ / 2 + 1)
     return report(fmt::format("{}: {} acceptors are not a majority", acted, distinct.size()));
   const MsgKind kind = promise ? MsgKind::promise : MsgKind::accepted;
+  static const std::vector<Answer> none;
+  const auto& list = q.slot < answered_.size() ? answered_[q.slot] : none;
   for (NodeId a : distinct)
-    if (!answered_.contains({kind, q.slot, q.ballot, a}))
+    if (std::find(list.begin(), list.end(), Answer{kind, q.ballot, a}) == list.end())
       return report(fmt::format("{}: {} never sent {} for ballot {}", acted, node_name(a),
                                 promise ? "a promise" : "an acceptance", to_string(q.ballot)));
 }

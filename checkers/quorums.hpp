@@ -3,8 +3,8 @@
 // for that ballot (so any two quorums overlap in an acceptor that saw both).
 #pragma once
 
-#include <set>
-#include <tuple>
+#include <deque>
+#include <vector>
 
 #include "checkers/violation.hpp"
 #include "sim/observer.hpp"
@@ -21,8 +21,14 @@ class QuorumChecker : public sim::Observer {
   void on_quorum(Time_us t, NodeId n, const QuorumUse& q) override;
 
  private:
-  // (kind, slot, ballot, acceptor) of every promise and acceptance sent.
-  std::set<std::tuple<MsgKind, Slot, Ballot, NodeId>> answered_;
+  // Per slot: (kind, ballot, acceptor) of every promise and acceptance sent.
+  struct Answer {
+    MsgKind kind;
+    Ballot ballot;
+    NodeId from;
+    bool operator==(const Answer&) const = default;
+  };
+  std::deque<std::vector<Answer>> answered_;
   ViolationSink& sink_;
   std::uint32_t nodes_;
   std::uint64_t step_ = 0;
