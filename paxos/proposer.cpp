@@ -34,6 +34,7 @@ void Proposer::new_round(const NodeConfig& cfg, Ballot promised, Effects& out) {
   ballot_ = Ballot{round, cfg.bugs.has(Bug::round_only_ballots) ? 0u : cfg.self};
   out.persist.push_back(Record{RecordKind::proposer_round, 0, Ballot{round, cfg.self}, {}});
   phase_ = Phase::preparing;
+  won_phase1_ = false;
   promisers_.clear();
   best_ballot_ = Ballot{};
   best_value_.reset();
@@ -76,6 +77,7 @@ void Proposer::on_promise(const NodeConfig& cfg, const Message& m, Effects& out)
   }
   out.quorums.push_back(QuorumUse{QuorumUse::Phase::promise, m.slot, ballot_, promisers_});
   phase_ = Phase::accepting;
+  won_phase1_ = true;
 
   Message a;
   a.kind = MsgKind::accept;

@@ -41,6 +41,7 @@ class Proposer {
     h.add(ballot_);
     h.add(failures_);
     h.add(retry_token_);
+    h.add(won_phase1_);
     for (NodeId n : promisers_) h.add(n);
     h.add(best_ballot_);
     h.add(best_value_.has_value() ? 1 + best_value_->size() : 0);
@@ -49,7 +50,8 @@ class Proposer {
     for (NodeId n : acceptors_) h.add(n + 1000);
   }
   Ballot ballot() const { return ballot_; }
-  bool leads() const { return phase_ == Phase::accepting || (phase_ == Phase::done && !ballot_.is_null()); }
+  // Won phase 1 with its current ballot (and is in phase 2, or finished it).
+  bool leads() const { return phase_ == Phase::accepting || (phase_ == Phase::done && won_phase1_); }
 
  private:
   void new_round(const NodeConfig& cfg, Ballot promised, Effects& out);
@@ -63,6 +65,7 @@ class Proposer {
   Ballot ballot_;
   std::uint32_t failures_ = 0;      // consecutive failed rounds, for backoff
   std::uint64_t retry_token_ = 0;
+  bool won_phase1_ = false;         // a quorum promised ballot_
 
   // Phase 1 tally.
   std::vector<NodeId> promisers_;

@@ -369,3 +369,17 @@ TEST_CASE("proposer bug minority-quorum: floor(N/2) answers are taken for a quor
   REQUIRE(e.quorums.size() == 1);
   CHECK(e.quorums[0].members.size() == 2);
 }
+
+TEST_CASE("proposer: a node that lost phase 1 and learned the value elsewhere does not claim to lead") {
+  // Found by the role tests: "leads" must mean "won phase 1", or the
+  // "node": "leader" selector can pick a node that never led.
+  auto node = make_synod_node(config(0, 3), {});
+  Effects out;
+  const Value a = "A";
+  node->step(Input::propose(a), out);
+  CHECK_FALSE(node->view().leads);
+  out.clear();
+  const Message d = decide(1, 0, ballot(5, 1), "B");
+  node->step(Input::message(d), out);
+  CHECK_FALSE(node->view().leads);
+}
