@@ -44,6 +44,7 @@ std::string human_report(const Invocation& inv, const RunResult& r) {
       "completed {}\n",
       s.steps, to_ms(r.sim_time_us), s.messages_sent, s.messages_delivered, s.messages_dropped, r.decided_slots,
       s.client_ops_completed);
+  if (!r.linearizability.empty()) out += fmt::format("  history: {}\n", r.linearizability);
   out += fmt::format("  fingerprint {}\n", fingerprint_hex(r.fingerprint));
   if (!r.pass || !r.violations.empty()) out += fmt::format("  replay: {}\n", replay_command(inv, r));
   return out;
@@ -68,6 +69,7 @@ nlohmann::json json_result(const Invocation& inv, const RunResult& r) {
       {"outcome", to_string(r.outcome)},
       {"violations", violations},
       {"liveness", {{"checked", r.liveness_checked}, {"ok", r.liveness_ok}, {"message", r.liveness_message}}},
+      {"linearizability", r.linearizability.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.linearizability)},
       {"stats",
        {{"steps", s.steps},
         {"sim_time_ms", to_ms(r.sim_time_us)},

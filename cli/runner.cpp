@@ -7,6 +7,8 @@
 
 #include "checkers/chosen.hpp"
 #include "checkers/liveness.hpp"
+#include "checkers/history_recorder.hpp"
+#include "checkers/linearizability.hpp"
 #include "checkers/log.hpp"
 #include "checkers/promises.hpp"
 #include "checkers/quorums.hpp"
@@ -115,6 +117,9 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
   std::unique_ptr<checkers::QuorumChecker> quorums;
   std::unique_ptr<checkers::LivenessChecker> liveness;
   std::unique_ptr<checkers::LogChecker> log;
+  std::unique_ptr<checkers::HistoryRecorder> history;
+  if (s.workload.type == sim::Workload::Type::kv)
+    sim.add_observer((history = std::make_unique<checkers::HistoryRecorder>(s)).get());
   if (recent) sim.add_observer(recent);
   sim.add_observer(&chosen);
   if (on && named(inv, "promises")) sim.add_observer((promises = std::make_unique<checkers::PromiseChecker>(s, sink)).get());
@@ -139,6 +144,19 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
   // deadline up to the limit is judged on the state as it stands.
   if (liveness && !sink.any() && liveness->ok()) liveness->finish(more ? sim.now() : s.max_time_us);
 
+  // Linearizability is a property of the whole client history: checked at
+  // the end, unless the run already stopped on another violation.
+  if (history && on && named(inv, "linearizable") && !sink.any()) {
+    const checkers::LinResult lin = checkers::check_linearizable(history->history());
+    r.linearizability = checkers::to_string(lin.verdict);
+    if (lin.verdict == checkers::LinResult::Verdict::not_linearizable) {
+      std::vector<std::string> evidence;
+      for (std::size_t i : lin.window)
+        evidence.push_back(checkers::describe_operation(history->history(), i));
+      sink.report(checkers::Violation{"linearizable", sim.stats().steps, sim.now(), lin.message, std::move(evidence)});
+    }
+  }
+  if (history && opt.history_out) *opt.history_out = history->history();
   r.violations = sink.first_of_each();
   r.liveness_checked = s.liveness.has_value();
   r.liveness_ok = !liveness || liveness->ok();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "checkers/history.hpp"
 #include "checkers/violation.hpp"
 #include "sim/observer.hpp"
 #include "sim/scenario.hpp"
@@ -23,6 +24,7 @@ struct RunOptions {
   std::vector<sim::Observer*> observers;      // extra observers, e.g. a trace writer
   std::optional<sim::NodeFactory> factory;    // tests swap in broken nodes
   std::size_t recent_steps = 12;              // kept for the failure report
+  checkers::History* history_out = nullptr;   // kv runs: receives the client history
 };
 
 struct RunResult {
@@ -41,6 +43,9 @@ struct RunResult {
   std::uint64_t decided_slots = 0;
   std::uint64_t fingerprint = 0;
   std::vector<std::string> recent;  // the last steps before the end, as text
+  // kv runs: "linearizable", "not linearizable", or "unknown" (the search ran
+  // out of budget: passes, but is flagged); empty when not checked.
+  std::string linearizability;
 };
 
 RunResult run_scenario(const sim::Scenario& s, const RunOptions& opt = {});
