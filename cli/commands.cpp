@@ -15,6 +15,7 @@
 #include "cli/report.hpp"
 #include "cli/runner.hpp"
 #include "cli/scenario_json.hpp"
+#include "cli/lincheck_cmd.hpp"
 #include "cli/trace.hpp"
 #include "paxos/bugs.hpp"
 
@@ -48,6 +49,7 @@ commands:
   check PATH...   CI suite runner: every scenario under PATH over N seeds, in parallel
   validate FILE.. checks scenario files without running them
   bugs            lists the known-bug switches (--bug NAME)
+  lincheck FILE   is a key-value client history (JSON lines) linearizable?
   version         version and build identity
 
 exit codes: 0 as expected, 1 a run did not meet its expectation, 2 bad input or
@@ -409,6 +411,7 @@ int main_entry(int argc, char** argv) {
     if (cmd == "validate") return cmd_validate(sub_argc, sub_argv);
     if (cmd == "bugs") return cmd_bugs(sub_argc, sub_argv);
     if (cmd == "version") return cmd_version(sub_argc, sub_argv);
+    if (cmd == "lincheck") return cmd_lincheck(sub_argc, sub_argv);
     std::cerr << fmt::format("paxsim: unknown command \"{}\"\n\n{}", cmd, k_overview);
     return k_exit_usage;
   } catch (const InputError& e) {
