@@ -47,7 +47,7 @@ void ChosenTracker::on_durable(Time_us t, NodeId n, const Record& r) {
   if (r.kind != RecordKind::accept) return;
   SlotState& st = slot_state(r.slot);
   auto tally = std::find_if(st.accepted.begin(), st.accepted.end(),
-                            [&](const Tally& t) { return t.ballot == r.ballot && t.value == r.value; });
+                            [&](const Tally& x) { return x.ballot == r.ballot && x.value == r.value; });
   if (tally == st.accepted.end()) {
     st.accepted.push_back(Tally{r.ballot, r.value, {}});
     tally = st.accepted.end() - 1;
