@@ -27,8 +27,17 @@
 // never rests on luck. The register's value is an interned id, equal ids iff
 // equal strings, so a long appended value costs nothing per step.
 //
+// What keeps many concurrent clients on one key tractable (lin_search.hpp,
+// lin_model.hpp; each rule only drops work that cannot find a linearization
+// the rest would miss, and a test checks the verdicts against brute force):
+// a get that reads the current value is linearized at once, alone; values no
+// get ever reads (or begins to read) are one "dead" value; a configuration in
+// which some get can no longer read what it read fails at once, found through
+// the only way to build each read from the key's puts and appends; timed-out
+// writes are tried last, and never when nothing could read their effect.
+//
 // Budget: LinOptions::max_states configurations over all keys; running out
-// gives `unknown`, never a guess. Memory is about 60 bytes per configuration.
+// gives `unknown`, never a guess. Memory: about 90 bytes per configuration.
 //
 // Evidence: for a key that fails, the sub-history is shrunk (a prefix, then a
 // suffix, then dropping single operations) as long as it stays provably not

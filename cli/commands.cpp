@@ -15,8 +15,13 @@
 #include "cli/report.hpp"
 #include "cli/runner.hpp"
 #include "cli/scenario_json.hpp"
-#include "cli/lincheck_cmd.hpp"
+#include "cli/failure_report.hpp"
 #include "cli/trace.hpp"
+#include "cli/trace_cmd.hpp"
+#include "cli/explore_cmd.hpp"
+#include "cli/lincheck_cmd.hpp"
+#include "cli/fuzz_cmd.hpp"
+#include "cli/options.hpp"
 #include "paxos/bugs.hpp"
 
 namespace po = boost::program_options;
@@ -26,13 +31,6 @@ namespace paxsim::cli {
 
 namespace {
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::string build_identity() {
-  return fmt::format("paxsim {} (git {}, {}, {})", PAXSIM_VERSION, PAXSIM_GIT_REV, PAXSIM_BUILD_TYPE, PAXSIM_COMPILER);
-}
 
 const char* k_overview = R"(paxsim: a deterministic simulator and fault-injection testbed for Paxos.
 
@@ -48,7 +46,16 @@ commands:
                   violated invariant, the evidence and the command that replays it
   check PATH...   CI suite runner: every scenario under PATH over N seeds, in parallel
   validate FILE.. checks scenario files without running them
+  fuzz FILE       swarm testing around a scenario for N runs or a duration, on every
+                  core; each distinct failure saved as a repro.json, then shrunk
+  shrink REPRO    a failing scenario made small while it still fails the same way
   bugs            lists the known-bug switches (--bug NAME)
+  trace convert   a trace (run --trace) as a ShiViz log, Chrome/Perfetto JSON or an
+                  offline HTML space-time diagram
+  explore FILE    every schedule of a small configuration, exhaustively (model checking);
+                  a violation's shortest path and a repro.json that `run` replays
+  stats TRACE     figures from a trace: messages per decision, latencies, leader
+                  changes, bytes persisted, messages by kind
   lincheck FILE   is a key-value client history (JSON lines) linearizable?
   version         version and build identity
 
@@ -57,30 +64,11 @@ usage, 3 non-determinism, 70 internal error.
 Scenario format: see the README (and spec/scenario.md).
 )";
 
-// Parses a subcommand's options; throws UsageError on bad usage.
 po::variables_map parse(const char* cmd, int argc, char** argv, const po::options_description& opts,
                         const po::positional_options_description& pos) {
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(opts).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(fmt::format("paxsim {}: {} (see paxsim {} --help)", cmd, e.what(), cmd));
-  }
-  return vm;
+  return parse_options(cmd, argc, argv, opts, pos);
 }
 
-std::uint64_t parse_seed(const std::string& s, const char* what) {
-  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 20)
-    throw UsageError(fmt::format("{} must be an unsigned 64-bit integer, got \"{}\"", what, s));
-  try {
-    std::size_t used = 0;
-    const unsigned long long v = std::stoull(s, &used, 10);
-    return v;
-  } catch (const std::exception&) {
-    throw UsageError(fmt::format("{} must be an unsigned 64-bit integer, got \"{}\"", what, s));
-  }
-}
 
 Bug parse_bug(const std::string& name) {
   if (auto b = bug_by_name(name)) return *b;
@@ -99,6 +87,7 @@ int cmd_run(int argc, char** argv) {
     ("bug", po::value<std::string>(), "turn on a known-bug switch (see paxsim bugs)")
     ("set", po::value<std::vector<std::string>>()->composing(), "PATH=VALUE: override one scenario field, e.g. --set network.drop=0.2 (repeatable)")
     ("trace", po::value<std::string>(), "write the run's trace (JSON lines, one per step) to this file")
+    ("report", po::value<std::string>(), "write a Markdown report of the run (with --trace, the messages behind a violation) to this file")
     ("check-determinism", po::bool_switch(), "run twice and compare fingerprints (exit 3 if they differ)")
     ("json", po::bool_switch(), "print one JSON object instead of the human report");
   // clang-format on
@@ -118,7 +107,7 @@ int cmd_run(int argc, char** argv) {
   inv.file = vm["file"].as<std::string>();
   if (vm.count("set")) inv.sets = vm["set"].as<std::vector<std::string>>();
   sim::Scenario s = load_scenario(inv.file, inv.sets);
-  if (vm.count("seed")) s.seed = parse_seed(vm["seed"].as<std::string>(), "--seed");
+  if (vm.count("seed")) s.seed = parse_u64(vm["seed"].as<std::string>(), "--seed");
   if (vm.count("bug")) {
     s.bug = parse_bug(vm["bug"].as<std::string>());
     inv.bug_from_flag = true;
@@ -131,11 +120,17 @@ int cmd_run(int argc, char** argv) {
   if (tracing) {
     if (!trace.open(vm["trace"].as<std::string>(), s, build_identity(), error))
       throw UsageError("paxsim run: cannot write the trace: " + error);
-    ro.observers.push_back(&trace);
+    trace.attach(ro);
   }
   RunResult r = run_scenario(s, ro);
-  if (tracing && !trace.close(r.pass ? "pass" : "fail", fingerprint_hex(r.fingerprint), error))
-    throw UsageError("paxsim run: cannot write the trace: " + error);
+  if (tracing && !trace.close(r, error)) throw UsageError("paxsim run: cannot write the trace: " + error);
+  if (vm.count("report")) {
+    const std::optional<TraceModel> t =
+        tracing ? std::optional<TraceModel>(read_trace_file(vm["trace"].as<std::string>())) : std::nullopt;
+    if (!write_file_atomic(vm["report"].as<std::string>(),
+                           failure_report(s, inv, r, t ? &*t : nullptr, ReportFormat::markdown), error))
+      throw UsageError("paxsim run: cannot write the report: " + error);
+  }
 
   if (vm["check-determinism"].as<bool>()) {
     RunResult again = run_scenario(s);
@@ -411,6 +406,11 @@ int main_entry(int argc, char** argv) {
     if (cmd == "validate") return cmd_validate(sub_argc, sub_argv);
     if (cmd == "bugs") return cmd_bugs(sub_argc, sub_argv);
     if (cmd == "version") return cmd_version(sub_argc, sub_argv);
+    if (cmd == "trace") return cmd_trace(sub_argc, sub_argv);
+    if (cmd == "stats") return cmd_stats(sub_argc, sub_argv);
+    if (cmd == "fuzz") return cmd_fuzz(sub_argc, sub_argv);
+    if (cmd == "shrink") return cmd_shrink(sub_argc, sub_argv);
+    if (cmd == "explore") return cmd_explore(sub_argc, sub_argv);
     if (cmd == "lincheck") return cmd_lincheck(sub_argc, sub_argv);
     std::cerr << fmt::format("paxsim: unknown command \"{}\"\n\n{}", cmd, k_overview);
     return k_exit_usage;

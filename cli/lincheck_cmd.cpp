@@ -84,18 +84,18 @@ std::string op_line(const LoadedHistory& lh, std::size_t i) {
   return line + fmt::format("  (line {})", src.call_line);
 }
 
-nlohmann::json op_json(const LoadedHistory& lh, std::size_t i) {
+nlohmann::ordered_json op_json(const LoadedHistory& lh, std::size_t i) {
   const checkers::Operation& o = lh.history.ops[i];
   const HistorySource& src = lh.sources[i];
-  nlohmann::json j{{"id", src.id},
+  nlohmann::ordered_json j{{"id", src.id},
                    {"line", src.call_line},
                    {"client", lh.history.clients[o.client]},
                    {"op", op_name(o.op)},
                    {"key", o.key},
                    {"call_us", o.call_us}};
   if (o.op != KvOp::get) j["value"] = o.value;
-  j["return_us"] = o.return_us ? nlohmann::json(*o.return_us) : nlohmann::json();
-  if (o.op == KvOp::get && o.return_us) j["result"] = o.result ? nlohmann::json(*o.result) : nlohmann::json();
+  j["return_us"] = o.return_us ? nlohmann::ordered_json(*o.return_us) : nlohmann::ordered_json();
+  if (o.op == KvOp::get && o.return_us) j["result"] = o.result ? nlohmann::ordered_json(*o.result) : nlohmann::ordered_json();
   return j;
 }
 
@@ -105,7 +105,7 @@ int run(int argc, char** argv) {
   opts.add_options()
     ("help,h", "this help")
     ("history", po::value<std::string>(), "the history file (JSON lines)")
-    ("max-states", po::value<std::string>()->default_value("10000000"), "search budget: configurations explored over all keys (about 60 bytes each)")
+    ("max-states", po::value<std::string>()->default_value("10000000"), "search budget: configurations explored over all keys (about 90 bytes of memory each)")
     ("json", po::bool_switch(), "print one JSON object instead of the human report");
   // clang-format on
   po::positional_options_description pos;
@@ -127,7 +127,7 @@ int run(int argc, char** argv) {
   const LinResult r = checkers::check_linearizable(lh.history, opt);
 
   if (vm["json"].as<bool>()) {
-    nlohmann::json j{{"verdict", r.verdict == Verdict::linearizable       ? "linearizable"
+    nlohmann::ordered_json j{{"verdict", r.verdict == Verdict::linearizable       ? "linearizable"
                                  : r.verdict == Verdict::not_linearizable ? "not_linearizable"
                                                                           : "unknown"},
                      {"message", r.message},
@@ -136,10 +136,10 @@ int run(int argc, char** argv) {
                      {"max_states", opt.max_states}};
     if (r.verdict != Verdict::linearizable) j["key"] = r.key;
     if (r.verdict == Verdict::not_linearizable) {
-      j["window"] = nlohmann::json::array();
+      j["window"] = nlohmann::ordered_json::array();
       for (std::size_t i : r.window) j["window"].push_back(op_json(lh, i));
     }
-    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {
     switch (r.verdict) {
       case Verdict::linearizable:
@@ -150,8 +150,9 @@ int run(int argc, char** argv) {
                                  opt.max_states, json_string(r.key));
         break;
       case Verdict::not_linearizable:
-        std::cout << fmt::format("not linearizable: key {}: these {} operations cannot be linearized:\n",
-                                 json_string(r.key), r.window.size());
+        std::cout << fmt::format("not linearizable: key {}: {} cannot be linearized:\n", json_string(r.key),
+                                 r.window.size() == 1 ? std::string("this operation")
+                                                      : fmt::format("these {} operations", r.window.size()));
         for (std::size_t i : r.window) std::cout << op_line(lh, i) << "\n";
         std::cout << fmt::format("({} operations in the history, {} states searched)\n", lh.history.ops.size(),
                                  r.states);

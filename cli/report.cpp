@@ -45,6 +45,13 @@ std::string human_report(const Invocation& inv, const RunResult& r) {
       s.steps, to_ms(r.sim_time_us), s.messages_sent, s.messages_delivered, s.messages_dropped, r.decided_slots,
       s.client_ops_completed);
   if (!r.linearizability.empty()) out += fmt::format("  history: {}\n", r.linearizability);
+  for (const auto& g : r.shards)
+    out += fmt::format("  shard {}: {} slots chosen, {} messages between its nodes\n", g.group, g.chosen_slots,
+                       g.messages_sent);
+  if (r.lock)
+    out += fmt::format("  lock: {} grants, {} busy, {} renewals, {} releases, {} given up; actions {} accepted, {} rejected\n",
+                       r.lock->grants, r.lock->busy, r.lock->renewals, r.lock->releases, r.lock->given_up,
+                       r.lock->actions_accepted, r.lock->actions_rejected);
   out += fmt::format("  fingerprint {}\n", fingerprint_hex(r.fingerprint));
   if (!r.pass || !r.violations.empty()) out += fmt::format("  replay: {}\n", replay_command(inv, r));
   return out;
@@ -70,6 +77,29 @@ nlohmann::json json_result(const Invocation& inv, const RunResult& r) {
       {"violations", violations},
       {"liveness", {{"checked", r.liveness_checked}, {"ok", r.liveness_ok}, {"message", r.liveness_message}}},
       {"linearizability", r.linearizability.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.linearizability)},
+      {"shards", [&] {
+         nlohmann::json out = nlohmann::json::array();
+         for (const auto& g : r.shards) {
+           std::vector<std::string> members;
+           for (NodeId n : g.members) members.push_back(node_name(n));
+           out.push_back({{"group", g.group},
+                          {"members", members},
+                          {"chosen_slots", g.chosen_slots},
+                          {"messages_sent", g.messages_sent},
+                          {"messages_per_chosen_slot",
+                           g.chosen_slots ? static_cast<double>(g.messages_sent) / static_cast<double>(g.chosen_slots)
+                                          : 0.0}});
+         }
+         return out;
+       }()},
+      {"lock", !r.lock ? nlohmann::json(nullptr)
+                       : nlohmann::json{{"grants", r.lock->grants},
+                                        {"busy", r.lock->busy},
+                                        {"renewals", r.lock->renewals},
+                                        {"releases", r.lock->releases},
+                                        {"given_up", r.lock->given_up},
+                                        {"actions_accepted", r.lock->actions_accepted},
+                                        {"actions_rejected", r.lock->actions_rejected}}},
       {"stats",
        {{"steps", s.steps},
         {"sim_time_ms", to_ms(r.sim_time_us)},

@@ -7,11 +7,13 @@
 
 #include "checkers/chosen.hpp"
 #include "checkers/liveness.hpp"
+#include "checkers/lock.hpp"
 #include "checkers/history_recorder.hpp"
 #include "checkers/linearizability.hpp"
 #include "checkers/log.hpp"
 #include "checkers/promises.hpp"
 #include "checkers/quorums.hpp"
+#include "checkers/shard_checks.hpp"
 #include "cli/step_text.hpp"
 #include "sim/assert.hpp"
 
@@ -34,6 +36,7 @@ std::vector<std::string> enabled_invariants(const sim::Scenario& s) {
   std::vector<std::string> all(std::begin(checkers::k_synod_invariants), std::end(checkers::k_synod_invariants));
   if (s.protocol == sim::Protocol::multi_paxos) all.push_back("log");
   if (s.workload.type == sim::Workload::Type::kv) all.push_back("linearizable");
+  if (s.workload.type == sim::Workload::Type::lock) all.push_back("lock");
   return all;
 }
 
@@ -79,8 +82,10 @@ class RecentSteps : public sim::Observer {
   std::deque<Entry> ring_;
 };
 
-bool quiescent(const sim::Simulation& sim, const checkers::ChosenTracker& chosen) {
+bool quiescent(const sim::Simulation& sim, const checkers::ChosenTracker& chosen,
+               const checkers::ShardChecks* shards = nullptr) {
   if (sim.now() < sim.faults_over_at() || !sim.workload_settled()) return false;
+  if (shards) return shards->caught_up(sim);  // per group: its live members
   for (NodeId n = 0; n < sim.scenario().nodes; ++n) {
     if (!sim.is_up(n) || sim.is_paused(n)) continue;
     if (sim.node(n)->view().learned_slots >= chosen.chosen_slots()) continue;
@@ -121,12 +126,30 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
   if (s.workload.type == sim::Workload::Type::kv)
     sim.add_observer((history = std::make_unique<checkers::HistoryRecorder>(s)).get());
   if (recent) sim.add_observer(recent);
-  sim.add_observer(&chosen);
-  if (on && named(inv, "promises")) sim.add_observer((promises = std::make_unique<checkers::PromiseChecker>(s, sink)).get());
-  if (on && named(inv, "quorums")) sim.add_observer((quorums = std::make_unique<checkers::QuorumChecker>(s, sink)).get());
-  if (on && named(inv, "log")) sim.add_observer((log = std::make_unique<checkers::LogChecker>(s, sink)).get());
+  // Shards: one set of these checkers per Paxos group (checkers/shard_checks.hpp).
+  const bool flat = s.shards <= 1;
+  std::unique_ptr<checkers::ShardChecks> shards;
+  if (flat) {
+    sim.add_observer(&chosen);
+  } else {
+    checkers::ShardCheckOptions so;
+    so.agreement = on && named(inv, "agreement");
+    so.validity = on && named(inv, "validity");
+    so.stability = on && named(inv, "stability");
+    so.promises = on && named(inv, "promises");
+    so.quorums = on && named(inv, "quorums");
+    so.log = on && named(inv, "log");
+    sim.add_observer((shards = std::make_unique<checkers::ShardChecks>(s, sink, so)).get());
+  }
+  if (flat && on && named(inv, "promises")) sim.add_observer((promises = std::make_unique<checkers::PromiseChecker>(s, sink)).get());
+  if (flat && on && named(inv, "quorums")) sim.add_observer((quorums = std::make_unique<checkers::QuorumChecker>(s, sink)).get());
+  if (flat && on && named(inv, "log")) sim.add_observer((log = std::make_unique<checkers::LogChecker>(s, sink)).get());
+  std::unique_ptr<checkers::LockChecker> lock;
+  if (on && named(inv, "lock") && s.workload.type == sim::Workload::Type::lock)
+    sim.add_observer((lock = std::make_unique<checkers::LockChecker>(s, sink)).get());
   if (s.liveness) sim.add_observer((liveness = std::make_unique<checkers::LivenessChecker>(sim, *s.liveness, chosen)).get());
   for (sim::Observer* o : opt.observers) sim.add_observer(o);
+  if (opt.on_start) opt.on_start(sim);
 
   sim.start();
   bool more = true;
@@ -135,10 +158,10 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
     if (sink.any()) break;
     if (liveness && !liveness->ok()) break;
     if (sim.stats().steps >= s.max_steps) {
-      hit_step_limit = !quiescent(sim, chosen);
+      hit_step_limit = !quiescent(sim, chosen, shards.get());
       break;
     }
-    if (quiescent(sim, chosen)) break;
+    if (quiescent(sim, chosen, shards.get())) break;
   }
   // Out of events before the time limit: nothing can happen any more, so every
   // deadline up to the limit is judged on the state as it stands.
@@ -163,7 +186,9 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
   if (!r.liveness_ok) r.liveness_message = liveness->failure();
   r.stats = sim.stats();
   r.sim_time_us = sim.now();
-  r.decided_slots = chosen.chosen_slots();
+  r.decided_slots = shards ? shards->chosen_slots() : chosen.chosen_slots();
+  if (shards) r.shards = shards->stats();
+  if (const sim::LockClients* lc = sim.lock_clients()) r.lock = lc->stats();
   r.fingerprint = sim.fingerprint();
   if (recent) r.recent = recent->lines();
 
@@ -220,6 +245,7 @@ RunResult run_scenario(const sim::Scenario& s, const RunOptions& opt) {
     RecentSteps recent(s, opt.recent_steps);
     RunOptions again = opt;
     again.observers.clear();
+    again.on_start = nullptr;
     RunResult replay = execute(s, again, &recent);
     PAXSIM_ASSERT(replay.fingerprint == r.fingerprint);
     r.recent = std::move(replay.recent);

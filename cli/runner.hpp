@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "checkers/history.hpp"
+#include "checkers/shard_checks.hpp"
 #include "checkers/violation.hpp"
 #include "sim/observer.hpp"
 #include "sim/scenario.hpp"
@@ -25,6 +27,9 @@ struct RunOptions {
   std::optional<sim::NodeFactory> factory;    // tests swap in broken nodes
   std::size_t recent_steps = 12;              // kept for the failure report
   checkers::History* history_out = nullptr;   // kv runs: receives the client history
+  // Called once the simulation exists, after the observers are added and
+  // before it starts; a trace writer keeps it to read node and network state.
+  std::function<void(const sim::Simulation&)> on_start;
 };
 
 struct RunResult {
@@ -46,6 +51,8 @@ struct RunResult {
   // kv runs: "linearizable", "not linearizable", or "unknown" (the search ran
   // out of budget: passes, but is flagged); empty when not checked.
   std::string linearizability;
+  std::optional<sim::LockStats> lock;  // lock runs: what the clients and the resource saw
+  std::vector<checkers::ShardStats> shards;  // shards > 1: per Paxos group
 };
 
 RunResult run_scenario(const sim::Scenario& s, const RunOptions& opt = {});

@@ -45,6 +45,8 @@ constexpr std::array<std::string_view, 8> k_invariants = {"agreement", "validity
 constexpr std::size_t k_synod_invariants = 5;
 
 constexpr std::array<std::string_view, 4> k_nemesis_actions = {"partition", "cut", "crash", "pause"};
+// "clock" (skews a node's rate within params.max_drift_ppm) only when asked for.
+constexpr std::array<std::string_view, 5> k_nemesis_actions_allowed = {"partition", "cut", "crash", "pause", "clock"};
 
 // ---------------------------------------------------------------------------
 // Text helpers
@@ -314,6 +316,15 @@ class Names {
     return {sim::NodeSelector::Kind::index, node(c, R"("leader" or "random")")};
   }
 
+  // As selector(), or a client name (its endpoint index) when `clients` allows it.
+  sim::NodeSelector selector_or_client(const Cursor& c, bool clients) const {
+    if (clients && c.value().is_string()) {
+      const std::string s = c.value().get<std::string>();
+      if (ordinal(s, 'c')) return {sim::NodeSelector::Kind::index, client(c)};
+    }
+    return selector(c);
+  }
+
   std::uint32_t endpoints() const { return nodes_ + clients_; }
 
   std::vector<EndpointId> all() const {
@@ -431,7 +442,8 @@ class ScenarioParser {
   sim::Scenario parse() {
     check_keys(root_,
                {"schema_version", "name", "description", "tags", "seed", "bug", "protocol", "nodes", "shards", "params",
-                "network", "storage", "workload", "faults", "nemesis", "invariants", "liveness", "limits", "expect"});
+                "network", "storage", "workload", "faults", "nemesis", "invariants", "liveness", "limits", "expect",
+                "schedule"});
     parse_identity();
     parse_cluster();
     if (auto c = root_.find("params")) parse_params(*c);
@@ -445,6 +457,7 @@ class ScenarioParser {
     if (auto c = root_.find("invariants")) s_.invariants = read_invariant_list(*c);
     if (auto c = root_.find("expect")) parse_expect(*c);
     if (auto c = root_.find("liveness")) parse_liveness(*c);
+    if (auto c = root_.find("schedule")) parse_schedule(*c, names);
     if (unsupported_) throw *unsupported_;
     return std::move(s_);
   }
@@ -498,13 +511,12 @@ class ScenarioParser {
     if (auto c = root_.find("shards")) {
       s_.shards = read_count32(*c, 1, k_shards_max);
       if (s_.shards != 1 && synod()) c->fail("shards apply to multi-paxos only");
-      if (s_.shards != 1) unsupported(*c, "more than one shard");
     }
   }
 
   void parse_params(const Cursor& c) {
     check_keys(c, {"learning", "retry_ms", "retry_ms_max", "catchup_ms", "heartbeat_ms", "election_timeout_ms",
-                   "max_drift_ppm", "window"});
+                   "max_drift_ppm", "window", "leader_lease_ms", "shard_replicas"});
     sim::Params& p = s_.params;
     if (auto v = c.find("learning"))
       p.learning = read_choice(*v, {"decide", "all-to-all"}, "learning mode") == 0 ? LearningMode::decide
@@ -516,6 +528,16 @@ class ScenarioParser {
     if (auto v = c.find("election_timeout_ms")) p.election_timeout_ms = read_interval(*v);
     if (auto v = c.find("max_drift_ppm")) p.max_drift_ppm = read_number_in(*v, 0, k_drift_ppm_max);
     if (auto v = c.find("window")) p.window = read_count32(*v, 1, k_window_max);
+    if (auto v = c.find("leader_lease_ms")) {
+      p.leader_lease_ms = read_time_ms(*v);
+      if (synod() && p.leader_lease_ms > 0) v->fail("leader leases apply to multi-paxos only");
+    }
+    if (auto v = c.find("shard_replicas")) {
+      p.shard_replicas = read_count32(*v, 1, k_nodes_max);
+      if (p.shard_replicas > s_.nodes)
+        v->fail(fmt::format("a shard cannot have more replicas than there are nodes ({})", s_.nodes));
+      if (s_.shards < 2) v->fail(R"(shard_replicas needs "shards" above 1)");
+    }
   }
 
   void parse_network(const Cursor& c) {
@@ -543,7 +565,7 @@ class ScenarioParser {
       case 1: parse_kv(c); break;
       default:
         parse_lock(c);
-        unsupported(type, fmt::format("workload type {}", describe(type.value())));
+        if (s_.shards > 1) unsupported(type, R"(the "lock" workload with more than one shard)");
         break;
     }
     if (synod()) type.fail(fmt::format("the {} workload needs protocol \"multi-paxos\"", describe(type.value())));
@@ -620,13 +642,25 @@ class ScenarioParser {
     return r;
   }
 
+  // The spec's keys, then paxsim's own (README, "Locks"): think_ms,
+  // timeout_ms, retry_ms, act_ms, fencing.
   void parse_lock(const Cursor& c) {
-    check_keys(c, {"type", "clients", "acquires_per_client", "hold_ms", "lease_ms"});
-    s_.workload.type = sim::Workload::Type::lock;
-    s_.workload.clients = read_clients(c);
-    read_count(c.required("acquires_per_client"), 0, k_ops_max);
-    read_distribution(c.required("hold_ms"));
-    read_interval(c.required("lease_ms"));
+    check_keys(c, {"type", "clients", "acquires_per_client", "hold_ms", "lease_ms", "think_ms", "timeout_ms",
+                   "retry_ms", "act_ms", "fencing"});
+    sim::Workload& w = s_.workload;
+    w.type = sim::Workload::Type::lock;
+    w.clients = read_clients(c);
+    w.acquires_per_client = read_count(c.required("acquires_per_client"), 0, k_ops_max);
+    w.hold_ms = read_distribution(c.required("hold_ms"));
+    w.lease_ms = read_interval(c.required("lease_ms"));
+    if (auto v = c.find("think_ms")) w.think_ms = read_distribution(*v);
+    if (auto v = c.find("timeout_ms")) w.timeout_ms = read_interval(*v);
+    if (auto v = c.find("retry_ms")) w.retry_ms = read_interval(*v);
+    if (auto v = c.find("act_ms")) w.act_ms = read_interval(*v);
+    if (auto v = c.find("fencing")) {
+      v->require(v->value().is_boolean(), "true or false");
+      w.fencing = v->value().get<bool>();
+    }
   }
 
   void parse_limits(const Cursor& c) {
@@ -661,10 +695,14 @@ class ScenarioParser {
       case sim::FaultAction::heal: break;
       case sim::FaultAction::crash:
       case sim::FaultAction::pause:
-      case sim::FaultAction::resume: f.node = names.selector(c.required("node")); break;
+      case sim::FaultAction::resume: f.node = node_or_lock_client(c.required("node"), names); break;
       case sim::FaultAction::restart:
-        f.node = names.selector(c.required("node"));
-        if (auto d = c.find("disk")) f.wipe_disk = read_choice(*d, {"kept", "wiped"}, "disk") == 1;
+        f.node = node_or_lock_client(c.required("node"), names);
+        if (auto d = c.find("disk")) {
+          f.wipe_disk = read_choice(*d, {"kept", "wiped"}, "disk") == 1;
+          if (f.node.kind == sim::NodeSelector::Kind::index && f.node.index >= s_.nodes)
+            d->fail("a client has no disk");
+        }
         break;
       case sim::FaultAction::network:
         f.network = read_link_patch(c);
@@ -672,8 +710,7 @@ class ScenarioParser {
           c.fail(R"(a network action needs at least one of "delay_ms", "drop", "duplicate")");
         break;
       case sim::FaultAction::clock:
-        read_clock(c, names);
-        unsupported(action, R"(the "clock" fault action)");
+        read_clock(c, names, f);
         break;
     }
     return f;
@@ -696,10 +733,20 @@ class ScenarioParser {
     return groups;
   }
 
-  static void read_clock(const Cursor& c, const Names& names) {
-    names.node(c.required("node"));
-    if (auto v = c.find("offset_ms")) read_number_in(*v, -k_time_ms_max, k_time_ms_max);
-    if (auto v = c.find("drift_ppm")) read_number_in(*v, -k_drift_ppm_max, k_drift_ppm_max);
+  // A node's or a client's clock (a client's matters to the lock workload only).
+  static void read_clock(const Cursor& c, const Names& names, sim::Fault& f) {
+    f.node = names.selector_or_client(c.required("node"), true);
+    if (auto v = c.find("offset_ms")) f.offset_ms = read_number_in(*v, -k_time_ms_max, k_time_ms_max);
+    if (auto v = c.find("drift_ppm")) {
+      f.drift_ppm = read_number_in(*v, -k_drift_ppm_max, k_drift_ppm_max);
+      if (*f.drift_ppm <= -k_drift_ppm_max) v->fail("a clock must run forward: drift_ppm must be above -1000000");
+    }
+    if (!f.offset_ms && !f.drift_ppm) c.fail(R"(a clock action needs "offset_ms", "drift_ppm" or both)");
+  }
+
+  // Lock clients can crash, restart, pause and resume too; kv clients cannot.
+  sim::NodeSelector node_or_lock_client(const Cursor& c, const Names& names) const {
+    return names.selector_or_client(c, s_.workload.type == sim::Workload::Type::lock);
   }
 
   // --- nemesis --------------------------------------------------------------
@@ -732,7 +779,7 @@ class ScenarioParser {
     const auto items = c->elements();
     if (items.empty()) c->fail("must not be empty");
     for (const auto& item : items) {
-      const sim::FaultAction a = read_fault_action(item, k_nemesis_actions);
+      const sim::FaultAction a = read_fault_action(item, k_nemesis_actions_allowed);
       if (std::find(out.begin(), out.end(), a) != out.end())
         item.fail(fmt::format("{} is listed twice", describe(item.value())));
       out.push_back(a);
@@ -801,6 +848,87 @@ class ScenarioParser {
       after.fail(
           fmt::format("{} is before the nemesis ends, at {}", ms_text(l.after_us), ms_text(s_.nemesis->until_us)));
     s_.liveness = l;
+  }
+
+  // --- a pinned schedule (paxsim explore's repros) ----------------------------
+
+  void parse_schedule(const Cursor& c, const Names& names) {
+    for (const char* key : {"faults", "nemesis", "liveness"})
+      if (root_.find(key)) c.fail(fmt::format("a schedule pins every step: leave out {}", in_quotes(key)));
+    const auto items = c.elements();
+    if (items.empty()) c.fail("must not be empty (leave the key out to let the seed choose the schedule)");
+    for (const auto& item : items) s_.schedule.push_back(read_scheduled_step(item, names));
+  }
+
+  sim::ScheduledStep read_scheduled_step(const Cursor& c, const Names& names) const {
+    using K = sim::ScheduledStep::Kind;
+    c.require(c.value().is_object() && c.value().size() == 1,
+              R"(an object with one key: "deliver", "drop", "duplicate", "timer", "durable", "crash", "restart", "propose" or "request")");
+    check_keys(c, {"deliver", "drop", "duplicate", "timer", "durable", "crash", "restart", "propose", "request"});
+    sim::ScheduledStep st;
+    const auto& [key, value] = *c.value().items().begin();
+    const Cursor v(value, c.file(), c.path() + "/" + key);
+    if (key == "deliver" || key == "drop" || key == "duplicate") {
+      st.kind = key == "deliver" ? K::deliver : key == "drop" ? K::drop : K::duplicate;
+      st.msg = read_message(v, names);
+    } else if (key == "timer") {
+      st.kind = K::timer;
+      check_keys(v, {"node", "kind"});
+      st.node = names.node(v.required("node"));
+      st.timer = static_cast<TimerKind>(
+          read_choice(v.required("kind"), {"retry", "catchup", "heartbeat", "election"}, "timer kind"));
+    } else if (key == "durable" || key == "crash" || key == "restart") {
+      st.kind = key == "durable" ? K::durable : key == "crash" ? K::crash : K::restart;
+      st.node = names.node(v);
+    } else {
+      st.kind = key == "propose" ? K::propose : K::request;
+      const std::size_t count =
+          key == "propose" ? s_.workload.proposals.size() : s_.workload.requests.size();
+      if (count == 0) v.fail(fmt::format("the workload has no {} to issue", key == "propose" ? "proposals" : "requests"));
+      st.index = read_count(v, 0, count - 1);
+    }
+    return st;
+  }
+
+  // A message as a schedule names it: {"kind", "from", "to"} and the fields
+  // that are not zero or empty (README: "Replaying a counterexample").
+  static Message read_message(const Cursor& c, const Names& names) {
+    check_keys(c, {"kind", "from", "to", "slot", "ballot", "accepted_ballot", "value", "entries", "commit", "request",
+                   "leader_hint", "flags"});
+    Message m;
+    m.kind = static_cast<MsgKind>(read_choice(c.required("kind"),
+                                              {"prepare", "promise", "nack", "accept", "accepted", "decide",
+                                               "learn_request", "heartbeat", "client_request", "client_reply",
+                                               "redirect"},
+                                              "message kind"));
+    m.from = names.endpoint(c.required("from"));
+    m.to = names.endpoint(c.required("to"));
+    if (auto v = c.find("slot")) m.slot = read_integer(*v);
+    if (auto v = c.find("ballot")) m.ballot = read_ballot(*v, names);
+    if (auto v = c.find("accepted_ballot")) m.accepted_ballot = read_ballot(*v, names);
+    if (auto v = c.find("value")) m.value = read_string(*v);
+    if (auto v = c.find("entries")) {
+      for (const auto& e : v->elements()) {
+        check_keys(e, {"slot", "ballot", "value"});
+        LogEntry entry;
+        entry.slot = read_integer(e.required("slot"));
+        entry.ballot = read_ballot(e.required("ballot"), names);
+        entry.value = read_string(e.required("value"));
+        m.entries.push_back(std::move(entry));
+      }
+    }
+    if (auto v = c.find("commit")) m.commit = read_integer(*v);
+    if (auto v = c.find("request")) m.request = read_integer(*v);
+    if (auto v = c.find("leader_hint")) m.leader_hint = v->value().is_null() ? k_no_node : names.node(*v);
+    if (auto v = c.find("flags")) m.flags = static_cast<std::uint8_t>(read_count(*v, 0, 255));
+    return m;
+  }
+
+  // [round, "nK"]
+  static Ballot read_ballot(const Cursor& c, const Names& names) {
+    const auto parts = c.elements();
+    if (parts.size() != 2) c.fail(R"(expected a ballot [round, "nK"])");
+    return Ballot{read_integer(parts[0]), names.node(parts[1])};
   }
 
   const std::string& file_;

@@ -49,6 +49,7 @@ std::string describe_message(const sim::Scenario& s, const Message& m) {
     case MsgKind::redirect:
       out += fmt::format(" #{} leader {}", m.request, m.leader_hint == k_no_node ? std::string("unknown") : node_name(m.leader_hint));
       break;
+    case MsgKind::lease_ack: out += fmt::format(" ballot {} round {}", to_string(m.ballot), m.request); break;
   }
   if (!m.entries.empty()) out += fmt::format(" ({} entries)", m.entries.size());
   if (m.slot != 0) out += fmt::format(" slot {}", m.slot);
@@ -65,11 +66,15 @@ std::string describe_fault(const sim::Scenario& s, const sim::Fault& f) {
     case sim::FaultAction::crash:
     case sim::FaultAction::pause:
     case sim::FaultAction::resume:
+      if (f.node.kind == sim::NodeSelector::Kind::index) out += fmt::format(" {}", sim::endpoint_name(s, f.node.index));
+      break;
     case sim::FaultAction::clock:
-      if (f.node.kind == sim::NodeSelector::Kind::index) out += fmt::format(" {}", node_name(f.node.index));
+      if (f.node.kind == sim::NodeSelector::Kind::index) out += fmt::format(" {}", sim::endpoint_name(s, f.node.index));
+      if (f.offset_ms) out += fmt::format(" offset {:+} ms", *f.offset_ms);
+      if (f.drift_ppm) out += fmt::format(" drift {:+} ppm", *f.drift_ppm);
       break;
     case sim::FaultAction::restart:
-      if (f.node.kind == sim::NodeSelector::Kind::index) out += fmt::format(" {}", node_name(f.node.index));
+      if (f.node.kind == sim::NodeSelector::Kind::index) out += fmt::format(" {}", sim::endpoint_name(s, f.node.index));
       if (f.wipe_disk) out += " (disk wiped)";
       break;
     case sim::FaultAction::network: {
@@ -91,6 +96,11 @@ std::string describe_step(const sim::Scenario& s, const sim::StepInfo& info) {
       return head + fmt::format("lost ({}) ", to_string(*info.loss)) + describe_message(s, *info.msg);
     case sim::StepKind::timer: return head + fmt::format("timer {} at {}", to_string(info.timer), node_name(info.node));
     case sim::StepKind::client: {
+      if (s.workload.type == sim::Workload::Type::lock) {
+        static const char* const lock_kinds[] = {"issues an acquire", "times out, retries", "resends",
+                                                 "action lands at the resource", "checks its lease again"};
+        return head + fmt::format("client {} {}", sim::endpoint_name(s, info.node), lock_kinds[info.client_timer % 5]);
+      }
       static const char* const kinds[] = {"issues a request", "request falls due", "times out, retries", "resends"};
       return head + fmt::format("client {} {}", sim::endpoint_name(s, info.node), kinds[info.client_timer & 3]);
     }

@@ -34,6 +34,12 @@ constexpr std::array k_bugs = {
             "multi-paxos: a retried client request that lands in the log twice is executed twice (linearizable)"},
     BugInfo{Bug::stale_local_read, "stale-local-read",
             "multi-paxos: a leader serves reads from its own state without confirming it still leads (linearizable)"},
+    BugInfo{Bug::lease_without_drift_margin, "lease-without-drift-margin",
+            "leader leases: the leader relies on its lease for the whole lease length by its own clock, with no margin for clock drift (linearizable)"},
+    BugInfo{Bug::lock_grant_before_commit, "lock-grant-before-commit",
+            "lock service: the leader answers an acquire from its current state before the grant's log entry commits, so two clients can get the same fencing token (lock)"},
+    BugInfo{Bug::holder_ignores_lease, "holder-ignores-lease",
+            "lock workload: a holder keeps acting until its hold is over without checking its lease by its own clock (lock)"},
 };
 }  // namespace
 

@@ -26,6 +26,10 @@ enum class Bug : std::uint8_t {
   noop_over_accepted,
   duplicate_execution,
   stale_local_read,
+  // Leases and the lock service
+  lease_without_drift_margin,
+  lock_grant_before_commit,
+  holder_ignores_lease,
 };
 
 struct BugInfo {

@@ -27,6 +27,7 @@ struct Record {
   Slot slot = 0;
   Ballot ballot;
   Value value;
+  std::uint32_t group = 0;  // shards > 1: the Paxos group that wrote it
 };
 
 struct Outgoing {
@@ -56,6 +57,7 @@ struct TimerRequest {
 struct Learned {
   Slot slot = 0;
   Value value;
+  std::uint32_t group = 0;  // shards > 1: the slot's Paxos group
 };
 
 // A quorum the node acted on, reported so the `quorums` checker can verify it
@@ -65,6 +67,7 @@ struct QuorumUse {
   Slot slot = 0;
   Ballot ballot;
   std::vector<NodeId> members;  // as counted, duplicates included
+  std::uint32_t group = 0;      // shards > 1: the Paxos group
 };
 
 struct Effects {
@@ -76,6 +79,9 @@ struct Effects {
   // Multi-Paxos: commands applied to the replicated state machine, in log
   // order (`slot` is the log index); the `log` checker compares replicas.
   std::vector<Learned> applied;
+  // Values the node proposes on its own (the lock service's expiry commands),
+  // reported so that `validity` counts them as proposed.
+  std::vector<Value> proposed;
 
   void clear() {
     persist.clear();
@@ -84,6 +90,7 @@ struct Effects {
     learned.clear();
     quorums.clear();
     applied.clear();
+    proposed.clear();
   }
 };
 

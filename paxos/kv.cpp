@@ -9,6 +9,10 @@ const char* to_string(KvOpKind k) {
     case KvOpKind::put: return "put";
     case KvOpKind::get: return "get";
     case KvOpKind::append: return "append";
+    case KvOpKind::acquire: return "acquire";
+    case KvOpKind::renew: return "renew";
+    case KvOpKind::release: return "release";
+    case KvOpKind::expire: return "expire";
   }
   return "?";
 }
@@ -59,7 +63,7 @@ std::optional<Command> decode(const Value& v) {
   std::size_t pos = 1;
   std::uint64_t client = 0, op = 0;
   if (!read_number(v, pos, '|', client) || !read_number(v, pos, '|', c.request)) return std::nullopt;
-  if (!read_number(v, pos, '|', op) || op > 2) return std::nullopt;
+  if (!read_number(v, pos, '|', op) || op > static_cast<std::uint64_t>(KvOpKind::expire)) return std::nullopt;
   if (!read_field(v, pos, c.key) || !read_field(v, pos, c.value) || pos != v.size()) return std::nullopt;
   c.client = static_cast<std::uint32_t>(client);
   c.op = static_cast<KvOpKind>(op);
@@ -88,6 +92,13 @@ std::optional<KvResult> KvStore::apply(const Command& c, const BugSet& bugs) {
       else r.value = it->second;
       break;
     }
+    case KvOpKind::acquire:
+    case KvOpKind::renew:
+    case KvOpKind::release:
+    case KvOpKind::expire:
+      r.value = locks_.apply(c.client, static_cast<LockOp>(static_cast<int>(c.op) - static_cast<int>(KvOpKind::acquire)),
+                             c.key, c.value);
+      break;
   }
   ++executed_;
   entry.request = std::max(entry.request, c.request);

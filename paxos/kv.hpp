@@ -12,11 +12,14 @@
 #include <string>
 
 #include "paxos/bugs.hpp"
+#include "paxos/lock_service.hpp"
 #include "paxos/types.hpp"
 
 namespace paxsim {
 
-enum class KvOpKind : std::uint8_t { put, get, append };
+// acquire..expire are the lock service's commands (paxos/lock_service.hpp).
+enum class KvOpKind : std::uint8_t { put, get, append, acquire, renew, release, expire };
+inline constexpr bool is_lock_op(KvOpKind k) { return k >= KvOpKind::acquire; }
 const char* to_string(KvOpKind k);
 
 struct Command {
@@ -46,6 +49,7 @@ class KvStore {
   // The result of a request already applied, if it is the client's latest.
   std::optional<KvResult> cached(std::uint32_t client, std::uint64_t request) const;
   std::uint64_t applied_requests() const { return executed_; }
+  const LockTable& locks() const { return locks_; }
   // Reads a key outside the log (only the stale-local-read bug does this).
   KvResult peek(const std::string& key) const {
     auto it = data_.find(key);
@@ -60,6 +64,7 @@ class KvStore {
   std::map<std::string, std::string> data_;
   std::map<std::uint32_t, ClientEntry> clients_;
   std::uint64_t executed_ = 0;
+  LockTable locks_;
 };
 
 }  // namespace paxsim

@@ -75,6 +75,7 @@ class Leader {
   }
   Ballot ballot() const { return ballot_; }
   Slot from_slot() const { return from_slot_; }
+  Slot next_slot() const { return next_slot_; }  // the next slot a new command gets
   std::size_t in_flight() const { return in_flight_.size(); }
 
  private:

@@ -24,8 +24,10 @@ enum class MsgKind : std::uint8_t {
   client_request,  // client -> node: request id, value = the encoded command
   client_reply,    // node -> client: request id, value = the result (flag k_absent for a get of a missing key)
   redirect,        // node -> client: request id, leader_hint (k_no_node: no leader known)
+  // Leader leases (paxos/lease.hpp).
+  lease_ack,       // follower -> leader: ballot and round (`request`) of the heartbeat whose lease it granted
 };
-inline constexpr int k_msg_kind_count = 11;
+inline constexpr int k_msg_kind_count = 12;
 
 // One slot's acceptance (a promise lists them) or decision (a catch-up batch).
 struct LogEntry {
@@ -50,9 +52,10 @@ struct Message {
   // Multi-Paxos only; empty or zero for the synod.
   std::vector<LogEntry> entries;  // promise: accepted entries at or above `slot`; decide: a catch-up batch
   Slot commit = 0;                // heartbeat: the leader's first undecided slot
-  std::uint64_t request = 0;      // client_request, client_reply, redirect
+  std::uint64_t request = 0;      // client_request, client_reply, redirect; heartbeat, lease_ack: the lease round (0: leases off)
   EndpointId leader_hint = k_no_node;  // redirect
   std::uint8_t flags = 0;         // client_reply: k_absent
+  std::uint32_t group = 0;        // shards > 1: the Paxos group it belongs to (paxos/shard_map.hpp)
 };
 
 }  // namespace paxsim

@@ -12,6 +12,8 @@
 #include "paxos/acceptor.hpp"
 #include "paxos/kv.hpp"
 #include "paxos/leader.hpp"
+#include "paxos/lease.hpp"
+#include "paxos/lock_service.hpp"
 #include "paxos/node.hpp"
 #include "paxos/replica.hpp"
 
@@ -32,9 +34,12 @@ class MultiPaxosNode final : public Node {
   }
 
   void step(const Input& in, Effects& out) override {
+    now_local_ = in.local_us;
     switch (in.kind) {
       case Input::Kind::start:
         replica_.replay(cfg_, out);  // the state machine is rebuilt from the log
+        lock_watch_.observe(replica_.kv().locks(), now_local_);
+        if (leases()) grantor_.on_start(now_local_, cfg_.leader_lease_us);
         arm(TimerKind::election, out);
         break;
       case Input::Kind::propose:
@@ -68,6 +73,12 @@ class MultiPaxosNode final : public Node {
     h.add(last_commit_seen_);
     h.add(election_token_);
     h.add(heartbeat_token_);
+    if (leases()) {
+      grantor_.hash_state(h);
+      holder_.hash_state(h);
+      h.add(read_barrier_);
+    }
+    lock_watch_.hash_state(h);
     for (const auto& [k, e] : waiters_) {
       h.add(k.first);
       h.add(k.second);
@@ -96,6 +107,7 @@ class MultiPaxosNode final : public Node {
       case MsgKind::client_request: on_client_request(m, out); break;
       case MsgKind::client_reply:
       case MsgKind::redirect: break;  // meant for clients; a node ignores them
+      case MsgKind::lease_ack: holder_.on_ack(cfg_, m.from, m.ballot, m.request); break;
     }
   }
 
@@ -118,10 +130,20 @@ class MultiPaxosNode final : public Node {
       h.from = cfg_.self;
       h.ballot = leader_.ballot();
       h.commit = replica_.first_undecided();
+      if (leases()) {
+        // A lease round, counted from now; we grant ourselves the lease too.
+        h.request = holder_.start_round(cfg_, leader_.ballot(), now_local_);
+        grantor_.grant(cfg_.self, now_local_, cfg_.leader_lease_us);
+      }
       for (NodeId n = 0; n < cfg_.nodes; ++n) {
         if (n == cfg_.self) continue;
         h.to = n;
         out.send.push_back(Outgoing{h, false});
+      }
+      // Lock leases that ran out by our clock (paxos/lock_service.hpp).
+      for (const Value& v : lock_watch_.due(now_local_)) {
+        out.proposed.push_back(v);
+        leader_.submit(cfg_, v, out);
       }
       leader_.tick(cfg_, out);
       arm(TimerKind::heartbeat, out);
@@ -134,6 +156,10 @@ class MultiPaxosNode final : public Node {
   }
 
   void on_prepare(const Message& m, Effects& out) {
+    // A lease we granted (or may have granted before a restart) still runs:
+    // promising another candidate now could let it serve writes while the
+    // lease holder serves reads.
+    if (leases() && grantor_.refuses(m.from, now_local_)) return;
     saw_ballot(m.ballot);
     const bool grant = !(m.ballot < acceptor_.promised());
     acceptor_.on_prepare(cfg_, m, out);
@@ -147,6 +173,7 @@ class MultiPaxosNode final : public Node {
     if (!leader_.on_promise(cfg_, m, out)) return;
     known_leader_ = cfg_.self;
     leader_.take_office(cfg_, replica_.next_free(), [this](Slot s) { return replica_.decided(s); }, out);
+    read_barrier_ = leader_.next_slot();  // lease reads wait until all we recovered is applied
     arm(TimerKind::heartbeat, out);
     // Tell everyone at once, rather than after the first heartbeat interval.
     on_timer(TimerKind::heartbeat, heartbeat_token_, out);
@@ -218,6 +245,16 @@ class MultiPaxosNode final : public Node {
     saw_ballot(m.ballot);
     known_leader_ = m.from;
     heard_from_leader_ = true;
+    if (leases() && m.request != 0) {
+      grantor_.grant(m.from, now_local_, cfg_.leader_lease_us);
+      Message ack;
+      ack.kind = MsgKind::lease_ack;
+      ack.from = cfg_.self;
+      ack.to = m.from;
+      ack.ballot = m.ballot;
+      ack.request = m.request;
+      out.send.push_back(Outgoing{std::move(ack), false});
+    }
     // Decisions still in flight make every follower look briefly behind, so
     // ask only for what we still miss from the previous heartbeat's commit.
     const Slot behind_since = last_commit_seen_;
@@ -250,6 +287,21 @@ class MultiPaxosNode final : public Node {
       out.send.push_back(Outgoing{std::move(r), false});
       return;
     }
+    if (cmd->op == KvOpKind::get && leases() && holder_.holds(leader_.ballot(), now_local_) &&
+        replica_.applied() >= read_barrier_) {
+      // A lease read: no rival can have been elected while the lease runs.
+      reply(m.from, cmd->request, replica_.kv().peek(cmd->key), out);
+      return;
+    }
+    if (cmd->op == KvOpKind::acquire && cfg_.bugs.has(Bug::lock_grant_before_commit)) {
+      // The bug: answer from the state as it is, before the grant commits.
+      const std::string r = replica_.kv().locks().would_acquire(cmd->client, cmd->key);
+      if (r != "B") {
+        reply(m.from, cmd->request, KvResult{r, false}, out);
+        leader_.submit(cfg_, m.value, out);
+        return;
+      }
+    }
     if (cmd->op == KvOpKind::get && cfg_.bugs.has(Bug::stale_local_read)) {
       // The bug: answer from local state, as if still surely the leader.
       reply(m.from, cmd->request, replica_.kv().peek(cmd->key), out);
@@ -261,6 +313,7 @@ class MultiPaxosNode final : public Node {
 
   void learn(Slot s, const Value& v, Ballot b, Effects& out) {
     if (!replica_.learn(cfg_, s, v, b, out)) return;
+    lock_watch_.observe(replica_.kv().locks(), now_local_);
     tally_.erase(tally_.lower_bound({s, Ballot{}, Value{}}), tally_.lower_bound({s + 1, Ballot{}, Value{}}));
     leader_.settled(s);
     for (const Replica::Applied& a : replica_.just_applied()) {
@@ -288,6 +341,8 @@ class MultiPaxosNode final : public Node {
     out.timers.push_back(TimerRequest{k, ++token, 0});
   }
 
+  bool leases() const { return cfg_.leader_lease_us > 0; }
+
   NodeConfig cfg_;
   Acceptor acceptor_;
   Leader leader_;
@@ -299,6 +354,12 @@ class MultiPaxosNode final : public Node {
   std::uint64_t heartbeat_token_ = 0;
   std::map<std::pair<std::uint32_t, std::uint64_t>, EndpointId> waiters_;
   std::map<std::tuple<Slot, Ballot, Value>, std::vector<NodeId>> tally_;  // all-to-all learning
+  // Leases and the lock service (paxos/lease.hpp, paxos/lock_service.hpp).
+  Time_us now_local_ = 0;  // our clock at the input being handled
+  LeaseGrantor grantor_;
+  LeaseHolder holder_;
+  Slot read_barrier_ = 0;  // lease reads only once every slot below this is applied
+  LockLeaseWatch lock_watch_;
 };
 
 }  // namespace

@@ -34,6 +34,9 @@ struct NodeConfig {
   bool log = false;          // multi-paxos: a log of slots (promises list accepted entries)
   std::uint32_t window = 8;  // multi-paxos: slots a leader may have in flight at once
   BugSet bugs;
+  // Leader leases (paxos/lease.hpp): 0 is off. Measured on the node's own clock.
+  Time_us leader_lease_us = 0;
+  double max_drift_ppm = 200;  // the clock drift bound that leases and lock leases assume
 
   std::uint32_t quorum() const {
     if (bugs.has(Bug::minority_quorum) && nodes > 1) return nodes / 2;
@@ -48,6 +51,9 @@ struct Input {
   TimerKind timer = TimerKind::retry;  // timer
   std::uint64_t token = 0;          // timer
   const Value* value = nullptr;     // propose
+  // The node's own clock at this input (sim/clock.hpp): the only time a node
+  // ever reads. Not true time: it may be offset and drift.
+  Time_us local_us = 0;
 
   static Input start() { return Input{}; }
   static Input message(const Message& m) { Input i; i.kind = Kind::message; i.msg = &m; return i; }
@@ -73,6 +79,9 @@ class Node {
   virtual NodeView view() const = 0;
   virtual bool has_learned(Slot s) const = 0;
   virtual std::optional<Value> learned(Slot s) const = 0;
+  // Shards (paxos/sharded_node.hpp): what the node learned in one Paxos group.
+  virtual bool has_learned_in(std::uint32_t group, Slot s) const { return group == 0 && has_learned(s); }
+  virtual std::uint64_t learned_slots_in(std::uint32_t group) const { return group == 0 ? view().learned_slots : 0; }
   virtual std::unique_ptr<Node> clone() const = 0;
   // Folds the node's whole state into `h` (roles, timers' tokens, tallies),
   // so that two nodes in the same state hash alike.

@@ -41,6 +41,7 @@ class Replica {
 
   bool decided(Slot s) const { return log_.contains(s); }
   Slot first_undecided() const { return first_undecided_; }
+  Slot applied() const { return applied_; }  // the next log index to apply: every index below is applied
   Slot next_free() const { return log_.empty() ? 0 : log_.rbegin()->first + 1; }
   std::uint64_t decided_count() const { return log_.size(); }
   const KvStore& kv() const { return kv_; }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 #include "paxos/types.hpp"
 
@@ -13,7 +14,13 @@ namespace paxsim {
 
 class StateHasher {
  public:
+  StateHasher() = default;
+  // Also appends every word folded in to `*words`, so the explorer can build a
+  // wider key (or compare states exactly) from the same words.
+  explicit StateHasher(std::vector<std::uint64_t>* words) : words_(words) {}
+
   void add(std::uint64_t w) {
+    if (words_) words_->push_back(w);
     h_ = (h_ ^ w) * 0x9e3779b97f4a7c15ull;
     h_ ^= h_ >> 29;
   }
@@ -39,6 +46,7 @@ class StateHasher {
 
  private:
   std::uint64_t h_ = 0xcbf29ce484222325ull;
+  std::vector<std::uint64_t>* words_ = nullptr;
 };
 
 }  // namespace paxsim

@@ -85,7 +85,8 @@ class SynodNode final : public Node {
       case MsgKind::heartbeat:
       case MsgKind::client_request:
       case MsgKind::client_reply:
-      case MsgKind::redirect: break;  // not part of the synod: counted as strange input, ignored
+      case MsgKind::redirect:
+      case MsgKind::lease_ack: break;  // not part of the synod: counted as strange input, ignored
     }
   }
 

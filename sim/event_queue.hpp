@@ -4,7 +4,9 @@
 // every other event at that instant follows in the order it was scheduled.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <queue>
 #include <vector>
 
@@ -51,6 +53,24 @@ class EventQueue {
     return e;
   }
   std::size_t size() const { return heap_.size(); }
+
+  // Removes and returns the earliest event (by the queue's order) for which
+  // `pick` holds. Linear in the queue's size: only a pinned schedule uses it.
+  template <class Pick>
+  std::optional<Event> take_first(Pick pick) {
+    std::vector<Event> all;
+    all.reserve(heap_.size());
+    while (!heap_.empty()) {
+      all.push_back(heap_.top());
+      heap_.pop();
+    }
+    std::optional<Event> found;
+    for (const Event& e : all) {
+      if (!found && pick(e)) found = e;
+      else heap_.push(e);
+    }
+    return found;
+  }
 
  private:
   struct Later {

@@ -1,17 +1,24 @@
 #include "sim/kv_clients.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace paxsim::sim {
 
-KvClients::KvClients(const Scenario& s) : s_(s), nodes_(s.nodes) {
+KvClients::KvClients(const Scenario& s) : s_(s), nodes_(s.nodes), layout_(shard_layout(s)) {
   const Workload& w = s.workload;
+  for (std::uint32_t g = 0; g < layout_.shards; ++g) members_.push_back(layout_.members(g));
   clients_.resize(w.clients);
   for (std::uint32_t i = 0; i < w.clients; ++i) {
     Client& c = clients_[i];
     c.index = i;
     c.target = i % nodes_;  // home node: ((i-1) mod N)+1 for client ci
     c.rng = Rng(s.seed, "client", i);
+    if (layout_.shards > 1) {
+      // Per group, the home node is member i mod R of the group.
+      for (const auto& m : members_) c.saved.emplace_back(m[i % m.size()], std::nullopt);
+      c.target = c.saved[0].first;
+    }
   }
   remaining_ = w.ops_per_client * w.clients + w.requests.size();
 }
@@ -58,6 +65,7 @@ void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {
     return;
   }
   --remaining_;
+  switch_group(c, shard_of(cmd.key, layout_.shards));
   cmd.client = c.index;
   cmd.request = c.next_request++;
   c.current = std::move(cmd);
@@ -76,12 +84,28 @@ void KvClients::send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_ti
   m.to = c.target;
   m.request = c.current.request;
   m.value = encode(c.current);
+  m.group = c.group;
   w.client_send(m);
   if (arm_timeout) {
     c.hops = 0;
     const Time_us timeout = std::max<Time_us>(1, c.rng.draw_us(s_.workload.timeout_ms));
     w.client_timer(c.index, now + timeout, ClientTimer::timeout, ++c.token);
   }
+}
+
+NodeId KvClients::next_node(const Client& c, NodeId n) const {
+  if (layout_.shards <= 1) return (n + 1) % nodes_;
+  const auto& m = members_[c.group];
+  auto it = std::find(m.begin(), m.end(), n);
+  return it == m.end() || ++it == m.end() ? m.front() : *it;
+}
+
+void KvClients::switch_group(Client& c, std::uint32_t group) {
+  if (layout_.shards <= 1 || group == c.group) return;
+  c.saved[c.group] = {c.target, c.leader};
+  c.group = group;
+  c.target = c.saved[group].first;
+  c.leader = c.saved[group].second;
 }
 
 void KvClients::on_timer(std::uint32_t client, ClientTimer kind, std::uint64_t arg, Time_us now, ClientWorld& w) {
@@ -94,7 +118,7 @@ void KvClients::on_timer(std::uint32_t client, ClientTimer kind, std::uint64_t a
       break;
     case ClientTimer::timeout:
       if (!c.busy || arg != c.token) return;
-      c.target = next_node(c.target);  // same request id, next node in order
+      c.target = next_node(c, c.target);  // same request id, next node in order
       send_attempt(c, now, w, true);
       break;
     case ClientTimer::resend:
@@ -125,7 +149,7 @@ void KvClients::on_message(const Message& m, Time_us now, ClientWorld& w) {
   } else {
     // No leader known there: wait a little, then try the next node.
     c.leader.reset();
-    c.target = next_node(m.from);
+    c.target = next_node(c, m.from);
     w.client_timer(c.index, now + k_no_leader_backoff_us, ClientTimer::resend, c.token);
   }
 }

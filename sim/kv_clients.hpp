@@ -76,19 +76,28 @@ class KvClients {
     std::uint64_t token = 0;       // of the current attempt's timers
     std::uint32_t hops = 0;        // redirects followed in this attempt
     Rng rng;
+    // Shards: target and leader apply to the group of the current key; the
+    // other groups' are kept here (per group: target, leader).
+    std::uint32_t group = 0;
+    std::vector<std::pair<NodeId, std::optional<NodeId>>> saved;
   };
 
   void try_issue(Client& c, Time_us now, ClientWorld& w);
   void send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_timeout);
   Command generate(Client& c);
   EndpointId endpoint(const Client& c) const { return nodes_ + c.index; }
-  NodeId next_node(NodeId n) const { return (n + 1) % nodes_; }
+  // The next node to try after n: in order, among the current group's members.
+  NodeId next_node(const Client& c, NodeId n) const;
+  // Shards: routes the client by the key of its next request.
+  void switch_group(Client& c, std::uint32_t group);
 
   const Scenario& s_;
   std::uint32_t nodes_;
   std::vector<Client> clients_;
   std::uint32_t busy_ = 0;
   std::uint64_t remaining_ = 0;  // operations not yet issued, generated and exact
+  ShardLayout layout_;
+  std::vector<std::vector<NodeId>> members_;  // per group (one group: every node)
 };
 
 }  // namespace paxsim::sim

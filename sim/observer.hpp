@@ -43,6 +43,15 @@ struct StepInfo {
   bool undo = false;                 // nemesis: undoing an earlier fault
 };
 
+// The lock workload (sim/lock_clients.hpp): an action at the protected
+// resource, or the end of a client's hold (released, given up, or crashed).
+struct LockEvent {
+  enum class Kind : std::uint8_t { act, end } kind = Kind::act;
+  std::uint32_t client = 0;  // client index (c1 = 0)
+  std::uint64_t token = 0;   // the fencing token of the client's hold
+  bool accepted = true;      // act: the resource took it (fencing rejects a stale token)
+};
+
 class Observer {
  public:
   virtual ~Observer() = default;
@@ -62,6 +71,7 @@ class Observer {
   // The kv history: a client's call (its first attempt) and the answer it got.
   virtual void on_client_call(Time_us, std::uint32_t /*client*/, const Command&) {}
   virtual void on_client_return(Time_us, std::uint32_t /*client*/, const Command&, const Message& /*reply*/) {}
+  virtual void on_lock_event(Time_us, const LockEvent&) {}
   virtual void on_crash(Time_us, NodeId) {}
   virtual void on_restart(Time_us, NodeId, bool /*wiped*/) {}
   // After the step and all its effects.

@@ -10,8 +10,11 @@
 #include <vector>
 
 #include "paxos/bugs.hpp"
+#include "paxos/effects.hpp"
 #include "paxos/kv.hpp"
+#include "paxos/message.hpp"
 #include "paxos/node.hpp"
+#include "paxos/shard_map.hpp"
 #include "paxos/types.hpp"
 
 namespace paxsim::sim {
@@ -64,6 +67,8 @@ struct Fault {
   NodeSelector node;                             // crash, restart, pause, resume, clock
   bool wipe_disk = false;                        // restart
   LinkPatch network;                             // network
+  std::optional<double> offset_ms;               // clock: a step of the clock (absent: none)
+  std::optional<double> drift_ppm;               // clock: its new rate (absent: unchanged)
 };
 
 struct Nemesis {
@@ -102,6 +107,13 @@ struct Workload {
   Distribution think_ms = Distribution::constant(0);
   Distribution timeout_ms = Distribution::constant(500);
   std::vector<KvRequest> requests;  // sorted by (at_us, position in the file)
+  // lock (sim/lock_clients.hpp); think_ms and timeout_ms as for kv
+  std::uint64_t acquires_per_client = 0;
+  Distribution hold_ms = Distribution::constant(0);
+  Distribution lease_ms = Distribution::constant(100);
+  Distribution act_ms = Distribution::uniform(1, 5);     // one action on the protected resource
+  Distribution retry_ms = Distribution::uniform(5, 15);  // after a "busy" answer
+  bool fencing = false;                                  // the resource checks fencing tokens
 };
 
 struct Params {
@@ -113,6 +125,8 @@ struct Params {
   Distribution election_timeout_ms = Distribution::uniform(150, 300);
   double max_drift_ppm = 200;
   std::uint32_t window = 8;  // multi-paxos: slots a leader may have open at once
+  double leader_lease_ms = 0;  // multi-paxos: leader leases for local reads (0: off)
+  std::uint32_t shard_replicas = 0;  // shards > 1: nodes per group (0: every node)
 };
 
 struct Range {
@@ -132,6 +146,21 @@ struct Liveness {
   Time_us after_us = 0;
   Time_us within_us = 0;
 };
+
+// One step of a pinned schedule (the optional "schedule" key; `paxsim explore`
+// writes one into every repro). With a schedule the simulator draws nothing:
+// it takes exactly these steps, in order, matching each against what is
+// pending (a message by its content, a node's timer by kind, its oldest
+// unsynced write), and the run ends after the last one.
+struct ScheduledStep {
+  enum class Kind : std::uint8_t { deliver, drop, duplicate, timer, durable, crash, restart, propose, request };
+  Kind kind = Kind::deliver;
+  Message msg;                         // deliver, drop, duplicate
+  NodeId node = 0;                     // timer, durable, crash, restart
+  TimerKind timer = TimerKind::retry;  // timer
+  std::size_t index = 0;               // propose: index into workload.proposals; request: into workload.requests
+};
+const char* to_string(ScheduledStep::Kind k);
 
 struct Scenario {
   std::string name;
@@ -153,11 +182,14 @@ struct Scenario {
   Time_us max_time_us = 60'000'000;
   std::uint64_t max_steps = 10'000'000;
   Expect expect;
+  std::vector<ScheduledStep> schedule;  // empty: the run draws its own schedule from the seed
 
   std::uint32_t clients() const { return workload.clients; }
   std::uint32_t endpoints() const { return nodes + clients(); }
 };
 
 std::string endpoint_name(const Scenario& s, EndpointId e);  // "n3" or "c2"
+// The shard map of a multi-paxos scenario (paxos/shard_map.hpp).
+ShardLayout shard_layout(const Scenario& s);
 
 }  // namespace paxsim::sim

@@ -1,9 +1,11 @@
 #include "sim/simulation.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
+#include "paxos/sharded_node.hpp"
 #include "sim/assert.hpp"
 
 namespace paxsim::sim {
@@ -16,10 +18,18 @@ NodeConfig node_config(const Scenario& s, NodeId n) {
   cfg.log = s.protocol == Protocol::multi_paxos;
   cfg.window = s.params.window;
   if (s.bug) cfg.bugs.enable(*s.bug);
+  cfg.leader_lease_us = ms_to_us(s.params.leader_lease_ms);
+  cfg.max_drift_ppm = s.params.max_drift_ppm;
   return cfg;
 }
 
 NodeFactory default_node_factory(const Scenario& s) {
+  if (s.protocol == Protocol::multi_paxos && s.shards > 1) {
+    const ShardLayout layout = shard_layout(s);
+    return [layout](const NodeConfig& cfg, std::span<const Record> durable) {
+      return make_sharded_node(cfg, durable, layout);
+    };
+  }
   if (s.protocol == Protocol::multi_paxos)
     return [](const NodeConfig& cfg, std::span<const Record> durable) { return make_multi_paxos_node(cfg, durable); };
   return [](const NodeConfig& cfg, std::span<const Record> durable) { return make_synod_node(cfg, durable); };
@@ -32,7 +42,10 @@ Simulation::Simulation(const Scenario& scenario, NodeFactory factory)
       nodes_(scenario.nodes),
       network_rng_(scenario.seed, "network"),
       fault_rng_(scenario.seed, "faults"),
-      nemesis_rng_(scenario.seed, "nemesis") {
+      nemesis_rng_(scenario.seed, "nemesis"),
+      clocks_(scenario.endpoints()),
+      client_paused_(scenario.clients(), 0),
+      client_held_(scenario.clients()) {
   for (NodeId n = 0; n < scenario_.nodes; ++n) {
     nodes_[n].timer_rng = Rng(scenario_.seed, "timers", n);
     nodes_[n].disk_rng = Rng(scenario_.seed, "disk", n);
@@ -40,6 +53,16 @@ Simulation::Simulation(const Scenario& scenario, NodeFactory factory)
 }
 
 void Simulation::start() {
+  if (!scenario_.schedule.empty()) {
+    // A pinned schedule issues proposals and requests itself, and has no
+    // timeline, nemesis or clients of its own.
+    proposal_order_.resize(scenario_.workload.proposals.size());
+    for (NodeId n = 0; n < scenario_.nodes; ++n) {
+      nodes_[n].node = factory_(node_config(scenario_, n), nodes_[n].durable);
+      run_node(n, Input::start());
+    }
+    return;
+  }
   for (std::size_t i = 0; i < scenario_.faults.size(); ++i) {
     const Fault& f = scenario_.faults[i];
     queue_.push(Event{f.at_us, 0, i, 0, 0, EventKind::fault, EventClass::fault, 0});
@@ -68,9 +91,14 @@ void Simulation::start() {
     kv_.emplace(scenario_);
     kv_->start(now_, *this);
   }
+  if (scenario_.workload.type == Workload::Type::lock) {
+    lock_.emplace(scenario_);
+    lock_->start(*this);
+  }
 }
 
 bool Simulation::step() {
+  if (!scenario_.schedule.empty()) return step_scheduled();
   while (!queue_.empty()) {
     if (queue_.top().time > scenario_.max_time_us) {
       now_ = scenario_.max_time_us;
@@ -112,13 +140,20 @@ bool Simulation::on_deliver(const Event& e) {
   const Message& in_pool = pool_[slot];
   const EndpointId to = in_pool.to;
   if (to >= scenario_.nodes) {
-    // To a client: clients never crash or pause.
+    // To a client: only lock clients crash or pause (kv clients never do).
+    const std::uint32_t client = to - scenario_.nodes;
+    if (client_paused_[client]) {
+      client_held_[client].push_back(e);  // keeps its pool slot until resume
+      return false;
+    }
     const Message m = std::move(pool_[slot]);
     free_slots_.push_back(slot);
     StepInfo info;
     info.node = to;
     info.msg = &m;
-    if (!network_.can_deliver(m.from, m.to))
+    if (lock_ && lock_->is_down(client))
+      info.loss = LossReason::node_down;
+    else if (!network_.can_deliver(m.from, m.to))
       info.loss = network_.is_cut(m.from, m.to) ? LossReason::cut : LossReason::partition;
     info.kind = info.loss ? StepKind::lost : StepKind::deliver;
     begin_step(info);
@@ -126,7 +161,8 @@ bool Simulation::on_deliver(const Event& e) {
       ++stats_.messages_dropped;
     } else {
       ++stats_.messages_delivered;
-      kv_->on_message(m, now_, *this);
+      if (lock_) lock_->on_message(m, *this);
+      else kv_->on_message(m, now_, *this);
     }
     end_step(info);
     return true;
@@ -236,7 +272,22 @@ void Simulation::apply_fault(const Fault& f, StepInfo& info) {
   const FaultAction a = resolved_.action;
   const bool on_node = a == FaultAction::crash || a == FaultAction::restart || a == FaultAction::pause ||
                        a == FaultAction::resume || a == FaultAction::clock;
-  if (on_node) {
+  const bool on_client = on_node && resolved_.node.kind == NodeSelector::Kind::index &&
+                         resolved_.node.index >= scenario_.nodes;
+  if (on_client) {
+    const std::uint32_t c = resolved_.node.index - scenario_.nodes;
+    const bool down = lock_ && lock_->is_down(c);
+    bool qualifies = true;
+    switch (a) {
+      case FaultAction::crash: qualifies = lock_ && !down; break;
+      case FaultAction::restart: qualifies = down; break;
+      case FaultAction::pause: qualifies = !down && !client_paused_[c]; break;
+      case FaultAction::resume: qualifies = client_paused_[c] != 0; break;
+      default: break;
+    }
+    info.did_nothing = !qualifies;
+    if (qualifies) info.node = resolved_.node.index;
+  } else if (on_node) {
     const NodeId n = resolve(resolved_.node, a);
     if (n == k_no_node) {
       info.did_nothing = true;
@@ -246,7 +297,9 @@ void Simulation::apply_fault(const Fault& f, StepInfo& info) {
     }
   }
   begin_step(info);
-  if (!info.did_nothing) {
+  if (!info.did_nothing && on_client) {
+    apply_client_fault(a, info.node - scenario_.nodes);
+  } else if (!info.did_nothing) {
     switch (a) {
       case FaultAction::partition: network_.partition(resolved_.groups, next_fault_id_++); break;
       case FaultAction::cut: network_.add_cut(resolved_.from, resolved_.to, next_fault_id_++); break;
@@ -256,7 +309,7 @@ void Simulation::apply_fault(const Fault& f, StepInfo& info) {
       case FaultAction::pause: pause(info.node); break;
       case FaultAction::resume: resume(info.node); break;
       case FaultAction::network: network_.patch(resolved_.network); break;
-      case FaultAction::clock: break;  // rejected at parse time until clocks exist
+      case FaultAction::clock: clocks_[info.node].set(now_, resolved_.offset_ms, resolved_.drift_ppm); break;
     }
   }
   end_step(info);
@@ -318,6 +371,16 @@ void Simulation::on_nemesis_tick() {
       active.node = n;
       break;
     }
+    case FaultAction::clock: {
+      // A rate within the drift bound that leases assume; no step.
+      const auto n = static_cast<NodeId>(nemesis_rng_.below(n_nodes));
+      resolved_.node = NodeSelector{NodeSelector::Kind::index, n};
+      resolved_.drift_ppm = (2 * nemesis_rng_.unit() - 1) * scenario_.params.max_drift_ppm;
+      info.node = n;
+      active.node = n;
+      active.prev_drift_ppm = clocks_[n].drift_ppm();
+      break;
+    }
     default: info.did_nothing = true;
   }
 
@@ -328,6 +391,7 @@ void Simulation::on_nemesis_tick() {
       case FaultAction::cut: network_.add_cut(resolved_.from, resolved_.to, id); break;
       case FaultAction::crash: crash(active.node); break;
       case FaultAction::pause: pause(active.node); break;
+      case FaultAction::clock: clocks_[active.node].set(now_, std::nullopt, resolved_.drift_ppm); break;
       default: break;
     }
     nemesis_active_.push_back(active);
@@ -358,6 +422,10 @@ void Simulation::on_nemesis_undo(std::uint64_t id) {
     case FaultAction::cut: resolved_.action = FaultAction::heal; break;
     case FaultAction::crash: resolved_.action = FaultAction::restart; break;
     case FaultAction::pause: resolved_.action = FaultAction::resume; break;
+    case FaultAction::clock:
+      resolved_.action = FaultAction::clock;
+      resolved_.drift_ppm = f.prev_drift_ppm;
+      break;
     default: break;
   }
   if (f.node != k_no_node) {
@@ -370,6 +438,7 @@ void Simulation::on_nemesis_undo(std::uint64_t id) {
     case FaultAction::cut: network_.remove_cut(f.id); break;
     case FaultAction::crash: restart(f.node, false); break;
     case FaultAction::pause: resume(f.node); break;
+    case FaultAction::clock: clocks_[f.node].set(now_, std::nullopt, f.prev_drift_ppm); break;
     default: break;
   }
   end_step(info);
@@ -494,7 +563,9 @@ void Simulation::resume(NodeId n) {
 
 void Simulation::run_node(NodeId n, const Input& in) {
   effects_.clear();
-  nodes_[n].node->step(in, effects_);
+  Input local = in;
+  local.local_us = clocks_[n].local_at(now_);  // the node reads its own clock only
+  nodes_[n].node->step(local, effects_);
   apply_effects(n);
 }
 
@@ -532,11 +603,14 @@ void Simulation::apply_effects(NodeId n) {
     for (Observer* o : observers_) o->on_quorum(now_, n, q);
   for (const Learned& a : effects_.applied)
     for (Observer* o : observers_) o->on_apply(now_, n, a);
+  for (const Value& v : effects_.proposed)
+    for (Observer* o : observers_) o->on_propose(now_, n, v);
 }
 
 // ---------------------------------------------------------------- kv clients
 
 bool Simulation::on_client_event(const Event& e) {
+  if (lock_) return on_lock_event(e);
   const auto kind = static_cast<ClientTimer>(e.aux);
   if (!kv_->timer_live(e.target, kind, e.arg)) return false;  // stale: the attempt it was for is over
   StepInfo info;
@@ -572,12 +646,91 @@ void Simulation::client_return(std::uint32_t client, const Command& c, const Mes
   }
 }
 
+// ---------------------------------------------------------------- lock clients
+
+bool Simulation::on_lock_event(const Event& e) {
+  const auto kind = static_cast<LockTimer>(e.aux);
+  if (client_paused_[e.target]) {
+    client_held_[e.target].push_back(e);
+    return false;
+  }
+  if (!lock_->timer_live(e.target, kind, e.arg)) return false;  // stale
+  StepInfo info;
+  info.kind = StepKind::client;
+  info.node = scenario_.nodes + e.target;
+  info.client_timer = e.aux;
+  begin_step(info);
+  lock_->on_timer(e.target, kind, e.arg, *this);
+  end_step(info);
+  return true;
+}
+
+void Simulation::lock_timer(std::uint32_t client, Time_us local_us, LockTimer kind, std::uint64_t arg) {
+  const Time_us at = now_ + clocks_[scenario_.nodes + client].true_duration(local_us);
+  queue_.push(Event{at, 0, arg, client, 0, EventKind::client, EventClass::other, static_cast<std::uint8_t>(kind)});
+}
+
+void Simulation::lock_call(std::uint32_t client, const Command& c) {
+  const Value v = encode(c);
+  ++open_requests_;
+  for (Observer* o : observers_) {
+    o->on_propose(now_, scenario_.nodes + client, v);
+    o->on_request_open(now_, request_id(client, c.request), scenario_.nodes + client);
+  }
+}
+
+void Simulation::lock_return(std::uint32_t client, const Command& c) {
+  --open_requests_;
+  ++stats_.client_ops_completed;
+  for (Observer* o : observers_) o->on_request_done(now_, request_id(client, c.request));
+}
+
+void Simulation::lock_dropped(std::uint32_t client, const Command& c) {
+  --open_requests_;
+  for (Observer* o : observers_) o->on_request_dropped(now_, request_id(client, c.request));
+}
+
+void Simulation::lock_event(const LockEvent& e) {
+  for (Observer* o : observers_) o->on_lock_event(now_, e);
+}
+
+void Simulation::apply_client_fault(FaultAction a, std::uint32_t client) {
+  switch (a) {
+    case FaultAction::crash:
+      client_paused_[client] = 0;
+      for (const Event& e : client_held_[client])
+        if (e.kind == EventKind::deliver) {
+          free_slots_.push_back(static_cast<std::uint32_t>(e.arg));
+          ++stats_.messages_dropped;
+        }
+      client_held_[client].clear();
+      lock_->crash(client, *this);
+      break;
+    case FaultAction::restart: lock_->restart(client, *this); break;
+    case FaultAction::pause: client_paused_[client] = 1; break;
+    case FaultAction::resume: {
+      client_paused_[client] = 0;
+      // What fell due while paused happens now, in the order it fell due.
+      for (Event e : client_held_[client]) {
+        e.time = now_;
+        queue_.push(e);
+      }
+      client_held_[client].clear();
+      break;
+    }
+    case FaultAction::clock:
+      clocks_[scenario_.nodes + client].set(now_, resolved_.offset_ms, resolved_.drift_ppm);
+      break;
+    default: break;
+  }
+}
+
 void Simulation::send(const Message& m) {
   ++stats_.messages_sent;
   ++stats_.sent_by_kind[static_cast<int>(m.kind)];
   for (Observer* o : observers_) o->on_send(now_, m);
   int copies = 1;
-  if (m.from != m.to) {
+  if (m.from != m.to && scenario_.schedule.empty()) {  // a pinned schedule loses and duplicates by itself
     const LinkModel& link = network_.model();
     if (network_rng_.chance(link.drop)) {
       ++stats_.messages_dropped;
@@ -617,9 +770,165 @@ void Simulation::schedule_timer(NodeId n, const TimerRequest& t) {
     case TimerKind::heartbeat: ms = s.timer_rng.draw_ms(p.heartbeat_ms); break;
     case TimerKind::election: ms = s.timer_rng.draw_ms(p.election_timeout_ms); break;
   }
-  const Time_us at = now_ + std::max<Time_us>(1, ms_to_us(ms));
+  // The node asked for an interval on its own clock.
+  const Time_us at = now_ + clocks_[n].true_duration(std::max<Time_us>(1, ms_to_us(ms)));
+  s.last_timer_token[static_cast<int>(t.kind)] = t.token;
   queue_.push(Event{at, 0, t.token, n, s.incarnation, EventKind::timer, EventClass::other,
                     static_cast<std::uint8_t>(t.kind)});
+}
+
+// ---------------------------------------------------------------- a pinned schedule
+
+bool Simulation::step_scheduled() {
+  const auto& schedule = scenario_.schedule;
+  while (next_scheduled_ < schedule.size()) {
+    const ScheduledStep& st = schedule[next_scheduled_];
+    if (!take_scheduled(st)) {
+      schedule_unmatched_ = next_scheduled_;
+      next_scheduled_ = schedule.size();
+      return false;
+    }
+    ++next_scheduled_;
+    if (st.kind != ScheduledStep::Kind::duplicate) return true;  // a duplication is not a step of its own
+  }
+  return false;
+}
+
+// Carries out one scheduled step; false when it matches nothing pending.
+bool Simulation::take_scheduled(const ScheduledStep& st) {
+  using K = ScheduledStep::Kind;
+  const auto message = [&](const Event& e) {
+    if (e.kind != EventKind::deliver) return false;
+    const Message& m = pool_[e.arg];
+    return m.kind == st.msg.kind && m.from == st.msg.from && m.to == st.msg.to && m.slot == st.msg.slot &&
+           m.ballot == st.msg.ballot && m.accepted_ballot == st.msg.accepted_ballot && m.value == st.msg.value &&
+           m.entries == st.msg.entries && m.commit == st.msg.commit && m.request == st.msg.request &&
+           m.leader_hint == st.msg.leader_hint && m.flags == st.msg.flags;
+  };
+  const bool on_node = st.kind == K::timer || st.kind == K::durable || st.kind == K::crash || st.kind == K::restart;
+  if (on_node && st.node >= scenario_.nodes) return false;
+  switch (st.kind) {
+    case K::deliver: {
+      const std::optional<Event> e = queue_.take_first(message);
+      if (!e) return false;
+      now_ = std::max(now_, e->time);
+      on_deliver(*e);  // a message to a node that is down is lost, as in any run
+      return true;
+    }
+    case K::drop: {
+      const std::optional<Event> e = queue_.take_first(message);
+      if (!e) return false;
+      now_ = std::max(now_, e->time);
+      const Message m = std::move(pool_[e->arg]);
+      free_slots_.push_back(static_cast<std::uint32_t>(e->arg));
+      StepInfo info;
+      info.kind = StepKind::lost;
+      info.node = m.to;
+      info.msg = &m;
+      info.loss = LossReason::random_drop;
+      begin_step(info);
+      ++stats_.messages_dropped;
+      end_step(info);
+      return true;
+    }
+    case K::duplicate: {
+      const std::optional<Event> e = queue_.take_first(message);
+      if (!e) return false;
+      queue_.push(*e);
+      std::uint32_t slot;
+      if (!free_slots_.empty()) {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+        pool_[slot] = pool_[e->arg];
+      } else {
+        slot = static_cast<std::uint32_t>(pool_.size());
+        pool_.push_back(pool_[e->arg]);
+      }
+      Event copy = *e;
+      copy.arg = slot;
+      queue_.push(copy);
+      ++stats_.messages_duplicated;
+      return true;
+    }
+    case K::timer: {
+      NodeSlot& s = nodes_[st.node];
+      const std::uint64_t token = s.last_timer_token[static_cast<int>(st.timer)];
+      const std::optional<Event> e = queue_.take_first([&](const Event& x) {
+        return x.kind == EventKind::timer && x.target == st.node && x.incarnation == s.incarnation &&
+               x.aux == static_cast<std::uint8_t>(st.timer) && x.arg == token;
+      });
+      if (!e) return false;
+      now_ = std::max(now_, e->time);
+      return on_timer(*e);
+    }
+    case K::durable: {
+      NodeSlot& s = nodes_[st.node];
+      if (s.pending.empty()) return false;
+      const std::uint64_t id = s.pending.front().id;
+      const std::optional<Event> e = queue_.take_first([&](const Event& x) {
+        return x.kind == EventKind::durable && x.target == st.node && x.incarnation == s.disk_epoch && x.arg == id;
+      });
+      if (!e) return false;
+      now_ = std::max(now_, e->time);
+      return on_durable(*e);
+    }
+    case K::crash:
+    case K::restart: {
+      if ((st.kind == K::crash) != (nodes_[st.node].node != nullptr)) return false;
+      Fault f;
+      f.at_us = now_;
+      f.action = st.kind == K::crash ? FaultAction::crash : FaultAction::restart;
+      f.node = NodeSelector{NodeSelector::Kind::index, st.node};
+      StepInfo info;
+      info.kind = StepKind::fault;
+      apply_fault(f, info);
+      return true;
+    }
+    case K::propose: {
+      const auto& props = scenario_.workload.proposals;
+      if (st.index >= props.size()) return false;
+      on_propose(Event{now_, 0, st.index, props[st.index].node, 0, EventKind::propose, EventClass::other, 0});
+      return true;
+    }
+    case K::request: {
+      if (st.index >= scenario_.workload.requests.size()) return false;
+      scheduled_request(st.index);
+      return true;
+    }
+  }
+  return false;
+}
+
+// An exact kv request issued by the schedule: its client calls it and sends it
+// to its "via" node, or else to every node (whichever leads takes it). The
+// request id is its position among its client's requests, from 1.
+void Simulation::scheduled_request(std::size_t index) {
+  const auto& requests = scenario_.workload.requests;
+  const KvRequest& r = requests[index];
+  Command c;
+  c.client = r.client;
+  c.request = 1;
+  for (std::size_t i = 0; i < index; ++i) c.request += requests[i].client == r.client ? 1 : 0;
+  c.op = r.op;
+  c.key = r.key;
+  c.value = r.value;
+  StepInfo info;
+  info.kind = StepKind::client;
+  info.node = scenario_.nodes + r.client;
+  info.client_timer = static_cast<std::uint8_t>(ClientTimer::arrival);
+  begin_step(info);
+  client_call(r.client, c);
+  Message m;
+  m.kind = MsgKind::client_request;
+  m.from = scenario_.nodes + r.client;
+  m.request = c.request;
+  m.value = encode(c);
+  for (NodeId n = 0; n < scenario_.nodes; ++n) {
+    if (r.via && *r.via != n) continue;
+    m.to = n;
+    send(m);
+  }
+  end_step(info);
 }
 
 // ---------------------------------------------------------------- steps and the fingerprint
@@ -654,6 +963,7 @@ void Simulation::hash_message(const Message& m) {
     fingerprint_.add(m.request);
     fingerprint_.add(std::uint64_t{m.leader_hint} | (std::uint64_t{m.flags} << 32));
   }
+  if (m.group != 0) fingerprint_.add(0x5348415244000000ull | m.group);  // shards: the group (none for 1 shard)
 }
 
 // The fingerprint covers, per step: time; kind and node; then the kind's
@@ -676,7 +986,12 @@ void Simulation::hash_step(const StepInfo& info) {
     fingerprint_.add(info.record->slot);
     fingerprint_.add(info.record->ballot.round);
   }
+  if (info.record && info.record->group != 0) fingerprint_.add(0x5348415244000000ull | info.record->group);  // shards
   if (info.fault) fingerprint_.add(static_cast<std::uint64_t>(info.fault->action));
+  if (info.fault && info.fault->action == FaultAction::clock) {
+    fingerprint_.add(static_cast<std::uint64_t>(ms_to_us(info.fault->offset_ms.value_or(0))));
+    fingerprint_.add(static_cast<std::uint64_t>(std::llround(info.fault->drift_ppm.value_or(-1e9) * 1000)));
+  }
   if (info.value) fingerprint_.add_bytes(*info.value);
 }
 

@@ -5,6 +5,7 @@
 // same sequence of steps and the same fingerprint on every machine.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -13,9 +14,11 @@
 #include <vector>
 
 #include "paxos/node.hpp"
+#include "sim/clock.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/fingerprint.hpp"
 #include "sim/kv_clients.hpp"
+#include "sim/lock_clients.hpp"
 #include "sim/network.hpp"
 #include "sim/observer.hpp"
 #include "sim/rng.hpp"
@@ -42,7 +45,7 @@ struct Stats {
   std::uint64_t sent_by_kind[k_msg_kind_count] = {};
 };
 
-class Simulation : private ClientWorld {
+class Simulation : private ClientWorld, private LockWorld {
  public:
   Simulation(const Scenario& scenario, NodeFactory factory);
   Simulation(const Simulation&) = delete;
@@ -70,11 +73,21 @@ class Simulation : private ClientWorld {
   bool is_live(EndpointId e) const;
   const Node* node(NodeId n) const { return nodes_[n].node.get(); }
   const Network& network() const { return network_; }
+  // Every endpoint's own clock (nodes, then clients).
+  const LocalClock& clock(EndpointId e) const { return clocks_[e]; }
+  // The lock workload's clients, if it runs.
+  const LockClients* lock_clients() const { return lock_ ? &*lock_ : nullptr; }
 
-  // The workload has nothing left to issue and no request is open.
+  // The workload has nothing left to issue and no request is open (and a
+  // pinned schedule, if any, has been taken to its end).
   bool workload_settled() const {
-    return next_proposal_ == proposal_order_.size() && open_requests_ == 0 && (!kv_ || kv_->settled());
+    return next_proposal_ == proposal_order_.size() && open_requests_ == 0 && (!kv_ || kv_->settled()) &&
+           (!lock_ || lock_->settled()) &&
+           next_scheduled_ == scenario_.schedule.size();
   }
+  // With a pinned schedule: the index of the first step that matched nothing
+  // pending (the run stopped there), if any.
+  std::optional<std::size_t> schedule_unmatched() const { return schedule_unmatched_; }
   // Time after which no timeline fault or nemesis action is left.
   Time_us faults_over_at() const { return faults_over_at_; }
 
@@ -98,11 +111,13 @@ class Simulation : private ClientWorld {
     std::vector<std::uint64_t> open_requests;
     Rng timer_rng;
     Rng disk_rng;
+    std::array<std::uint64_t, k_timer_kind_count> last_timer_token{};  // per kind: the latest set
   };
   struct NemesisFault {
     std::uint64_t id;
     FaultAction action;
-    NodeId node;  // crash, pause
+    NodeId node;  // crash, pause, clock
+    double prev_drift_ppm = 0;  // clock: the rate to go back to
   };
 
   // Steps
@@ -116,12 +131,27 @@ class Simulation : private ClientWorld {
   void on_nemesis_undo(std::uint64_t id);
   void on_nemesis_end();
   bool on_client_event(const Event& e);
+  // A pinned schedule (scenario.schedule) instead of the event queue's order.
+  bool step_scheduled();
+  bool take_scheduled(const ScheduledStep& st);
+  void scheduled_request(std::size_t index);
 
   // ClientWorld: what the kv clients ask of the world.
   void client_send(const Message& m) override { send(m); }
   void client_timer(std::uint32_t client, Time_us at, ClientTimer kind, std::uint64_t arg) override;
   void client_call(std::uint32_t client, const Command& c) override;
   void client_return(std::uint32_t client, const Command& c, const Message& reply) override;
+  // LockWorld: what the lock clients ask of the world.
+  bool on_lock_event(const Event& e);
+  void lock_send(const Message& m) override { send(m); }
+  void lock_timer(std::uint32_t client, Time_us local_us, LockTimer kind, std::uint64_t arg) override;
+  Time_us lock_local_now(std::uint32_t client) const override { return clocks_[scenario_.nodes + client].local_at(now_); }
+  void lock_call(std::uint32_t client, const Command& c) override;
+  void lock_return(std::uint32_t client, const Command& c) override;
+  void lock_dropped(std::uint32_t client, const Command& c) override;
+  void lock_event(const LockEvent& e) override;
+  // Faults on clients (lock workload: crash, restart, pause, resume; any workload: clock).
+  void apply_client_fault(FaultAction a, std::uint32_t client);
   static std::uint64_t request_id(std::uint32_t client, std::uint64_t request) { return (std::uint64_t{client + 1} << 40) | request; }
 
   // World actions
@@ -166,6 +196,13 @@ class Simulation : private ClientWorld {
   std::uint64_t next_request_id_ = 1;
 
   std::optional<KvClients> kv_;
+  std::optional<LockClients> lock_;
+  std::vector<LocalClock> clocks_;               // per endpoint
+  std::vector<std::uint8_t> client_paused_;      // per client (lock workload)
+  std::vector<std::vector<Event>> client_held_;  // per client: events that fell due while paused
+
+  std::size_t next_scheduled_ = 0;
+  std::optional<std::size_t> schedule_unmatched_;
 
   std::vector<NemesisFault> nemesis_active_;
   std::uint64_t next_fault_id_ = 1;

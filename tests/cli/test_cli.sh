@@ -46,7 +46,7 @@ duplicate-key.json|/faults/0/at_ms
 liveness-past-max-time.json|/liveness
 missing-required.json|protocol
 mix-not-one.json|/workload/mix
-lock-workload.json|/workload/type: workload type "lock" is not supported yet
+lock-workload.json|/workload/fencing: expected true or false
 negative-time.json|/workload/proposals/0/at_ms
 no-such-node.json|/faults/3/node: no node "n9"
 not-an-object.json|

@@ -5,12 +5,10 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -30,7 +28,7 @@ using Verdict = LinResult::Verdict;
 namespace {
 
 constexpr std::optional<Time_us> k_never = std::nullopt;
-const std::optional<std::string> k_none_read = std::nullopt;
+const std::optional<std::string> k_reads_absent = std::nullopt;  // a get's result: the key was absent
 
 // Builds histories one operation at a time; each call returns the operation's
 // index in History::ops.
@@ -89,7 +87,7 @@ TEST_CASE("linearizability: the empty history, and one key's simple cases") {
   CHECK(read_your_write.check().verdict == Verdict::linearizable);
 
   Builder read_before_any_write;
-  read_before_any_write.get("c1", "k", k_none_read, 0, 10);
+  read_before_any_write.get("c1", "k", k_reads_absent, 0, 10);
   read_before_any_write.put("c1", "k", "x", 20, 30);
   CHECK(read_before_any_write.check().verdict == Verdict::linearizable);
 
@@ -104,7 +102,7 @@ TEST_CASE("linearizability: a stale read after a completed put is caught, with t
   Builder b;
   const std::size_t p = b.put("c1", "k1", "x", 0, 10);
   b.get("c2", "k1", "x", 5, 15);  // concurrent with nothing that matters
-  const std::size_t g = b.get("c2", "k1", k_none_read, 20, 30);
+  const std::size_t g = b.get("c2", "k1", k_reads_absent, 20, 30);
   const LinResult r = b.check();
   REQUIRE(r.verdict == Verdict::not_linearizable);
   CHECK(r.key == "k1");
@@ -123,12 +121,12 @@ TEST_CASE("linearizability: a stale read after a completed put is caught, with t
 TEST_CASE("linearizability: real-time order is strict; equal times are concurrent") {
   Builder touching;  // the get is called at the instant the put returns
   touching.put("c1", "k", "x", 0, 10);
-  touching.get("c2", "k", k_none_read, 10, 20);
+  touching.get("c2", "k", k_reads_absent, 10, 20);
   CHECK(touching.check().verdict == Verdict::linearizable);
 
   Builder after;  // one microsecond later, it must see the put
   after.put("c1", "k", "x", 0, 10);
-  after.get("c2", "k", k_none_read, 11, 20);
+  after.get("c2", "k", k_reads_absent, 11, 20);
   CHECK(after.check().verdict == Verdict::not_linearizable);
 }
 
@@ -205,20 +203,20 @@ TEST_CASE("linearizability: lost and duplicated appends") {
 TEST_CASE("linearizability: a timed-out put may take effect late, or never, but only once") {
   Builder later;
   later.put("c1", "k", "x", 0, k_never);
-  later.get("c2", "k", k_none_read, 100, 110);
+  later.get("c2", "k", k_reads_absent, 100, 110);
   later.get("c2", "k", "x", 5000, 5010);  // took effect long after its client gave up
   CHECK(later.check().verdict == Verdict::linearizable);
 
   Builder never;
   never.put("c1", "k", "x", 0, k_never);
-  never.get("c2", "k", k_none_read, 100, 110);
-  never.get("c2", "k", k_none_read, 5000, 5010);
+  never.get("c2", "k", k_reads_absent, 100, 110);
+  never.get("c2", "k", k_reads_absent, 5000, 5010);
   CHECK(never.check().verdict == Verdict::linearizable);
 
   Builder undone;  // seen, then gone again
   undone.put("c1", "k", "x", 0, k_never);
   undone.get("c2", "k", "x", 100, 110);
-  undone.get("c2", "k", k_none_read, 200, 210);
+  undone.get("c2", "k", k_reads_absent, 200, 210);
   CHECK(undone.check().verdict == Verdict::not_linearizable);
 
   Builder before_its_call;
@@ -265,8 +263,8 @@ TEST_CASE("linearizability: keys are checked apart; the failing one is named") {
   b.put("c1", "a", "1", 0, 10);
   b.put("c1", "b", "2", 20, 30);
   b.get("c2", "a", "1", 40, 50);
-  b.get("c2", "b", k_none_read, 40, 50);  // key b lost its put
-  b.get("c2", "c", k_none_read, 40, 50);
+  b.get("c2", "b", k_reads_absent, 40, 50);  // key b lost its put
+  b.get("c2", "c", k_reads_absent, 40, 50);
   const LinResult r = b.check();
   REQUIRE(r.verdict == Verdict::not_linearizable);
   CHECK(r.key == "b");
@@ -277,7 +275,7 @@ TEST_CASE("linearizability: keys are checked apart; the failing one is named") {
   fine.put("c1", "a", "1", 0, 100);
   fine.put("c2", "b", "1", 0, 100);
   fine.get("c3", "a", "1", 10, 20);
-  fine.get("c3", "b", k_none_read, 30, 40);
+  fine.get("c3", "b", k_reads_absent, 30, 40);
   fine.get("c4", "b", "1", 50, 60);
   fine.get("c4", "a", "1", 70, 80);
   CHECK(fine.check().verdict == Verdict::linearizable);
@@ -543,9 +541,9 @@ TEST_CASE("history io: write, then read back, gives the same history") {
   Builder b;
   b.put("c1", "k1", "x", 1200, 1450);
   b.get("c2", "k1", "x", 1300, 1500);
-  b.get("c2", "k1", k_none_read, 1300, 1300);
+  b.get("c2", "k1", k_reads_absent, 1300, 1300);
   b.append("c3", "k\"2", "a\nb\x01", 1400, k_never);
-  b.get("c1", "k1", k_none_read, 1500, k_never);
+  b.get("c1", "k1", k_reads_absent, 1500, k_never);
   const std::string text = cli::write_history_jsonl(b.h);
   const cli::LoadedHistory back = cli::parse_history_jsonl(text, "h.jsonl");
   REQUIRE(back.history.ops.size() == b.h.ops.size());

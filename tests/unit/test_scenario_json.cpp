@@ -212,7 +212,7 @@ TEST_CASE("scenario: bad files name the file and the exact pointer") {
       {"missing-required.json", "", R"(missing required key "protocol")"},
       {"wrong-type.json", "/nodes", R"(expected an integer, got "5")"},
       {"not-an-object.json", "", "expected an object, got an array"},
-      {"lock-workload.json", "/workload/type", R"(workload type "lock" is not supported yet)"},
+      {"lock-workload.json", "/workload/fencing", R"(expected true or false, got "yes")"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.file);
@@ -338,15 +338,21 @@ TEST_CASE("scenario: each broken field is reported at its pointer") {
       {{R"(faults.2={"at_ms":5,"action":"pause","node":"boss"})"},
        "/faults/2/node",
        R"(no node "boss" (nodes are n1..n5; or "leader" or "random"))"},
-      {{R"(faults.2={"at_ms":5,"action":"clock","node":"n1","offset_ms":-3})"},
-       "/faults/2/action",
-       R"(the "clock" fault action is not supported yet)"},
+      {{R"(faults.2={"at_ms":5,"action":"clock","node":"n1"})"},
+       "/faults/2",
+       R"(a clock action needs "offset_ms", "drift_ppm" or both)"},
+      {{R"(faults.2={"at_ms":5,"action":"clock","node":"n1","drift_ppm":-1000000})"},
+       "/faults/2/drift_ppm",
+       "a clock must run forward"},
+      {{R"(faults.2={"at_ms":5,"action":"pause","node":"c1"})"},
+       "/faults/2/node",
+       R"(no node "c1")"},
       {{R"(workload.type="kv")"}, "/workload/proposals", R"(unknown key "proposals")"},
       {{R"(workload={"type":"kv"})"}, "/workload/type", R"(the "kv" workload needs protocol "multi-paxos")"},
       {{R"(workload={"type":"chat"})"}, "/workload/type", R"(unknown workload type "chat")"},
       // A real mistake is reported before a feature that is not supported yet.
       {{R"(protocol="multi-paxos")", R"(faults.0.node="n9")"}, "/faults/0/node", R"(no node "n9")"},
-      {{R"(protocol="multi-paxos")", "shards=2"}, "/shards", "not supported yet"},
+      {{R"(protocol="multi-paxos")", "shards=2", R"(faults.0.node="n9")"}, "/faults/0/node", R"(no node "n9")"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.sets.front());
@@ -358,7 +364,7 @@ TEST_CASE("scenario: each broken field is reported at its pointer") {
   }
 }
 
-TEST_CASE("scenario: kv workloads are parsed; lock workloads are validated, then not supported yet") {
+TEST_CASE("scenario: kv workloads are parsed; lock workloads are validated") {
   const json kv = json::parse(R"({
     "schema_version": 1, "name": "kv", "protocol": "multi-paxos", "nodes": 3,
     "workload": {"type": "kv", "clients": 3, "ops_per_client": 5, "keys": 2,
@@ -408,8 +414,10 @@ TEST_CASE("scenario: kv workloads are parsed; lock workloads are validated, then
       {R"(workload.requests.0.client="n1")", "/workload/requests/0/client", R"(no client "n1")"},
       {R"(workload={"type":"lock","clients":2,"acquires_per_client":3,"hold_ms":5,"lease_ms":0})", "/workload/lease_ms",
        "must not be always 0"},
-      {R"(workload={"type":"lock","clients":3,"acquires_per_client":3,"hold_ms":5,"lease_ms":50})", "/workload/type",
-       "not supported yet"},
+      {R"(workload={"type":"lock","clients":3,"acquires_per_client":3,"hold_ms":5,"lease_ms":50,"fencing":1})",
+       "/workload/fencing", "expected true or false"},
+      {R"(workload={"type":"lock","clients":3,"acquires_per_client":3,"hold_ms":5,"lease_ms":50,"lock":"x"})",
+       "/workload/lock", R"(unknown key "lock")"},
       {R"(workload={"type":"lock","acquires_per_client":3,"hold_ms":5,"lease_ms":50})", "/faults/0/groups/1/2",
        R"(no client "c2" (the only client is c1))"},
   };

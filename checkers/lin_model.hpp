@@ -1,0 +1,403 @@
+// The linearizability checker's model of one key (internal to checkers/):
+// strings by polynomial hash, interned values, and KeyModel, which answers
+// what an operation does to a value and what the key's reads still need.
+// See linearizability.hpp for the semantics.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checkers/history.hpp"
+#include "sim/assert.hpp"
+
+namespace paxsim::checkers::lin {
+
+constexpr std::uint32_t k_none = std::numeric_limits<std::uint32_t>::max();
+
+// Reads are indexed (dead values, see k_dead, and paths, see
+// KeyModel::unreachable) only when the distinct get results of a key that
+// begin no other result are this long in total...
+constexpr std::size_t k_prefix_chars_max = 2'000'000;
+// ...and paths only within this many hash lookups (positions times distinct
+// lengths of appended values); a path is followed back at most this far.
+constexpr std::uint64_t k_path_work_max = 50'000'000;
+constexpr std::size_t k_path_steps_max = 256;
+
+// ---------------------------------------------------------------------------
+// Strings by polynomial hash modulo the Mersenne prime 2^61 - 1, so that the
+// hash of a concatenation follows from its parts: H(s + t) = H(s) * B^|t| + H(t).
+
+constexpr std::uint64_t k_mod = (std::uint64_t{1} << 61) - 1;
+constexpr std::uint64_t k_base = 1'000'003;
+
+inline std::uint64_t reduce(std::uint64_t x) {
+  x = (x & k_mod) + (x >> 61);
+  return x >= k_mod ? x - k_mod : x;
+}
+
+inline std::uint64_t mul_mod(std::uint64_t a, std::uint64_t b) {
+  __extension__ using U128 = unsigned __int128;
+  const U128 p = static_cast<U128>(a) * b;
+  return reduce(static_cast<std::uint64_t>(p & k_mod) + static_cast<std::uint64_t>(p >> 61));
+}
+
+inline std::uint64_t add_mod(std::uint64_t a, std::uint64_t b) { return reduce(a + b); }
+
+inline std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// One number for (length, hash), for hash tables. Every use either compares
+// the strings on a match or errs on the safe side (KeyModel::alive), so a
+// collision costs work, never a wrong verdict.
+inline std::uint64_t length_and_hash(std::uint64_t length, std::uint64_t hash) { return mix(hash ^ mix(length + 1)); }
+
+// ---------------------------------------------------------------------------
+// A hash map from 64-bit keys to 32-bit values: open addressing, linear
+// probing, one flat array (the search's inner loop looks things up here).
+// Lookups only; never iterated, so its layout cannot leak into results.
+
+class FlatMap {
+ public:
+  static constexpr std::uint32_t k_missing = k_none;
+
+  std::uint32_t find(std::uint64_t key) const {
+    if (slots_.empty()) return k_missing;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+      if (slots_[i].value == k_missing) return k_missing;
+      if (slots_[i].key == key) return slots_[i].value;
+    }
+  }
+  // The value at `key`, inserting `value` first if absent. `value` must not be k_missing.
+  std::uint32_t& at_or_insert(std::uint64_t key, std::uint32_t value) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+      if (slots_[i].value == k_missing) {
+        slots_[i] = {key, value};
+        ++size_;
+        return slots_[i].value;
+      }
+      if (slots_[i].key == key) return slots_[i].value;
+    }
+  }
+  bool contains(std::uint64_t key) const { return find(key) != k_missing; }
+
+ private:
+  struct Slot {
+    std::uint64_t key = 0;
+    std::uint32_t value = k_missing;
+  };
+  void grow() {
+    std::vector<Slot> old(std::max<std::size_t>(16, slots_.size() * 2));
+    old.swap(slots_);
+    size_ = 0;
+    for (const Slot& s : old)
+      if (s.value != k_missing) at_or_insert(s.key, s.value);
+  }
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// The register's values, interned: equal strings have equal ids, so the search
+// compares and remembers values as 32-bit ids. An appended value is a node
+// (parent value, appended piece); its text is built only to compare it with a
+// candidate of equal length and hash, which happens when a new value equals
+// one seen before (typically: a get's result).
+
+class Values {
+ public:
+  static constexpr std::uint32_t k_absent = 0;
+
+  Values() { nodes_.push_back({k_none, k_none, 0, 0}); }
+
+  std::uint32_t add_piece(const std::string& text) {
+    std::uint64_t hash = 0, power = 1;
+    for (unsigned char c : text) {
+      hash = add_mod(mul_mod(hash, k_base), c + 1u);
+      power = mul_mod(power, k_base);
+    }
+    pieces_.push_back({&text, hash, power, k_none});
+    return static_cast<std::uint32_t>(pieces_.size() - 1);
+  }
+
+  // The value equal to the piece's text.
+  std::uint32_t of_piece(std::uint32_t piece) {
+    Piece& p = pieces_[piece];
+    if (p.value == k_none) p.value = intern({k_none, piece, p.text->size(), p.hash});
+    return p.value;
+  }
+
+  // value + piece; appending to an absent key appends to "".
+  std::uint32_t append(std::uint32_t value, std::uint32_t piece) {
+    if (value == k_absent) return of_piece(piece);
+    const std::uint64_t key = (std::uint64_t{value} << 32) | piece;
+    if (const std::uint32_t known = appended_.find(key); known != FlatMap::k_missing) return known;
+    const Node& v = nodes_[value];
+    const Piece& p = pieces_[piece];
+    const std::uint32_t id =
+        intern({value, piece, v.length + p.text->size(), add_mod(mul_mod(v.hash, p.power), p.hash)});
+    appended_.at_or_insert(key, id);
+    return id;
+  }
+
+  std::uint64_t length(std::uint32_t value) const { return nodes_[value].length; }
+  std::uint64_t hash(std::uint32_t value) const { return nodes_[value].hash; }
+  // length_and_hash of value + piece, without interning it.
+  std::uint64_t appended_key(std::uint32_t value, std::uint32_t piece) const {
+    const Piece& p = pieces_[piece];
+    if (value == k_absent) return length_and_hash(p.text->size(), p.hash);
+    const Node& v = nodes_[value];
+    return length_and_hash(v.length + p.text->size(), add_mod(mul_mod(v.hash, p.power), p.hash));
+  }
+
+ private:
+  struct Piece {
+    const std::string* text;
+    std::uint64_t hash, power;  // power = B^length
+    std::uint32_t value;        // of_piece, once known
+  };
+  struct Node {
+    std::uint32_t parent;  // k_none: the value is the piece alone
+    std::uint32_t piece;
+    std::uint64_t length, hash;
+  };
+
+  void text_of(const Node& n, std::string& out) const {
+    std::vector<std::uint32_t> parts;
+    for (const Node* x = &n;; x = &nodes_[x->parent]) {
+      parts.push_back(x->piece);
+      if (x->parent == k_none) break;
+    }
+    out.clear();
+    out.reserve(n.length);
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) out += *pieces_[*it].text;
+  }
+
+  std::uint32_t intern(const Node& n) {
+    const std::uint64_t key = length_and_hash(n.length, n.hash);
+    const std::uint32_t chain = by_hash_.find(key);
+    for (std::uint32_t c = chain; c != k_none; c = same_hash_next_[c]) {
+      const Node& m = nodes_[c];
+      if (m.length != n.length || m.hash != n.hash) continue;
+      text_of(n, scratch_a_);
+      text_of(m, scratch_b_);
+      if (scratch_a_ == scratch_b_) return c;
+    }
+    PAXSIM_ASSERT(nodes_.size() < k_none);
+    const auto id = static_cast<std::uint32_t>(nodes_.size());
+    nodes_.push_back(n);
+    same_hash_next_.push_back(chain);
+    by_hash_.at_or_insert(key, id) = id;
+    return id;
+  }
+
+  std::vector<Piece> pieces_;
+  std::vector<Node> nodes_;
+  std::vector<std::uint32_t> same_hash_next_;  // chains of nodes with one by_hash_ key
+  FlatMap by_hash_;                             // (length, hash) -> the last node with it
+  FlatMap appended_;                            // (value, piece) -> value
+  std::string scratch_a_, scratch_b_;
+};
+
+// ---------------------------------------------------------------------------
+// One key's operations and their values, built once and shared by the search
+// over the whole key and the searches over the subsets tried while shrinking.
+
+// A value that is not the start of any get's result ("dead"). All such values
+// behave alike from then on: every get fails until a put, an append keeps the
+// value dead, a put replaces it. So they are one value to the search, which
+// merges the configurations that differ only in which dead value they hold
+// (typically: which of many concurrent puts that nobody read came last).
+constexpr std::uint32_t k_dead = k_none - 1;
+
+class KeyModel {
+ public:
+  struct OpInfo {
+    KvOp op = KvOp::get;
+    std::uint32_t piece = k_none;               // put, append: the argument
+    std::uint32_t expected = Values::k_absent;  // get: the value read
+    // get with a result: a longest read (below) it begins, and its length.
+    std::uint32_t longest = k_none;
+    std::uint64_t length = 0;
+    // append: its value occurs in some read. A shown append is never applied
+    // to a dead value for free (see search's free_now).
+    bool shown = true;
+  };
+
+  // `ops`: all of one key's operations but unanswered gets.
+  KeyModel(const History& h, std::vector<std::size_t> ops) : h_(h), ops_(std::move(ops)) {
+    std::sort(ops_.begin(), ops_.end());
+    for (std::size_t i : ops_) {
+      const Operation& o = h.ops[i];
+      OpInfo info;
+      info.op = o.op;
+      if (o.op == KvOp::get) {
+        if (o.result) info.expected = values_.of_piece(values_.add_piece(*o.result));
+      } else {
+        info.piece = values_.add_piece(o.value);
+      }
+      info_.push_back(info);
+    }
+    index_reads();
+  }
+
+  const History& history() const { return h_; }
+  // Operations are numbered by their position in the key ("key numbers").
+  std::uint32_t size() const { return static_cast<std::uint32_t>(ops_.size()); }
+  std::uint32_t key_number(std::size_t op) const {
+    const auto it = std::lower_bound(ops_.begin(), ops_.end(), op);
+    PAXSIM_ASSERT(it != ops_.end() && *it == op);
+    return static_cast<std::uint32_t>(it - ops_.begin());
+  }
+  const OpInfo& info(std::uint32_t k) const { return info_[k]; }
+
+  // The write (key number) that the only path to get `g`'s result takes next
+  // from value `v`: the put that starts the path, or the append after `v`;
+  // k_none if there is no such path or it does not pass through `v`.
+  std::uint32_t next_step(const OpInfo& g, std::uint32_t v) const {
+    if (v == g.expected || g.longest == k_none) return k_none;
+    const Longest& m = longest_[g.longest];
+    if (m.back.empty() || m.back[g.length].ways != 1) return k_none;
+    const bool extends = extends_to(v, g);
+    const std::uint64_t from = extends && v != Values::k_absent ? values_.length(v) : 0;
+    std::uint64_t pos = g.length;
+    std::uint32_t after = k_none;  // the step out of `pos`
+    for (std::size_t steps = 0; steps < k_path_steps_max; ++steps) {
+      if (extends && pos <= from) return pos == from ? after : k_none;
+      const Step& s = m.back[pos];
+      if (s.from == k_start) return s.op;  // k_none for absent
+      after = s.op;
+      pos = s.from;
+    }
+    return k_none;
+  }
+
+  // The gets whose result only the line begun by put `start` (key number;
+  // k_none: the absent key, and appends to it) can build.
+  const std::vector<std::uint32_t>& line_readers(std::uint32_t start) const {
+    const auto it = line_readers_.find(start);
+    return it == line_readers_.end() ? no_readers_ : it->second;
+  }
+
+  // The model's answer to an operation from value `v`: the new value (maybe
+  // k_dead), or k_none if the operation's result contradicts `v`.
+  std::uint32_t apply(const OpInfo& o, std::uint32_t v) {
+    switch (o.op) {
+      case KvOp::put: return alive(values_.of_piece(o.piece));
+      case KvOp::append: {
+        if (v == k_dead) return k_dead;
+        // Dead results are cached too, and never interned.
+        const std::uint64_t key = (std::uint64_t{v} << 32) | o.piece;
+        if (const std::uint32_t known = appended_.find(key); known != FlatMap::k_missing) return known;
+        const std::uint32_t next =
+            indexed_ && !prefixes_.contains(values_.appended_key(v, o.piece)) ? k_dead : alive(values_.append(v, o.piece));
+        appended_.at_or_insert(key, next);
+        return next;
+      }
+      case KvOp::get: return v == o.expected ? v : k_none;
+    }
+    return k_none;
+  }
+
+  // Can get `g` no longer read what it read, from value `v`, when the
+  // operations for which gone(key number) holds are used up (linearized, or
+  // not in the sub-history)? Only a "yes" must be right.
+  //
+  // A read is reached either by appends to the current value (if `v` begins
+  // it; absent counts as "") or by a put that begins it and then appends.
+  // Every way to build a longest read is a path over its positions: from a
+  // start (position 0 from absent, or the end of a put that begins it) along
+  // appends whose values match. When exactly one path reaches a read's
+  // length, its operations are the only way to build it; otherwise only its
+  // starts (puts) are known to be needed.
+  template <typename Gone>
+  bool unreachable(const OpInfo& g, std::uint32_t v, Gone&& gone) const {
+    if (v == g.expected) return false;
+    if (g.expected == Values::k_absent) return true;  // nothing makes a key absent again
+    const bool extends = extends_to(v, g);
+    if (g.longest == k_none) return false;
+    const Longest& m = longest_[g.longest];
+    if (m.back.empty() || m.back[g.length].ways != 1) {
+      if (extends) return false;
+      for (const auto& [n, put] : m.starts)
+        if (n <= g.length && !gone(put)) return false;
+      return true;
+    }
+    const std::uint64_t from = extends && v != Values::k_absent ? values_.length(v) : 0;
+    std::uint64_t pos = g.length;
+    for (std::size_t steps = 0; steps < k_path_steps_max; ++steps) {
+      if (extends && pos <= from) return false;  // appends from `v` may do (or `v` is not on the path)
+      const Step& s = m.back[pos];
+      if (s.from == k_start) return s.op == k_none ? !extends : gone(s.op);
+      if (gone(s.op)) return true;
+      pos = s.from;
+    }
+    return false;
+  }
+
+ private:
+  static constexpr std::uint32_t k_start = k_none;
+  struct Step {  // how the only path reaches a position
+    std::uint32_t from = 0;    // the position before, or k_start
+    std::uint32_t op = k_none; // the append, or the start's put (k_none: from absent)
+    std::uint8_t ways = 0;     // paths reaching here: 0, 1, or 2 for "more"
+  };
+  struct Longest {
+    std::string_view text;
+    std::vector<std::uint64_t> prefix_hash;  // [n]: hash of the first n characters
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> starts;  // (length, put) of puts that begin it
+    std::vector<Step> back;  // per position; empty if not worked out
+  };
+
+  // Does `v` begin get `g`'s result (absent counts as "")? "Yes" on a hash
+  // collision or when the reads were too long to index.
+  bool extends_to(std::uint32_t v, const OpInfo& g) const {
+    if (v == Values::k_absent) return true;
+    if (v == k_dead) return false;
+    if (g.longest == k_none) return true;
+    const std::uint64_t n = values_.length(v);
+    return n <= g.length && longest_[g.longest].prefix_hash[n] == values_.hash(v);
+  }
+
+  // `v`, or k_dead if no get read `v` or an extension of it. Only a "no" must
+  // be right, and it is: a hash collision can only say "yes" (and keep `v`).
+  std::uint32_t alive(std::uint32_t v) {
+    if (!indexed_) return v;
+    if (v >= alive_.size()) alive_.resize(std::max<std::size_t>(v + 1, alive_.size() * 2), 0);
+    if (alive_[v] == 0) alive_[v] = prefixes_.contains(length_and_hash(values_.length(v), values_.hash(v))) ? 1 : 2;
+    return alive_[v] == 1 ? v : k_dead;
+  }
+
+  // Indexes the get results through the longest reads (results that begin no
+  // other result; in sorted order, a result that begins another begins the
+  // next one): their prefixes, the puts that begin them, and the paths of
+  // appends that build them.
+  void index_reads();
+
+  const History& h_;
+  std::vector<std::size_t> ops_;  // the key's operations, ascending
+  std::vector<OpInfo> info_;      // parallel to ops_
+  Values values_;
+  bool indexed_ = false;
+  std::vector<Longest> longest_;
+  FlatMap prefixes_;  // (length, hash) of every prefix of a read -> 1
+  FlatMap appended_;  // (value, piece) -> apply's answer for an append
+  std::vector<std::uint8_t> alive_;  // per value id: 0 unknown, 1 alive, 2 dead
+  std::map<std::uint32_t, std::vector<std::uint32_t>> line_readers_;
+  const std::vector<std::uint32_t> no_readers_;
+};
+
+}  // namespace paxsim::checkers::lin

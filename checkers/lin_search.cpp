@@ -1,0 +1,425 @@
+#include "checkers/lin_search.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "sim/assert.hpp"
+
+namespace paxsim::checkers::lin {
+
+namespace {
+
+// Gets checked for reachability per configuration: those among this many
+// entries from the front of the list.
+constexpr std::size_t k_doom_scan_max = 512;
+
+// ---------------------------------------------------------------------------
+// Visited configurations, kept exactly: each is a short run of 64-bit words,
+// stored in blocks (no run spans two, and nothing is ever moved, so memory
+// grows smoothly), found through an open-addressing table of entry numbers.
+// About 16 bytes per entry, 8 per word, 8 to 16 in the table.
+
+class VisitedSet {
+ public:
+  // False if already present.
+  bool insert(const std::vector<std::uint64_t>& words, std::uint32_t split) {
+    const std::uint64_t h = hash(words.data(), words.size(), split);
+    if ((count_ + 1) * 2 > slots_.size()) grow();
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == 0) {
+        PAXSIM_ASSERT(count_ + 1 < k_none);
+        slots_[i] = static_cast<std::uint32_t>(++count_);
+        add(words, split);
+        return true;
+      }
+      const Entry& e = entry(slots_[i] - 1);
+      if (e.size == words.size() && e.split == split && std::equal(words.begin(), words.end(), data(e))) return false;
+    }
+  }
+
+ private:
+  static constexpr std::size_t k_block_words = std::size_t{1} << 16;
+  static constexpr std::size_t k_block_entries = std::size_t{1} << 16;
+  struct Entry {
+    std::uint64_t offset;  // block << 32 | position in it
+    std::uint32_t size, split;
+  };
+
+  static std::uint64_t hash(const std::uint64_t* words, std::size_t n, std::uint32_t split) {
+    std::uint64_t h = mix(split + 0x9e3779b97f4a7c15ULL);
+    for (std::size_t k = 0; k < n; ++k) h = mix(h ^ words[k]) + 0x9e3779b97f4a7c15ULL;
+    return h;
+  }
+  const Entry& entry(std::size_t k) const { return entries_[k / k_block_entries][k % k_block_entries]; }
+  const std::uint64_t* data(const Entry& e) const { return words_[e.offset >> 32].data() + (e.offset & 0xffffffffu); }
+
+  void add(const std::vector<std::uint64_t>& words, std::uint32_t split) {
+    if (words_.empty() || words_.back().size() + words.size() > words_.back().capacity()) {
+      words_.emplace_back();
+      words_.back().reserve(std::max(k_block_words, words.size()));
+    }
+    const std::uint64_t offset = (std::uint64_t{words_.size() - 1} << 32) | words_.back().size();
+    words_.back().insert(words_.back().end(), words.begin(), words.end());
+    if (entries_.empty() || entries_.back().size() == k_block_entries) {
+      entries_.emplace_back();
+      entries_.back().reserve(k_block_entries);
+    }
+    entries_.back().push_back({offset, static_cast<std::uint32_t>(words.size()), split});
+  }
+
+  void grow() {
+    std::vector<std::uint32_t> slots(std::max<std::size_t>(64, slots_.size() * 2), 0);
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t k = 0; k < count_; ++k) {
+      const Entry& e = entry(k);
+      std::size_t i = hash(data(e), e.size, e.split) & mask;
+      while (slots[i] != 0) i = (i + 1) & mask;
+      slots[i] = static_cast<std::uint32_t>(k + 1);
+    }
+    slots_.swap(slots);
+  }
+
+  std::vector<std::vector<std::uint64_t>> words_;  // blocks
+  std::vector<std::vector<Entry>> entries_;        // blocks
+  std::size_t count_ = 0;
+  std::vector<std::uint32_t> slots_;  // entry number + 1; 0 is empty
+};
+
+}  // namespace
+
+SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::uint64_t budget) {
+  const History& h = model.history();
+  // Local numbering: answered operations 0..nf-1 by call time, then unanswered
+  // ones nf..n-1. Only operations called before the first pending return can
+  // be linearized, so those linearized above the first answered one not yet
+  // linearized (`first`) lie within its concurrency window: a configuration
+  // is `first` plus a few words, not a bitset over the whole key.
+  std::vector<std::size_t> local;
+  for (std::size_t i : ops)
+    if (h.ops[i].return_us) local.push_back(i);
+  const auto nf = static_cast<std::uint32_t>(local.size());
+  for (std::size_t i : ops)
+    if (!h.ops[i].return_us) local.push_back(i);
+  std::sort(local.begin(), local.begin() + nf, [&](std::size_t a, std::size_t b) { return call_before(h, a, b); });
+  std::sort(local.begin() + nf, local.end(), [&](std::size_t a, std::size_t b) { return call_before(h, a, b); });
+  const auto n = static_cast<std::uint32_t>(local.size());
+  const std::uint32_t nu = n - nf;
+  if (nf == 0) return {Verdict::linearizable, 0};
+
+  std::vector<KeyModel::OpInfo> info(n);
+  std::vector<std::uint32_t> local_of(model.size(), k_none), key_numbers(n);
+  std::uint32_t gets_left = 0, puts_left = 0;  // not yet linearized
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const std::uint32_t key_number = key_numbers[k] = model.key_number(local[k]);
+    local_of[key_number] = k;
+    info[k] = model.info(key_number);
+    gets_left += info[k].op == KvOp::get;
+    puts_left += info[k].op == KvOp::put;
+  }
+
+  // The entries: a call per operation, a return per answered one, in time
+  // order; at equal times calls come first (closed intervals: concurrent).
+  struct EntryInfo {
+    Time_us time;
+    bool is_return;
+    std::uint32_t op;
+  };
+  std::vector<EntryInfo> entries;
+  entries.reserve(n + nf);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const Operation& o = h.ops[local[k]];
+    PAXSIM_ASSERT(!o.return_us || *o.return_us >= o.call_us);
+    entries.push_back({o.call_us, false, k});
+    if (o.return_us) entries.push_back({*o.return_us, true, k});
+  }
+  std::sort(entries.begin(), entries.end(), [](const EntryInfo& a, const EntryInfo& b) {
+    if (a.time != b.time) return a.time < b.time;
+    if (a.is_return != b.is_return) return !a.is_return;
+    return a.op < b.op;
+  });
+  // Two circular doubly-linked lists over the entries: the answered
+  // operations' calls and returns, from sentinel `head`; the unanswered
+  // operations' calls, from sentinel `unanswered_head`, kept apart so that the
+  // scans of the first never wade through timed-out writes pending forever.
+  // Lifting an operation unlinks its entries; backtracking relinks them in
+  // reverse order.
+  const auto head = static_cast<std::uint32_t>(entries.size());
+  const std::uint32_t unanswered_head = head + 1;
+  std::vector<std::uint32_t> next(entries.size() + 2), prev(entries.size() + 2);
+  std::vector<std::uint32_t> call_entry(n), return_entry(n, k_none);
+  std::uint32_t last = head, last_unanswered = unanswered_head;
+  for (std::uint32_t e = 0; e < head; ++e) {
+    (entries[e].is_return ? return_entry : call_entry)[entries[e].op] = e;
+    std::uint32_t& tail = entries[e].op < nf ? last : last_unanswered;
+    next[tail] = e;
+    prev[e] = tail;
+    tail = e;
+  }
+  next[last] = head;
+  prev[head] = last;
+  next[last_unanswered] = unanswered_head;
+  prev[unanswered_head] = last_unanswered;
+  auto unlink = [&](std::uint32_t e) {
+    next[prev[e]] = next[e];
+    prev[next[e]] = prev[e];
+  };
+  auto relink = [&](std::uint32_t e) {
+    prev[next[e]] = e;
+    next[prev[e]] = e;
+  };
+
+  // The configuration: the value, and which operations are linearized, answered
+  // ones in `done_bits` (all below `first` are set), unanswered ones in
+  // `taken_bits`. Its key: (first, value), the words of `done_bits` from
+  // `first` to the highest set bit, then the words of `taken_bits` up to the
+  // highest set bit.
+  std::uint32_t value = Values::k_absent;
+  // The put that began the current value (key number), k_none: absent.
+  std::uint32_t line = k_none;
+  std::uint32_t done = 0;   // answered operations linearized
+  std::uint32_t first = 0;  // the first answered operation not linearized
+  std::int64_t top_done = -1, top_taken = -1;  // highest set bit of each
+  std::vector<std::uint64_t> done_bits((nf + 63) / 64, 0), taken_bits((nu + 63) / 64, 0);
+  auto bit = [](const std::vector<std::uint64_t>& b, std::uint32_t k) { return (b[k / 64] >> (k % 64)) & 1; };
+  auto flip = [](std::vector<std::uint64_t>& b, std::uint32_t k) { b[k / 64] ^= std::uint64_t{1} << (k % 64); };
+
+  std::vector<std::uint64_t> key;
+  auto make_key = [&]() -> std::uint32_t {
+    key.clear();
+    key.push_back((std::uint64_t{first} << 32) | value);
+    if (top_done >= static_cast<std::int64_t>(first))
+      key.insert(key.end(), done_bits.begin() + first / 64, done_bits.begin() + top_done / 64 + 1);
+    const auto split = static_cast<std::uint32_t>(key.size());
+    if (top_taken >= 0) key.insert(key.end(), taken_bits.begin(), taken_bits.begin() + top_taken / 64 + 1);
+    return split;
+  };
+
+  enum class Pass : std::uint8_t { read_now, wanted, wanted_unanswered, answered, unanswered, none };
+  struct Frame {
+    std::uint32_t op, entry, old_value, old_first, old_line;
+    std::int64_t old_top_done, old_top_taken;
+    Pass pass;
+  };
+  std::vector<Frame> stack;
+  VisitedSet visited;
+  std::uint64_t states = 0;
+  std::uint32_t unanswered_left = nu;
+
+  // Linearizes op k (call entry e) into value v; false if the configuration
+  // was visited before (and so failed).
+  auto push = [&](std::uint32_t k, std::uint32_t e, std::uint32_t v, Pass pass) {
+    const Frame f{k, e, value, first, line, top_done, top_taken, pass};
+    value = v;
+    if (k < nf) {
+      flip(done_bits, k);
+      top_done = std::max<std::int64_t>(top_done, k);
+      while (first < nf && bit(done_bits, first)) ++first;
+    } else {
+      flip(taken_bits, k - nf);
+      top_taken = std::max<std::int64_t>(top_taken, k - nf);
+    }
+    const std::uint32_t split = make_key();
+    if (!visited.insert(key, split)) {
+      (k < nf) ? flip(done_bits, k) : flip(taken_bits, k - nf);
+      value = f.old_value;
+      first = f.old_first;
+      top_done = f.old_top_done;
+      top_taken = f.old_top_taken;
+      return false;
+    }
+    ++states;
+    stack.push_back(f);
+    unlink(e);
+    if (k < nf) {
+      unlink(return_entry[k]);
+      ++done;
+    } else {
+      --unanswered_left;
+    }
+    gets_left -= info[k].op == KvOp::get;
+    puts_left -= info[k].op == KvOp::put;
+    if (info[k].op == KvOp::put) line = key_numbers[k];
+    return true;
+  };
+  auto pop = [&]() -> Frame {
+    const Frame f = stack.back();
+    stack.pop_back();
+    if (f.op < nf) {
+      relink(return_entry[f.op]);
+      --done;
+      flip(done_bits, f.op);
+    } else {
+      flip(taken_bits, f.op - nf);
+      ++unanswered_left;
+    }
+    relink(f.entry);
+    gets_left += info[f.op].op == KvOp::get;
+    puts_left += info[f.op].op == KvOp::put;
+    value = f.old_value;
+    first = f.old_first;
+    line = f.old_line;
+    top_done = f.old_top_done;
+    top_taken = f.old_top_taken;
+    return f;
+  };
+
+  // Moves that lose nothing, so that the search need not try others: a get
+  // that reads the current value (a get changes no value, and every operation
+  // that must precede it already has); and, once the value is dead, a put no
+  // get reads or an append whose value occurs in no read (the value stays
+  // dead; whatever a continuation does with the write later, it can do
+  // without it, since no read sees the values in between).
+  auto free_now = [&](const KeyModel::OpInfo& o) {
+    switch (o.op) {
+      case KvOp::get: return o.expected == value;
+      case KvOp::put: return value == k_dead && model.apply(o, value) == k_dead;
+      case KvOp::append: return value == k_dead && !o.shown;
+    }
+    return false;
+  };
+
+  // For the `wanted` passes: the next operation on the only path to what a
+  // candidate get read (local numbers), and the values read where there is
+  // no such path.
+  std::vector<std::uint32_t> wanted, wanted_ops;
+  auto collect_wanted = [&] {
+    wanted.clear();
+    wanted_ops.clear();
+    for (std::uint32_t x = next[head]; x != head && !entries[x].is_return; x = next[x]) {
+      const KeyModel::OpInfo& o = info[entries[x].op];
+      if (o.op != KvOp::get || o.expected == value) continue;
+      if (const std::uint32_t step = model.next_step(o, value); step != k_none) {
+        if (local_of[step] != k_none) wanted_ops.push_back(local_of[step]);
+      } else {
+        wanted.push_back(o.expected);
+      }
+    }
+  };
+  auto next_pass = [&](Pass p) {
+    switch (p) {
+      case Pass::read_now: collect_wanted(); return Pass::wanted;
+      case Pass::wanted: return unanswered_left > 0 ? Pass::wanted_unanswered : Pass::answered;
+      case Pass::wanted_unanswered: return Pass::answered;
+      case Pass::answered: return unanswered_left > 0 ? Pass::unanswered : Pass::none;
+      case Pass::unanswered:
+      case Pass::none: break;
+    }
+    return Pass::none;
+  };
+
+  // A candidate get that can never read what it read fails the
+  // configuration at once, rather than after every order of the operations
+  // before its return (see KeyModel::unreachable).
+  auto gone = [&](std::uint32_t key_number) {
+    const std::uint32_t k = local_of[key_number];
+    return k == k_none || (k < nf ? bit(done_bits, k) : bit(taken_bits, k - nf));
+  };
+  // When the value leaves a line (a put starts another, or it dies), the
+  // gets that could only be read on that line are checked too, wherever they
+  // are: a write linearized too early is found out at once, not when its
+  // readers come near.
+  auto line_doomed = [&](std::uint32_t old_line) {
+    for (std::uint32_t g : model.line_readers(old_line)) {
+      const std::uint32_t k = local_of[g];
+      if (k != k_none && !gone(g) && model.unreachable(info[k], value, gone)) return true;
+    }
+    return false;
+  };
+  auto doomed = [&] {
+    std::size_t scanned = 0;
+    for (std::uint32_t x = next[head]; x != head && scanned < k_doom_scan_max; x = next[x], ++scanned) {
+      if (entries[x].is_return) continue;
+      const KeyModel::OpInfo& o = info[entries[x].op];
+      if (o.op == KvOp::get && model.unreachable(o, value, gone)) return true;
+    }
+    return false;
+  };
+
+  // The time of the first return entry left: the unanswered writes called by
+  // then are candidates (calls first at equal times).
+  auto first_return_us = [&] {
+    std::uint32_t x = next[head];
+    while (x != head && !entries[x].is_return) x = next[x];
+    return x == head ? std::numeric_limits<Time_us>::max() : entries[x].time;
+  };
+  Time_us horizon_us = 0;  // first_return_us(), during the unanswered pass
+
+  std::uint32_t e = next[head];
+  Pass pass = Pass::read_now;
+  bool failed = doomed();  // the configuration failed
+  while (true) {
+    if (done == nf) return {Verdict::linearizable, states};
+    if (states > budget) return {Verdict::unknown, states};
+    const bool unanswered_list = pass == Pass::unanswered || pass == Pass::wanted_unanswered;
+    const bool in_pass = unanswered_list ? e != unanswered_head && entries[e].time <= horizon_us
+                                         : pass != Pass::none && e != head && !entries[e].is_return;
+    if (!failed && in_pass) {
+      const std::uint32_t k = entries[e].op;
+      const KeyModel::OpInfo& o = info[k];
+      std::uint32_t v = k_none;
+      switch (pass) {
+        case Pass::read_now:
+          if (free_now(o)) v = model.apply(o, value);
+          break;
+        case Pass::wanted:
+        case Pass::wanted_unanswered:
+          if (o.op != KvOp::get) {
+            const bool step = std::find(wanted_ops.begin(), wanted_ops.end(), k) != wanted_ops.end();
+            if (step || !wanted.empty()) v = model.apply(o, value);
+            if (!step && std::find(wanted.begin(), wanted.end(), v) == wanted.end()) v = k_none;
+          }
+          break;
+        case Pass::answered:
+        case Pass::unanswered: v = model.apply(o, value); break;
+        case Pass::none: break;
+      }
+      // A dead value with gets still to come and no put left to revive it
+      // fails; so does an unanswered write that kills the value.
+      const std::uint32_t puts_after = puts_left - (o.op == KvOp::put);
+      const bool hopeless = v == k_dead && (k >= nf || (gets_left > 0 && puts_after == 0));
+      if (v != k_none && !hopeless) {
+        const std::uint32_t old_line = line;
+        if (push(k, e, v, pass)) {
+          e = next[head];
+          pass = Pass::read_now;
+          failed = doomed() || ((line != old_line || value == k_dead) && line_doomed(old_line));
+          continue;
+        }
+        failed = pass == Pass::read_now;
+      }
+      if (!failed) {
+        e = next[e];
+        continue;
+      }
+    }
+    // No more candidates in this pass: the next pass, or back up.
+    if (!failed && pass != Pass::none) {
+      pass = next_pass(pass);
+      if (pass == Pass::unanswered || pass == Pass::wanted_unanswered) {
+        horizon_us = first_return_us();
+        e = next[unanswered_head];
+      } else {
+        e = next[head];
+      }
+      continue;
+    }
+    // Undo moves until one has untried siblings; a read_now move has none,
+    // since its failure fails its parent.
+    failed = false;
+    while (true) {
+      if (stack.empty()) return {Verdict::not_linearizable, states};
+      const Frame f = pop();
+      if (f.pass != Pass::read_now) {
+        pass = f.pass;
+        if (pass == Pass::wanted || pass == Pass::wanted_unanswered) collect_wanted();
+        if (pass == Pass::unanswered || pass == Pass::wanted_unanswered) horizon_us = first_return_us();
+        e = next[f.entry];
+        break;
+      }
+    }
+  }
+}
+
+
+}  // namespace paxsim::checkers::lin

@@ -1,0 +1,75 @@
+// The per-group safety checks of a sharded run (`shards` S > 1): one set of
+// the usual checkers (agreement, validity, stability via ChosenTracker;
+// promises; quorums; log) per Paxos group, each watching only its group's
+// events, so every invariant is kept per (group, slot) and per (group,
+// acceptor). Each group's checkers see the group as a cluster of its own R
+// members, numbered in ascending order (as the group's nodes do, see
+// paxos/sharded_node.hpp): events are translated back to that numbering on
+// the way in, and the node names in a violation's text back to real names on
+// the way out, prefixed with the shard.
+//
+// It also keeps per-shard statistics (messages sent, slots chosen) and tells
+// the runner when every live member of every group has learned what its group
+// chose (quiescence). Linearizability needs nothing per group: it is checked
+// per key over the whole history, and a key lives in one group.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "checkers/chosen.hpp"
+#include "checkers/log.hpp"
+#include "checkers/promises.hpp"
+#include "checkers/quorums.hpp"
+#include "checkers/violation.hpp"
+#include "sim/observer.hpp"
+#include "sim/simulation.hpp"
+
+namespace paxsim::checkers {
+
+struct ShardStats {
+  std::uint32_t group = 0;
+  std::vector<NodeId> members;
+  std::uint64_t chosen_slots = 0;
+  std::uint64_t messages_sent = 0;  // node-to-node messages of this group (client traffic not counted)
+};
+
+struct ShardCheckOptions {
+  bool agreement = true, validity = true, stability = true, promises = true, quorums = true, log = true;
+};
+
+class ShardChecks : public sim::Observer {
+ public:
+  ShardChecks(const sim::Scenario& s, ViolationSink& sink, ShardCheckOptions opt);
+  ~ShardChecks() override;
+
+  void on_step(const sim::StepInfo& info) override;
+  void after_step(const sim::StepInfo& info) override;
+  void on_send(Time_us t, const Message& m) override;
+  void on_durable(Time_us t, NodeId n, const Record& r) override;
+  void on_learn(Time_us t, NodeId n, const Learned& l) override;
+  void on_quorum(Time_us t, NodeId n, const QuorumUse& q) override;
+  void on_propose(Time_us t, NodeId n, const Value& v) override;
+  void on_apply(Time_us t, NodeId n, const Learned& a) override;
+  void on_crash(Time_us t, NodeId n) override;
+  void on_restart(Time_us t, NodeId n, bool wiped) override;
+
+  std::uint64_t chosen_slots() const;  // over every group
+  std::vector<ShardStats> stats() const;
+  // Every member of every group that is up, not paused and can exchange
+  // messages with a majority of its group's running members has learned every
+  // slot its group chose.
+  bool caught_up(const sim::Simulation& sim) const;
+
+ private:
+  struct Group;
+  void forward(std::uint32_t g);
+
+  const sim::Scenario& s_;
+  ViolationSink& sink_;
+  ShardLayout layout_;
+  std::vector<std::unique_ptr<Group>> groups_;
+};
+
+}  // namespace paxsim::checkers

@@ -1,0 +1,264 @@
+#include "cli/fuzz_cmd.hpp"
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <cmath>
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+#include "cli/commands.hpp"
+#include "cli/fuzz.hpp"
+#include "cli/mutate.hpp"
+#include "cli/options.hpp"
+#include "cli/report.hpp"
+#include "cli/scenario_json.hpp"
+#include "cli/shrink.hpp"
+#include "cli/trace.hpp"
+#include "paxos/bugs.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace paxsim::cli {
+
+namespace {
+
+using Usage = UsageError;
+
+// SIGINT and SIGTERM ask for a clean stop; the handler then puts the default
+// back, so a second Ctrl-C ends the process at once.
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_stop_signal(int sig) {
+  g_stop.store(true);
+  std::signal(sig, SIG_DFL);
+}
+
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop = false;
+    struct sigaction sa = {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ = {}, old_term_ = {};
+};
+
+po::variables_map parse(const char* cmd, int argc, char** argv, const po::options_description& opts,
+                        const po::positional_options_description& pos) {
+  return parse_options(cmd, argc, argv, opts, pos);
+}
+
+
+
+const char* k_fuzz_help = R"(Swarm testing around one scenario. Run k of a campaign with seed S gets a
+scenario generated from (S, k) alone: a fresh seed; a random network (delay,
+drop up to 0.2, duplicate up to 0.1) and disk latency; random protocol params
+(learning mode; synod: retry_ms, retry_ms_max, catchup_ms; multi-paxos: window
+1..16, heartbeat_ms, election_timeout_ms above several heartbeats); for kv, a
+few more or fewer clients and operations; and a random fault schedule that
+replaces the scenario's own: a random subset of fault kinds, then a timeline of
+crash/restart (disk kept), pause/resume, crash or pause of the leader,
+partitions, one-way cuts, network changes, each undone, and/or a nemesis. It
+stays within Paxos's fault model: never more than a minority down at once,
+every fault undone before a quiet period, then a liveness bound (several
+seconds), so that every failure is a real bug. The workload is kept.
+
+Each distinct failure (its invariant, or liveness/limit, plus the normalised
+message: quoted values, lists and numbers replaced) is saved at once as
+DIR/<invariant>-<id>/repro.json, a standalone scenario (`paxsim run` replays it),
+with report.txt, then shrunk to repro.min.json (and shrink.txt). The state is in
+DIR/campaign.json, rewritten every second; --resume continues it. Ctrl-C or
+SIGTERM stops cleanly with a summary (a second Ctrl-C stops at once).
+Exit 1 if the campaign has found a failure, 0 if not, 2 on bad usage.
+
+)";
+
+}  // namespace
+
+std::optional<double> parse_duration_seconds(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  double unit = 1;
+  std::string number = text;
+  switch (text.back()) {
+    case 's': unit = 1; number.pop_back(); break;
+    case 'm': unit = 60; number.pop_back(); break;
+    case 'h': unit = 3600; number.pop_back(); break;
+    case 'd': unit = 86400; number.pop_back(); break;
+    default: break;
+  }
+  if (number.empty() || number.find_first_not_of("0123456789.") != std::string::npos) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(number, &used);
+    if (used != number.size() || !std::isfinite(v) || v <= 0) return std::nullopt;
+    return v * unit;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// ------------------------------------------------------------------ fuzz
+
+int cmd_fuzz(int argc, char** argv) try {
+  po::options_description opts("paxsim fuzz FILE [options]");
+  // clang-format off
+  opts.add_options()
+    ("help,h", "this help")
+    ("file", po::value<std::string>(), "the base scenario (optional with --resume)")
+    ("runs", po::value<std::string>(), "stop after N runs (this session)")
+    ("time", po::value<std::string>(), "stop after DURATION of wall time: 90s, 10m, 8h (without --runs or --time: until stopped)")
+    ("jobs,j", po::value<unsigned>()->default_value(std::max(1u, std::thread::hardware_concurrency())), "parallel runs (results do not depend on it)")
+    ("out", po::value<std::string>()->default_value("fuzz-out"), "the campaign's folder")
+    ("bug", po::value<std::string>(), "turn on a known-bug switch in every run (see paxsim bugs)")
+    ("seed", po::value<std::string>(), "the campaign seed (default: the scenario's seed)")
+    ("resume", po::bool_switch(), "continue the campaign in --out: its seed sequence and counters")
+    ("shrink-seconds", po::value<double>()->default_value(30), "time budget to shrink each new distinct failure (0: no shrinking)")
+    ("allow-wipe", po::bool_switch(), "let restarts wipe the disk (outside Paxos's fault model: expect violations)")
+    ("quiet", po::bool_switch(), "nothing on stderr (no status line, no new-failure lines)");
+  // clang-format on
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  const auto vm = parse("fuzz", argc, argv, opts, pos);
+  if (vm.count("help")) {
+    std::cout << k_fuzz_help << opts
+              << "\nExamples:\n"
+                 "  paxsim fuzz scenarios/synod/nemesis.json --time 8h --out overnight\n"
+                 "  paxsim fuzz scenarios/synod/dueling-proposers.json --runs 500 --bug round-only-ballots\n"
+                 "  paxsim fuzz --resume --out overnight --time 1h\n";
+    return k_exit_ok;
+  }
+  CampaignOptions o;
+  o.resume = vm["resume"].as<bool>();
+  o.out_dir = vm["out"].as<std::string>();
+  o.jobs = std::max(1u, vm["jobs"].as<unsigned>());
+  o.shrink_seconds = vm["shrink-seconds"].as<double>();
+  o.build = build_identity();
+  o.quiet = vm["quiet"].as<bool>();
+  o.status_tty = isatty(STDERR_FILENO) != 0;
+  if (!std::isfinite(o.shrink_seconds) || o.shrink_seconds < 0) throw Usage("paxsim fuzz: --shrink-seconds must be >= 0");
+  if (vm.count("runs") && vm.count("time")) throw Usage("paxsim fuzz: give --runs or --time, not both");
+  if (vm.count("runs")) o.runs = parse_u64(vm["runs"].as<std::string>(), "--runs");
+  if (vm.count("time")) {
+    o.seconds = parse_duration_seconds(vm["time"].as<std::string>());
+    if (!o.seconds)
+      throw Usage(fmt::format("paxsim fuzz: --time wants a duration like 90s, 10m or 8h, got \"{}\"",
+                              vm["time"].as<std::string>()));
+  }
+  std::optional<std::string> bug;
+  if (vm.count("bug")) {
+    bug = vm["bug"].as<std::string>();
+    if (!bug_by_name(*bug)) throw Usage(fmt::format("paxsim fuzz: unknown bug switch \"{}\" (see paxsim bugs)", *bug));
+  }
+  const bool allow_wipe = vm["allow-wipe"].as<bool>();
+
+  if (o.resume) {
+    // The campaign file fixes the scenario, seed, bug and fault model; a flag
+    // that disagrees with it is a mistake.
+    const std::string state = (fs::path(o.out_dir) / "campaign.json").string();
+    std::error_code ec;
+    if (!fs::exists(state, ec))
+      throw Usage(fmt::format("paxsim fuzz: --resume: no campaign in {} ({} does not exist)", o.out_dir, state));
+    CampaignOptions saved;
+    load_campaign(state, saved);
+    if (vm.count("file") && load_json_file(vm["file"].as<std::string>()) != saved.base)
+      throw Usage(fmt::format("paxsim fuzz: --resume: {} is not the scenario the campaign started with ({})",
+                              vm["file"].as<std::string>(), saved.file));
+    if (vm.count("seed") && parse_u64(vm["seed"].as<std::string>(), "--seed") != saved.seed)
+      throw Usage(fmt::format("paxsim fuzz: --resume: the campaign's seed is {}", saved.seed));
+    if (vm.count("bug") && bug != saved.mutate.bug)
+      throw Usage(fmt::format("paxsim fuzz: --resume: the campaign's bug switch is {}", saved.mutate.bug.value_or("none")));
+    if (allow_wipe && !saved.mutate.allow_wipe)
+      throw Usage("paxsim fuzz: --resume: the campaign did not allow wiped disks");
+  } else {
+    if (!vm.count("file")) throw Usage("paxsim fuzz: missing FILE (see paxsim fuzz --help)");
+    o.file = vm["file"].as<std::string>();
+    o.base = load_json_file(o.file);
+    const sim::Scenario s = parse_scenario(o.base, o.file);
+    o.seed = vm.count("seed") ? parse_u64(vm["seed"].as<std::string>(), "--seed") : s.seed;
+    o.mutate.bug = bug;
+    o.mutate.allow_wipe = allow_wipe;
+  }
+
+  StopSignals signals;
+  const CampaignResult r = run_campaign(o, g_stop);
+  if (o.resume) load_campaign((fs::path(o.out_dir) / "campaign.json").string(), o);  // for the summary's header
+  std::cout << campaign_summary(o, r);
+  return r.state.failures > 0 ? k_exit_failed : k_exit_ok;
+} catch (const Usage& e) {
+  std::cerr << e.what() << "\n";
+  return k_exit_usage;
+}
+
+// ------------------------------------------------------------------ shrink
+
+int cmd_shrink(int argc, char** argv) try {
+  po::options_description opts("paxsim shrink REPRO [options]");
+  // clang-format off
+  opts.add_options()
+    ("help,h", "this help")
+    ("file", po::value<std::string>(), "the failing scenario (e.g. a fuzz repro.json)")
+    ("out,o", po::value<std::string>(), "where to write the shrunk scenario (default: REPRO with .min.json)")
+    ("seconds", po::value<double>()->default_value(30), "wall-time budget; the best found so far is written");
+  // clang-format on
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  const auto vm = parse("shrink", argc, argv, opts, pos);
+  if (vm.count("help")) {
+    std::cout << "Shrinks a failing scenario by delta debugging on the document, with its seed fixed (the\n"
+                 "replay stays exact), while the same failure still happens: the same invariant for a\n"
+                 "safety violation, the same outcome for liveness or a step limit. It removes faults\n"
+                 "(ddmin over the timeline), the nemesis or some of its actions, proposals and kv\n"
+                 "requests; lowers nodes, clients, ops_per_client and keys; sets drop and duplicate to 0;\n"
+                 "puts params, the delay and the disk model back to their defaults; and cuts\n"
+                 "limits.max_time_ms to just past the failure. Each candidate must be a valid scenario.\n"
+                 "The output is a runnable scenario; a before/after summary is printed. (The run's random\n"
+                 "decisions are not minimised yet.) Ctrl-C stops early and writes the best so far.\n\n"
+              << opts << "\nExample:\n  paxsim shrink fuzz-out/agreement-1a2b3c4d/repro.json -o small.json\n";
+    return k_exit_ok;
+  }
+  if (!vm.count("file")) throw Usage("paxsim shrink: missing REPRO (see paxsim shrink --help)");
+  const std::string file = vm["file"].as<std::string>();
+  std::string out;
+  if (vm.count("out")) {
+    out = vm["out"].as<std::string>();
+  } else {
+    const bool json_ext = file.size() > 5 && file.compare(file.size() - 5, 5, ".json") == 0;
+    out = (json_ext ? file.substr(0, file.size() - 5) : file) + ".min.json";
+  }
+  ShrinkOptions so;
+  so.seconds = vm["seconds"].as<double>();
+  if (!std::isfinite(so.seconds) || so.seconds < 0) throw Usage("paxsim shrink: --seconds must be >= 0");
+  const nlohmann::json doc = load_json_file(file);
+  StopSignals signals;
+  so.stop = &g_stop;
+  const auto r = shrink_scenario(doc, file, so);
+  if (!r) {
+    std::cerr << fmt::format("{}: the run is safe (outcome safe with its seed): nothing to shrink\n", file);
+    return k_exit_usage;
+  }
+  std::string error;
+  if (!write_file_atomic(out, scenario_text(r->doc), error)) throw Usage("paxsim shrink: cannot write " + error);
+  std::cout << fmt::format("shrink {} -> {}\n", file, out) << shrink_summary(*r)
+            << fmt::format("replay: paxsim run {}\n", shell_quote(out));
+  return k_exit_ok;
+} catch (const Usage& e) {
+  std::cerr << e.what() << "\n";
+  return k_exit_usage;
+}
+
+}  // namespace paxsim::cli

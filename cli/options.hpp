@@ -1,0 +1,30 @@
+// What every subcommand shares: option parsing that turns a bad command line
+// into a UsageError (exit 2), and the build identity that traces and repros record.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace paxsim::cli {
+
+// Bad usage of a subcommand; main_entry prints it and exits 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Parses a subcommand's options (argv[0] is its name); throws UsageError
+// naming the subcommand and pointing at its --help.
+boost::program_options::variables_map parse_options(const char* cmd, int argc, char** argv,
+                                                    const boost::program_options::options_description& opts,
+                                                    const boost::program_options::positional_options_description& pos);
+
+// A decimal unsigned 64-bit integer (a seed, a run count); UsageError naming
+// WHAT otherwise.
+std::uint64_t parse_u64(const std::string& text, const char* what);
+
+// "paxsim 0.1.0 (git abcdef123456, Release, GNU-12.2.0)".
+std::string build_identity();
+
+}  // namespace paxsim::cli

@@ -1,0 +1,685 @@
+#include "explore/world.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <tuple>
+
+#include "sim/assert.hpp"
+
+namespace paxsim::explore {
+
+const char* to_string(ChoiceKind k) {
+  switch (k) {
+    case ChoiceKind::propose: return "propose";
+    case ChoiceKind::request: return "request";
+    case ChoiceKind::deliver: return "deliver";
+    case ChoiceKind::drop: return "drop";
+    case ChoiceKind::duplicate: return "duplicate";
+    case ChoiceKind::timer: return "timer";
+    case ChoiceKind::durable: return "durable";
+    case ChoiceKind::crash: return "crash";
+    case ChoiceKind::restart: return "restart";
+  }
+  return "?";
+}
+
+std::vector<std::string> explored_invariants(const sim::Scenario& s) {
+  std::vector<std::string> out;
+  if (!s.invariants.empty()) {
+    for (const std::string& i : s.invariants)
+      if (i != "linearizable" && i != "lock") out.push_back(i);
+    return out;
+  }
+  out = {"agreement", "validity", "promises", "quorums", "stability"};
+  if (s.protocol == sim::Protocol::multi_paxos) out.push_back("log");
+  return out;
+}
+
+// ---------------------------------------------------------------- messages
+
+static auto message_tie(const Message& m) {
+  return std::tie(m.kind, m.from, m.to, m.slot, m.ballot, m.accepted_ballot, m.value, m.commit, m.request,
+                  m.leader_hint, m.flags);
+}
+
+static bool entries_less(const std::vector<LogEntry>& a, const std::vector<LogEntry>& b) {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](const LogEntry& x, const LogEntry& y) {
+    return std::tie(x.slot, x.ballot, x.value) < std::tie(y.slot, y.ballot, y.value);
+  });
+}
+
+bool message_less(const Message& a, const Message& b) {
+  const auto ta = message_tie(a), tb = message_tie(b);
+  if (ta != tb) return ta < tb;
+  return entries_less(a.entries, b.entries);
+}
+
+bool message_equal(const Message& a, const Message& b) { return message_tie(a) == message_tie(b) && a.entries == b.entries; }
+
+void add_message_words(KeyHasher& h, const Message& m) {
+  h.add(static_cast<std::uint64_t>(m.kind) | (std::uint64_t{m.flags} << 8) | (std::uint64_t{m.from} << 16));
+  h.add(std::uint64_t{m.to} | (std::uint64_t{m.leader_hint} << 32));
+  h.add(m.slot);
+  h.add(m.ballot.round);
+  h.add(m.accepted_ballot.round);
+  h.add(std::uint64_t{m.ballot.node} | (std::uint64_t{m.accepted_ballot.node} << 32));
+  h.add_bytes(m.value);
+  h.add(m.entries.size());
+  for (const LogEntry& e : m.entries) {
+    h.add(e.slot);
+    h.add(e.ballot.round);
+    h.add(e.ballot.node);
+    h.add_bytes(e.value);
+  }
+  h.add(m.commit);
+  h.add(m.request);
+}
+
+static void net_add(std::vector<Flight>& net, const Message& m, std::uint32_t copies = 1) {
+  auto it = std::lower_bound(net.begin(), net.end(), m, [](const Flight& f, const Message& x) { return message_less(f.msg, x); });
+  if (it != net.end() && message_equal(it->msg, m)) {
+    it->count += copies;
+  } else {
+    net.insert(it, Flight{m, copies});
+  }
+}
+
+static void net_remove(std::vector<Flight>& net, const Message& m) {
+  auto it = std::lower_bound(net.begin(), net.end(), m, [](const Flight& f, const Message& x) { return message_less(f.msg, x); });
+  PAXSIM_ASSERT(it != net.end() && message_equal(it->msg, m) && it->count > 0);
+  if (--it->count == 0) net.erase(it);
+}
+
+// ---------------------------------------------------------------- checkers
+
+static bool has(const std::vector<std::string>& names, const char* n) {
+  return std::find(names.begin(), names.end(), n) != names.end();
+}
+
+Checkers::Checkers(const sim::Scenario& s, checkers::ViolationSink& sink, const std::vector<std::string>& inv)
+    : chosen(std::make_shared<checkers::ChosenTracker>(s, sink, has(inv, "agreement"), has(inv, "validity"),
+                                                       has(inv, "stability"))) {
+  if (has(inv, "promises")) promises = std::make_shared<checkers::PromiseChecker>(s, sink);
+  if (has(inv, "quorums")) quorums = std::make_shared<checkers::QuorumChecker>(s, sink);
+  if (has(inv, "log")) log = std::make_shared<checkers::LogChecker>(s, sink);
+}
+
+// The checker to replay into: a fresh copy when the transition changes what
+// it remembers, else the shared one (created non-const by make_shared; the
+// observations replayed into it only read).
+template <class T>
+static T* writable(std::shared_ptr<const T>& shared, bool changes) {
+  if (!shared) return nullptr;
+  if (changes) shared = std::make_shared<T>(*shared);
+  return const_cast<T*>(shared.get());
+}
+
+// What one transition showed the checkers, in the simulator's order, kept
+// until the transition is over (then replayed into the state's own copy).
+struct Model::Observations {
+  enum class Kind : std::uint8_t { send, durable, learn, quorum, apply, propose, restart };
+  struct Item {
+    Kind kind;
+    NodeId node = 0;
+    Message msg;
+    Record record;
+    Learned learned;
+    QuorumUse quorum;
+  };
+  std::vector<Item> items;
+  Footprint actual;
+};
+
+// ---------------------------------------------------------------- the model
+
+Model::Model(const sim::Scenario& s, ModelOptions o)
+    : s_(s), o_(o), factory_(sim::default_node_factory(s)), invariants_(explored_invariants(s)) {
+  for (NodeId n = 0; n < s_.nodes; ++n) configs_.push_back(sim::node_config(s_, n));
+  const auto& requests = s_.workload.requests;
+  for (std::size_t j = 0; j < requests.size(); ++j) request_values_.push_back(request_value(j));
+  PAXSIM_ASSERT(s_.workload.proposals.size() + requests.size() <= 64);
+}
+
+// The command of kv request j, as the simulator's pinned schedule issues it:
+// its request id is its position among its client's requests, from 1.
+Value Model::request_value(std::size_t j) const {
+  const auto& requests = s_.workload.requests;
+  const sim::KvRequest& r = requests[j];
+  Command c;
+  c.client = r.client;
+  c.request = 1;
+  for (std::size_t i = 0; i < j; ++i) c.request += requests[i].client == r.client ? 1 : 0;
+  c.op = r.op;
+  c.key = r.key;
+  c.value = r.value;
+  return encode(c);
+}
+
+void Model::set_node(World& w, NodeId n, std::shared_ptr<const Node> node) const {
+  NodeState& ns = w.nodes[n];
+  ns.node = std::move(node);
+  if (!ns.node) {
+    ns.node_key = Key{};
+    return;
+  }
+  std::vector<std::uint64_t> words;
+  StateHasher h(&words);
+  ns.node->hash_state(h);
+  ns.node_key = key_of(words);
+}
+
+void Model::rekey_disk(NodeState& ns) const {
+  KeyHasher h;
+  auto add_record = [&](const Record& r) {
+    h.add(static_cast<std::uint64_t>(r.kind) | (std::uint64_t{r.ballot.node} << 8));
+    h.add(r.slot);
+    h.add(r.ballot.round);
+    h.add_bytes(r.value);
+  };
+  h.add(ns.disk->durable.size());
+  for (const Record& r : ns.disk->durable) add_record(r);
+  h.add(ns.disk->pending.size());
+  for (const PendingWrite& p : ns.disk->pending) {
+    add_record(p.record);
+    h.add(p.gated.size());
+    for (const Message& m : p.gated) add_message_words(h, m);
+  }
+  ns.disk_key = h.finish();
+}
+
+Disk& Model::disk_for_write(World& w, NodeId n) const {
+  auto copy = std::make_shared<Disk>(*w.nodes[n].disk);
+  Disk& d = *copy;
+  w.nodes[n].disk = std::move(copy);
+  return d;
+}
+
+void Model::send(World& w, const Message& m, Observations& obs) const {
+  obs.items.push_back({Observations::Kind::send, m.from, m, {}, {}, {}});
+  if ((m.kind == MsgKind::promise || m.kind == MsgKind::accepted) && m.from < s_.nodes)
+    obs.actual.answers.push_back(QuorumKey{m.kind, m.slot, m.ballot});
+  if (m.to >= s_.nodes) return;  // to a client: absorbed
+  net_add(w.net, m);
+}
+
+void Model::sync_oldest(World& w, NodeId n, Observations& obs) const {
+  Disk& d = disk_for_write(w, n);
+  PAXSIM_ASSERT(!d.pending.empty());
+  PendingWrite p = std::move(d.pending.front());
+  d.pending.erase(d.pending.begin());
+  d.durable.push_back(p.record);
+  obs.items.push_back({Observations::Kind::durable, n, {}, p.record, {}, {}});
+  if (p.record.kind == RecordKind::accept) obs.actual.acceptances.emplace_back(p.record.slot, p.record.value);
+  for (const Message& m : p.gated) send(w, m, obs);
+  rekey_disk(w.nodes[n]);
+}
+
+void Model::run_node(World& w, NodeId n, const Input& in, Observations& obs) const {
+  std::unique_ptr<Node> node = w.nodes[n].node->clone();
+  Effects out;
+  node->step(in, out);
+  set_node(w, n, std::shared_ptr<const Node>(std::move(node)));
+  // The simulator's apply_effects: records, then sends (guarded ones wait for
+  // the last record written so far), then timers, then observations.
+  if (!out.persist.empty() || !out.send.empty()) {
+    Disk& d = disk_for_write(w, n);
+    for (Record& r : out.persist) d.pending.push_back(PendingWrite{std::move(r), {}});
+    for (Outgoing& o : out.send) {
+      if (o.after_durable && !d.pending.empty()) {
+        d.pending.back().gated.push_back(std::move(o.msg));
+      } else {
+        send(w, o.msg, obs);
+      }
+    }
+    rekey_disk(w.nodes[n]);
+  }
+  for (const TimerRequest& t : out.timers) w.nodes[n].timers[static_cast<int>(t.kind)] = t.token;
+  for (const Learned& l : out.learned) {
+    obs.items.push_back({Observations::Kind::learn, n, {}, {}, l, {}});
+    obs.actual.learns.push_back(l.slot);
+  }
+  for (const QuorumUse& q : out.quorums) {
+    obs.items.push_back({Observations::Kind::quorum, n, {}, {}, {}, q});
+    obs.actual.quorums.push_back(QuorumKey{q.phase == QuorumUse::Phase::promise ? MsgKind::promise : MsgKind::accepted,
+                                           q.slot, q.ballot});
+  }
+  for (const Learned& a : out.applied) {
+    obs.items.push_back({Observations::Kind::apply, n, {}, {}, a, {}});
+    obs.actual.applies = true;
+  }
+  if (o_.writes == Writes::immediate)
+    while (!w.nodes[n].disk->pending.empty()) sync_oldest(w, n, obs);
+}
+
+// Replays the observations into a copy of the checkers (reporting to the one
+// sink, under its mutex) and into the checker memory of the state key.
+void Model::observe(World& w, const Observations& obs, std::uint64_t step,
+                    std::vector<checkers::Violation>* out) const {
+  if (obs.items.empty()) return;
+  auto memory = std::make_shared<CheckerMemory>(*w.memory);
+  bool memory_changed = false;
+  for (const auto& it : obs.items) {
+    if (it.kind == Observations::Kind::send && (it.msg.kind == MsgKind::promise || it.msg.kind == MsgKind::accepted) &&
+        it.msg.from < s_.nodes) {
+      const auto a = std::make_tuple(it.msg.kind, it.msg.slot, it.msg.ballot, it.msg.from);
+      auto pos = std::lower_bound(memory->answers.begin(), memory->answers.end(), a);
+      if (pos == memory->answers.end() || *pos != a) {
+        memory->answers.insert(pos, a);
+        memory_changed = true;
+      }
+    } else if (it.kind == Observations::Kind::apply) {
+      memory->next_apply[it.node] = it.learned.slot + 1;
+      if (memory->first_applied.size() <= it.learned.slot) {
+        memory->first_applied.resize(it.learned.slot + 1, k_noop_value + "?");  // an impossible value: not yet applied
+        memory->first_applied[it.learned.slot] = it.learned.value;
+      }
+      memory_changed = true;
+    } else if (it.kind == Observations::Kind::restart) {
+      memory->next_apply[it.node] = 0;
+      memory_changed = true;
+    }
+  }
+  if (memory_changed) {
+    KeyHasher h;
+    h.add(memory->answers.size());
+    for (const auto& [kind, slot, ballot, from] : memory->answers) {
+      h.add(static_cast<std::uint64_t>(kind) | (std::uint64_t{from} << 8));
+      h.add(slot);
+      h.add(ballot.round);
+      h.add(ballot.node);
+    }
+    h.add(memory->first_applied.size());
+    for (const Value& v : memory->first_applied) h.add_bytes(v);
+    for (Slot s : memory->next_apply) h.add(s);
+    memory->key = h.finish();
+    w.memory = std::move(memory);
+  }
+
+  bool chosen_changes = false, promises_change = false, quorums_change = false, log_changes = false;
+  for (const auto& it : obs.items) {
+    using K = Observations::Kind;
+    const bool answer = it.kind == K::send && (it.msg.kind == MsgKind::promise || it.msg.kind == MsgKind::accepted) &&
+                        it.msg.from < s_.nodes;
+    const bool durable_vote =
+        it.kind == K::durable && (it.record.kind == RecordKind::accept || it.record.kind == RecordKind::promise);
+    chosen_changes = chosen_changes || it.kind == K::propose || (durable_vote && it.record.kind == RecordKind::accept);
+    promises_change = promises_change || durable_vote;
+    quorums_change = quorums_change || answer;
+    log_changes = log_changes || it.kind == K::apply || it.kind == K::restart;
+  }
+  Checkers& c = w.checkers;
+  std::vector<sim::Observer*> all;
+  all.push_back(writable(c.chosen, chosen_changes));
+  if (auto* p = writable(c.promises, promises_change)) all.push_back(p);
+  if (auto* q = writable(c.quorums, quorums_change)) all.push_back(q);
+  if (auto* l = writable(c.log, log_changes)) all.push_back(l);
+  std::lock_guard<std::mutex> lock(sink_mutex_);
+  for (const auto& it : obs.items) {
+    for (sim::Observer* o : all) {
+      switch (it.kind) {
+        case Observations::Kind::send: o->on_send(0, it.msg); break;
+        case Observations::Kind::durable: o->on_durable(0, it.node, it.record); break;
+        case Observations::Kind::learn: o->on_learn(0, it.node, it.learned); break;
+        case Observations::Kind::quorum: o->on_quorum(0, it.node, it.quorum); break;
+        case Observations::Kind::apply: o->on_apply(0, it.node, it.learned); break;
+        case Observations::Kind::propose: o->on_propose(0, it.node, it.msg.value); break;
+        case Observations::Kind::restart: o->on_restart(0, it.node, false); break;
+      }
+    }
+  }
+  if (sink_.any()) {
+    if (out) {
+      *out = sink_.first_of_each();
+      for (checkers::Violation& v : *out) v.step = step;
+    }
+    sink_ = checkers::ViolationSink{};
+  }
+}
+
+World Model::initial(std::vector<checkers::Violation>* violations) const {
+  World w;
+  w.nodes.resize(s_.nodes);
+  w.checkers = Checkers(s_, sink_, invariants_);
+  auto memory = std::make_shared<CheckerMemory>();
+  memory->next_apply.assign(s_.nodes, 0);
+  w.memory = memory;
+  Observations obs;
+  for (NodeId n = 0; n < s_.nodes; ++n) {
+    w.nodes[n].disk = std::make_shared<Disk>();
+    rekey_disk(w.nodes[n]);
+    set_node(w, n, std::shared_ptr<const Node>(factory_(configs_[n], {})));
+    run_node(w, n, Input::start(), obs);
+  }
+  std::vector<checkers::Violation> found;
+  observe(w, obs, 0, &found);
+  if (violations) *violations = std::move(found);
+  return w;
+}
+
+std::uint64_t Model::label_of(const Choice& c) const {
+  KeyHasher h;
+  h.add(static_cast<std::uint64_t>(c.kind) | (std::uint64_t{c.node} << 8) | (std::uint64_t{c.index} << 40));
+  h.add(static_cast<std::uint64_t>(c.timer));
+  h.add(c.token);
+  if (c.kind == ChoiceKind::deliver || c.kind == ChoiceKind::drop || c.kind == ChoiceKind::duplicate)
+    add_message_words(h, c.msg);
+  return h.finish().hi;
+}
+
+std::vector<Choice> Model::choices(const World& w) const {
+  std::vector<Choice> out;
+  auto push = [&](Choice c) {
+    c.label = label_of(c);
+    out.push_back(std::move(c));
+  };
+  const auto up = [&](NodeId n) { return w.nodes[n].node != nullptr; };
+  const auto& props = s_.workload.proposals;
+  for (std::size_t i = 0; i < props.size(); ++i)
+    if (!(w.issued >> i & 1) && up(props[i].node))
+      push(Choice{ChoiceKind::propose, props[i].node, static_cast<std::uint32_t>(i), {}, 0, {}, 0});
+  const auto& reqs = s_.workload.requests;
+  for (std::size_t j = 0; j < reqs.size(); ++j) {
+    if (w.issued >> j & 1) continue;
+    bool earlier_open = false;  // a client issues its requests in file order
+    for (std::size_t i = 0; i < j; ++i) earlier_open = earlier_open || (reqs[i].client == reqs[j].client && !(w.issued >> i & 1));
+    if (!earlier_open) push(Choice{ChoiceKind::request, k_no_node, static_cast<std::uint32_t>(j), {}, 0, {}, 0});
+  }
+  for (const Flight& f : w.net)
+    if (up(f.msg.to)) push(Choice{ChoiceKind::deliver, f.msg.to, 0, {}, 0, f.msg, 0});
+  if (w.used.timers < o_.max.timers)
+    for (NodeId n = 0; n < s_.nodes; ++n)
+      if (up(n))
+        for (int k = 0; k < k_timer_kind_count; ++k)
+          if (w.nodes[n].timers[k] != 0)
+            push(Choice{ChoiceKind::timer, n, 0, static_cast<TimerKind>(k), w.nodes[n].timers[k], {}, 0});
+  for (NodeId n = 0; n < s_.nodes; ++n)
+    if (up(n) && !w.nodes[n].disk->pending.empty()) push(Choice{ChoiceKind::durable, n, 0, {}, 0, {}, 0});
+  if (w.used.drops < o_.max.drops)
+    for (const Flight& f : w.net)
+      if (f.msg.from != f.msg.to) push(Choice{ChoiceKind::drop, k_no_node, 0, {}, 0, f.msg, 0});
+  if (w.used.dups < o_.max.dups)
+    for (const Flight& f : w.net)
+      if (f.msg.from != f.msg.to) push(Choice{ChoiceKind::duplicate, k_no_node, 0, {}, 0, f.msg, 0});
+  if (w.used.crashes < o_.max.crashes)
+    for (NodeId n = 0; n < s_.nodes; ++n)
+      if (up(n)) push(Choice{ChoiceKind::crash, n, 0, {}, 0, {}, 0});
+  for (NodeId n = 0; n < s_.nodes; ++n)
+    if (!up(n)) push(Choice{ChoiceKind::restart, n, 0, {}, 0, {}, 0});
+  // Labels identify transitions for the reduction: two enabled ones must differ.
+  for (std::size_t i = 0; i < out.size(); ++i)
+    for (std::size_t j = i + 1; j < out.size(); ++j) PAXSIM_ASSERT(out[i].label != out[j].label);
+  return out;
+}
+
+Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const {
+  Outcome r{w, {}, {}};
+  World& n = r.next;
+  Observations obs;
+  obs.actual.node = c.node;
+  switch (c.kind) {
+    case ChoiceKind::propose: {
+      const sim::Proposal& p = s_.workload.proposals[c.index];
+      n.issued |= std::uint64_t{1} << c.index;
+      Observations::Item item{Observations::Kind::propose, p.node, {}, {}, {}, {}};
+      item.msg.value = p.value;
+      obs.items.push_back(std::move(item));
+      obs.actual.proposes = true;
+      run_node(n, p.node, Input::propose(p.value), obs);
+      break;
+    }
+    case ChoiceKind::request: {
+      const sim::KvRequest& q = s_.workload.requests[c.index];
+      n.issued |= std::uint64_t{1} << c.index;
+      Observations::Item item{Observations::Kind::propose, s_.nodes + q.client, {}, {}, {}, {}};
+      item.msg.value = request_values_[c.index];
+      obs.items.push_back(std::move(item));
+      obs.actual.proposes = true;
+      Message m;
+      m.kind = MsgKind::client_request;
+      m.from = s_.nodes + q.client;
+      m.value = request_values_[c.index];
+      m.request = decode(m.value)->request;
+      for (NodeId to = 0; to < s_.nodes; ++to) {
+        if (q.via && *q.via != to) continue;
+        m.to = to;
+        send(n, m, obs);
+      }
+      break;
+    }
+    case ChoiceKind::deliver:
+      net_remove(n.net, c.msg);
+      run_node(n, c.node, Input::message(c.msg), obs);
+      break;
+    case ChoiceKind::drop:
+      net_remove(n.net, c.msg);
+      ++n.used.drops;
+      break;
+    case ChoiceKind::duplicate:
+      net_add(n.net, c.msg);
+      ++n.used.dups;
+      break;
+    case ChoiceKind::timer:
+      n.nodes[c.node].timers[static_cast<int>(c.timer)] = 0;
+      ++n.used.timers;
+      run_node(n, c.node, Input::fire(c.timer, c.token), obs);
+      break;
+    case ChoiceKind::durable: sync_oldest(n, c.node, obs); break;
+    case ChoiceKind::crash: {
+      NodeState& ns = n.nodes[c.node];
+      set_node(n, c.node, nullptr);
+      ns.timers = {};
+      if (!ns.disk->pending.empty()) {
+        disk_for_write(n, c.node).pending.clear();  // unsynced writes and the sends they held are lost
+        rekey_disk(ns);
+      }
+      ++n.used.crashes;
+      break;
+    }
+    case ChoiceKind::restart: {
+      set_node(n, c.node, std::shared_ptr<const Node>(factory_(configs_[c.node], n.nodes[c.node].disk->durable)));
+      obs.items.push_back({Observations::Kind::restart, c.node, {}, {}, {}, {}});
+      obs.actual.applies = true;  // (LogChecker forgets the replica's position)
+      run_node(n, c.node, Input::start(), obs);
+      break;
+    }
+  }
+  observe(n, obs, step, &r.violations);
+  r.actual = std::move(obs.actual);
+  return r;
+}
+
+Key Model::key(const World& w) const {
+  KeyHasher h;
+  for (const NodeState& ns : w.nodes) {
+    h.add(ns.node ? 1 : 0);
+    if (ns.node) h.add(ns.node_key);
+    h.add(ns.disk_key);
+    for (std::uint64_t t : ns.timers) h.add(t);
+  }
+  h.add(w.net.size());
+  for (const Flight& f : w.net) {
+    add_message_words(h, f.msg);
+    h.add(f.count);
+  }
+  h.add(w.issued);
+  h.add(std::uint64_t{w.used.drops} | (std::uint64_t{w.used.dups} << 32));
+  h.add(std::uint64_t{w.used.crashes} | (std::uint64_t{w.used.timers} << 32));
+  h.add(w.memory->key);
+  return h.finish();
+}
+
+// ---------------------------------------------------------------- the reduction
+
+// Predicted from the transition's kind and the message (or the write) alone;
+// check_footprint() verifies every prediction against what the transition
+// then really touched.
+Footprint Model::footprint(const World& w, const Choice& c) const {
+  Footprint f;
+  f.node = c.node;
+  const bool multi = s_.protocol == sim::Protocol::multi_paxos;
+  switch (c.kind) {
+    case ChoiceKind::propose:
+      f.proposes = true;
+      f.learns_any = true;  // a node that already learned answers at once
+      break;
+    case ChoiceKind::request: f.proposes = true; break;
+    case ChoiceKind::deliver: {
+      const Message& m = c.msg;
+      switch (m.kind) {
+        case MsgKind::prepare: f.answers.push_back(QuorumKey{MsgKind::promise, m.slot, m.ballot}); break;
+        case MsgKind::accept:
+          f.answers.push_back(QuorumKey{MsgKind::accepted, m.slot, m.ballot});
+          if (o_.writes == Writes::immediate) f.acceptances.emplace_back(m.slot, m.value);
+          break;
+        case MsgKind::promise: f.quorums.push_back(QuorumKey{MsgKind::promise, m.slot, m.ballot}); break;
+        case MsgKind::accepted:
+          f.quorums.push_back(QuorumKey{MsgKind::accepted, m.slot, m.ballot});
+          f.learns.push_back(m.slot);
+          f.applies = multi;
+          break;
+        case MsgKind::decide:
+          if (m.entries.empty()) f.learns.push_back(m.slot);
+          else f.learns_any = true;
+          f.applies = multi;
+          break;
+        default: break;  // nack, learn_request, heartbeat, client messages: no checker sees their effects
+      }
+      break;
+    }
+    case ChoiceKind::drop: f.budget = k_budget_drops; break;
+    case ChoiceKind::duplicate: f.budget = k_budget_dups; break;
+    case ChoiceKind::timer: f.budget = k_budget_timers; break;
+    case ChoiceKind::durable: {
+      const PendingWrite& p = w.nodes[c.node].disk->pending.front();
+      if (p.record.kind == RecordKind::accept) f.acceptances.emplace_back(p.record.slot, p.record.value);
+      for (const Message& m : p.gated)
+        if (m.kind == MsgKind::promise || m.kind == MsgKind::accepted)
+          f.answers.push_back(QuorumKey{m.kind, m.slot, m.ballot});
+      break;
+    }
+    case ChoiceKind::crash: f.budget = k_budget_crashes; break;
+    case ChoiceKind::restart: f.applies = true; break;
+  }
+  return f;
+}
+
+// Two transitions enabled in `w` are independent there when taking them in
+// either order gives the same state (nodes, disks, network, budgets, and the
+// checkers' memory and reports) and neither disables the other:
+//  - they are at different nodes (a node's transitions read and write its
+//    node object, disk and timers only);
+//  - they do not both spend a budget with room for only one more;
+//  - neither loses or copies the message the other delivers, loses or copies;
+//  - the checkers see their observations in either order alike: the
+//    QuorumChecker records answers (promise/accepted sent) and reads them when
+//    a quorum is acted on, so an answer and a quorum of the same kind, slot
+//    and ballot conflict; the ChosenTracker tallies durable acceptances and
+//    remembers the first value chosen in a slot, so acceptances of different
+//    values in one slot conflict (same value: the tallies are sets and the
+//    chosen value is the same), an acceptance conflicts with a learn in its
+//    slot (learning checks what is chosen) and a proposal with an acceptance
+//    (validity checks what was proposed when a value is chosen); the
+//    LogChecker remembers the first command applied at each index, so any two
+//    transitions that apply conflict. The PromiseChecker only reads and
+//    writes the state of the node that sent or wrote, which is covered by the
+//    first rule. Everything else a checker does is a set insertion or a read.
+bool Model::independent(const World& w, const Choice& a, const Footprint& fa, const Choice& b,
+                        const Footprint& fb) const {
+  if (fa.node != k_no_node && fa.node == fb.node) return false;
+  if (fa.budget >= 0 && fa.budget == fb.budget && w.used[fa.budget] + 2 > o_.max[fa.budget]) return false;
+  const auto message_choice = [](const Choice& c) {
+    return c.kind == ChoiceKind::deliver || c.kind == ChoiceKind::drop || c.kind == ChoiceKind::duplicate;
+  };
+  if (message_choice(a) && message_choice(b) && (a.kind != ChoiceKind::deliver || b.kind != ChoiceKind::deliver) &&
+      message_equal(a.msg, b.msg))
+    return false;
+  const auto answers_quorum = [](const Footprint& x, const Footprint& y) {
+    for (const QuorumKey& k : x.answers)
+      if (std::find(y.quorums.begin(), y.quorums.end(), k) != y.quorums.end()) return true;
+    return false;
+  };
+  if (answers_quorum(fa, fb) || answers_quorum(fb, fa)) return false;
+  for (const auto& [sa, va] : fa.acceptances)
+    for (const auto& [sb, vb] : fb.acceptances)
+      if (sa == sb && va != vb) return false;
+  const auto accept_learn = [](const Footprint& x, const Footprint& y) {
+    if (x.acceptances.empty()) return false;
+    if (y.learns_any || y.proposes) return true;
+    for (const auto& acc : x.acceptances)
+      if (std::find(y.learns.begin(), y.learns.end(), acc.first) != y.learns.end()) return true;
+    return false;
+  };
+  if (accept_learn(fa, fb) || accept_learn(fb, fa)) return false;
+  if (fa.applies && fb.applies) return false;
+  return true;
+}
+
+void Model::check_footprint(const Choice& c, const Footprint& p, const Footprint& a) const {
+  bool ok = a.node == p.node;
+  for (const QuorumKey& k : a.answers) ok = ok && std::find(p.answers.begin(), p.answers.end(), k) != p.answers.end();
+  for (const QuorumKey& k : a.quorums) ok = ok && std::find(p.quorums.begin(), p.quorums.end(), k) != p.quorums.end();
+  for (const auto& acc : a.acceptances)
+    ok = ok && std::find(p.acceptances.begin(), p.acceptances.end(), acc) != p.acceptances.end();
+  for (Slot s : a.learns) ok = ok && (p.learns_any || std::find(p.learns.begin(), p.learns.end(), s) != p.learns.end());
+  ok = ok && (!a.learns_any || p.learns_any) && (!a.proposes || p.proposes) && (!a.applies || p.applies);
+  if (!ok) {
+    fmt::print(stderr, "paxsim explore: the transition \"{}\" touched checker state its footprint did not predict\n",
+               describe(c));
+    PAXSIM_ASSERT(!"partial-order reduction footprint covers the transition");
+  }
+}
+
+// ---------------------------------------------------------------- text and schedules
+
+static std::string ballot_text(const Ballot& b) { return to_string(b); }
+
+std::string Model::describe(const Choice& c) const {
+  auto msg_text = [&](const Message& m) {
+    std::string t = fmt::format("{} {}->{}", to_string(m.kind), sim::endpoint_name(s_, m.from), sim::endpoint_name(s_, m.to));
+    if (s_.protocol == sim::Protocol::multi_paxos || m.slot != 0) t += fmt::format(" slot {}", m.slot);
+    if (!m.ballot.is_null()) t += " ballot " + ballot_text(m.ballot);
+    if (!m.accepted_ballot.is_null()) t += " accepted " + ballot_text(m.accepted_ballot);
+    if (!m.value.empty()) t += " value " + checkers::quote(m.value);
+    for (const LogEntry& e : m.entries) t += fmt::format(" [{}: {} {}]", e.slot, ballot_text(e.ballot), checkers::quote(e.value));
+    if (m.kind == MsgKind::heartbeat) t += fmt::format(" commit {}", m.commit);
+    return t;
+  };
+  switch (c.kind) {
+    case ChoiceKind::propose:
+      return fmt::format("propose {} at {}", checkers::quote(s_.workload.proposals[c.index].value), node_name(c.node));
+    case ChoiceKind::request:
+      return fmt::format("request {} from {}", checkers::quote(request_values_[c.index]),
+                         sim::endpoint_name(s_, s_.nodes + s_.workload.requests[c.index].client));
+    case ChoiceKind::deliver: return "deliver " + msg_text(c.msg);
+    case ChoiceKind::drop: return "drop " + msg_text(c.msg);
+    case ChoiceKind::duplicate: return "duplicate " + msg_text(c.msg);
+    case ChoiceKind::timer: return fmt::format("timer {} {}", node_name(c.node), to_string(c.timer));
+    case ChoiceKind::durable: return fmt::format("durable {}", node_name(c.node));
+    case ChoiceKind::crash: return fmt::format("crash {}", node_name(c.node));
+    case ChoiceKind::restart: return fmt::format("restart {}", node_name(c.node));
+  }
+  return "?";
+}
+
+sim::ScheduledStep Model::scheduled(const Choice& c) const {
+  using K = sim::ScheduledStep::Kind;
+  sim::ScheduledStep st;
+  st.msg = c.msg;
+  st.node = c.node == k_no_node ? 0 : c.node;
+  st.timer = c.timer;
+  st.index = c.index;
+  switch (c.kind) {
+    case ChoiceKind::propose: st.kind = K::propose; break;
+    case ChoiceKind::request: st.kind = K::request; break;
+    case ChoiceKind::deliver: st.kind = K::deliver; break;
+    case ChoiceKind::drop: st.kind = K::drop; break;
+    case ChoiceKind::duplicate: st.kind = K::duplicate; break;
+    case ChoiceKind::timer: st.kind = K::timer; break;
+    case ChoiceKind::durable: st.kind = K::durable; break;
+    case ChoiceKind::crash: st.kind = K::crash; break;
+    case ChoiceKind::restart: st.kind = K::restart; break;
+  }
+  return st;
+}
+
+}  // namespace paxsim::explore

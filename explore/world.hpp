@@ -1,0 +1,251 @@
+// The explorer's world: the simulator's semantics with time taken out, as a
+// copyable value. It runs the very protocol nodes the simulator runs (through
+// Node::step, rebuilt from their records on restart) and carries out their
+// effects the simulator's way: records first; sends marked after_durable wait
+// until every record the node wrote so far is durable; a crash loses the
+// node, its unsynced writes, the sends waiting on them and its timers. What
+// the simulator draws at random becomes a choice (a transition):
+//
+//   propose i    a workload proposal reaches its node (each once, node up)
+//   request j    a kv request: its client sends it to its "via" node, or else
+//                to every node (each once, in file order per client)
+//   deliver m    one copy of message m reaches its node (node up); identical
+//                copies in flight are one choice
+//   drop m       a copy of m is lost            (--max-drops; never self-sends)
+//   duplicate m  a copy of m is added           (--max-dups;  never self-sends)
+//   timer n k    node n's pending timer of kind k fires (--max-timers, total)
+//   durable n    node n's oldest unsynced write becomes durable (explicit mode)
+//   crash n      node n crashes                 (--max-crashes)
+//   restart n    crashed node n restarts from its durable records
+//
+// Time is abstracted away: any pending timer may fire at any point, before or
+// after any message, which over-approximates every timing the simulator can
+// draw (safety does not depend on timing). A node ignores timer tokens it no
+// longer expects (effects.hpp), and every node keeps one live token per
+// kind, so a newer request of a kind replaces the older pending one.
+//
+// Durability (--writes): "explicit" makes each write's becoming durable a
+// choice of its own, so a crash can fall between a write and its sync;
+// "immediate" makes a step's writes durable right after the step (its
+// unguarded sends leave first, then the writes sync, then the guarded sends
+// leave: the order the simulator produces when the sync comes next). Without
+// crashes the two give the same verdicts: a write's sync is visible only
+// through the sends it holds back and through the checkers, and syncing
+// sooner never hides a violation (every checker verdict is monotone in the
+// set of durable records); so "auto" picks immediate when --max-crashes is 0.
+//
+// Messages to clients (replies, redirects) are absorbed when sent: no checker
+// the explorer runs depends on them. Timeline faults, the nemesis, network
+// probabilities and delays, liveness and generated kv operations are not
+// used: the budgets replace them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checkers/chosen.hpp"
+#include "checkers/log.hpp"
+#include "checkers/promises.hpp"
+#include "checkers/quorums.hpp"
+#include "checkers/violation.hpp"
+#include "explore/key.hpp"
+#include "paxos/node.hpp"
+#include "sim/scenario.hpp"
+#include "sim/simulation.hpp"
+
+namespace paxsim::explore {
+
+enum class Writes : std::uint8_t { immediate, explicit_sync };
+
+// Fault and timer budgets: how many of each a path may use.
+struct Budgets {
+  std::uint32_t drops = 0;
+  std::uint32_t dups = 0;
+  std::uint32_t crashes = 0;
+  std::uint32_t timers = 0;
+  std::uint32_t& operator[](int i) { return i == 0 ? drops : i == 1 ? dups : i == 2 ? crashes : timers; }
+  std::uint32_t operator[](int i) const { return i == 0 ? drops : i == 1 ? dups : i == 2 ? crashes : timers; }
+  friend bool operator==(const Budgets&, const Budgets&) = default;
+};
+inline constexpr int k_budget_drops = 0, k_budget_dups = 1, k_budget_crashes = 2, k_budget_timers = 3;
+
+struct ModelOptions {
+  Budgets max;
+  Writes writes = Writes::immediate;
+};
+
+enum class ChoiceKind : std::uint8_t { propose, request, deliver, drop, duplicate, timer, durable, crash, restart };
+const char* to_string(ChoiceKind k);
+
+// A transition label. Two states' choices with equal labels are the same
+// transition (the partial-order reduction carries labels from state to state).
+struct Choice {
+  ChoiceKind kind = ChoiceKind::deliver;
+  NodeId node = k_no_node;  // deliver: msg.to; propose: the proposal's node; timer, durable, crash, restart
+  std::uint32_t index = 0;  // propose, request: index in the workload
+  TimerKind timer = TimerKind::retry;
+  std::uint64_t token = 0;  // timer
+  Message msg;              // deliver, drop, duplicate
+  std::uint64_t label = 0;  // a hash of the above: the identity of the transition
+};
+
+// What a transition may touch, for the partial-order reduction: its node, a
+// budget, a message it loses or copies, and the checkers' memory it writes
+// or reads (see independent() in world.cpp for why these are the conflicts).
+struct QuorumKey {
+  MsgKind kind = MsgKind::promise;  // promise or accepted
+  Slot slot = 0;
+  Ballot ballot;
+  friend bool operator==(const QuorumKey&, const QuorumKey&) = default;
+};
+struct Footprint {
+  NodeId node = k_no_node;
+  int budget = -1;
+  std::vector<QuorumKey> answers;                   // promise/accepted sent (QuorumChecker records them)
+  std::vector<QuorumKey> quorums;                   // quorums acted on (QuorumChecker reads the records)
+  std::vector<std::pair<Slot, Value>> acceptances;  // durable accept records (ChosenTracker)
+  std::vector<Slot> learns;                         // values learned (ChosenTracker reads what is chosen)
+  bool learns_any = false;
+  bool proposes = false;  // a value proposed (ChosenTracker's validity)
+  bool applies = false;   // commands applied (LogChecker)
+};
+
+struct PendingWrite {
+  Record record;
+  std::vector<Message> gated;  // sends waiting for this write
+};
+struct Disk {
+  std::vector<Record> durable;
+  std::vector<PendingWrite> pending;  // oldest first; they sync in this order
+};
+struct NodeState {
+  std::shared_ptr<const Node> node;  // null while crashed
+  std::shared_ptr<const Disk> disk;
+  std::array<std::uint64_t, k_timer_kind_count> timers{};  // the pending token per kind; 0: none
+  Key node_key;                                             // of node->hash_state
+  Key disk_key;
+};
+struct Flight {
+  Message msg;
+  std::uint32_t count = 0;
+};
+
+// The checkers the scenario asks for (of agreement, validity, stability,
+// promises, quorums, log), each shared between states until a transition
+// changes what it remembers (then that one is copied). They hold their
+// ViolationSink by reference, so every copy reports to the model's one sink;
+// the model replays a transition's observations into them under a mutex and
+// takes the reports out before letting go of it. An observation that changes
+// nothing a checker remembers (a learn, a quorum, a promise sent) is replayed
+// into the shared checker itself: it only reads. (No checker is told the step
+// number: the model stamps it on the reports it takes out.)
+struct Checkers {
+  Checkers() = default;
+  Checkers(const sim::Scenario& s, checkers::ViolationSink& sink, const std::vector<std::string>& invariants);
+  std::shared_ptr<const checkers::ChosenTracker> chosen;
+  std::shared_ptr<const checkers::PromiseChecker> promises;
+  std::shared_ptr<const checkers::QuorumChecker> quorums;
+  std::shared_ptr<const checkers::LogChecker> log;
+};
+
+// What the checkers remember that the rest of the state does not already
+// determine, in canonical form, for the state key. Every checker's memory is
+// a function of: the durable records of every node (the ChosenTracker's
+// acceptances and the PromiseChecker's promises; disks are never wiped
+// here), the proposals issued (the validity set), and the two sets below
+// (the QuorumChecker's answers; the LogChecker's first command per index and
+// each replica's next index). Evidence (who, when) is left out: it changes a
+// report's text, never whether one is made.
+struct CheckerMemory {
+  std::vector<std::tuple<MsgKind, Slot, Ballot, NodeId>> answers;  // sorted
+  std::vector<Value> first_applied;                                 // by log index
+  std::vector<Slot> next_apply;                                     // by node
+  Key key;
+};
+
+struct World {
+  std::vector<NodeState> nodes;
+  std::vector<Flight> net;  // distinct messages, sorted; each with its number of copies
+  std::uint64_t issued = 0;  // bit i: proposal i (propose workload) or request i (kv) issued
+  Budgets used;
+  Checkers checkers;
+  std::shared_ptr<const CheckerMemory> memory;
+};
+
+// A transition's result.
+struct Outcome {
+  World next;
+  std::vector<checkers::Violation> violations;
+  Footprint actual;  // what it did touch
+};
+
+class Model {
+ public:
+  Model(const sim::Scenario& s, ModelOptions o);
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const sim::Scenario& scenario() const { return s_; }
+  const ModelOptions& options() const { return o_; }
+  const std::vector<std::string>& invariants() const { return invariants_; }
+
+  // The state after every node's start; `violations` gets any report (none
+  // for a sound protocol).
+  World initial(std::vector<checkers::Violation>* violations = nullptr) const;
+  // Every enabled transition, in a fixed order (proposals, requests,
+  // deliveries, timers, syncs, drops, duplications, crashes, restarts).
+  std::vector<Choice> choices(const World& w) const;
+  // Carries out `c` (which must be enabled in `w`); `step` numbers the
+  // checkers' reports (the path's length after it).
+  Outcome apply(const World& w, const Choice& c, std::uint64_t step) const;
+  Key key(const World& w) const;
+
+  // Partial-order reduction: what `c` may touch when taken in `w`, and
+  // whether two transitions enabled in `w` are independent there.
+  Footprint footprint(const World& w, const Choice& c) const;
+  bool independent(const World& w, const Choice& a, const Footprint& fa, const Choice& b, const Footprint& fb) const;
+  // Always-on check that a transition touched nothing beyond its predicted
+  // footprint (the reduction's soundness rests on it).
+  void check_footprint(const Choice& c, const Footprint& predicted, const Footprint& actual) const;
+
+  std::string describe(const Choice& c) const;
+  sim::ScheduledStep scheduled(const Choice& c) const;
+
+ private:
+  struct Observations;
+  void run_node(World& w, NodeId n, const Input& in, Observations& obs) const;
+  void sync_oldest(World& w, NodeId n, Observations& obs) const;
+  void send(World& w, const Message& m, Observations& obs) const;
+  Disk& disk_for_write(World& w, NodeId n) const;
+  void set_node(World& w, NodeId n, std::shared_ptr<const Node> node) const;
+  void rekey_disk(NodeState& ns) const;
+  void observe(World& w, const Observations& obs, std::uint64_t step, std::vector<checkers::Violation>* out) const;
+  Value request_value(std::size_t j) const;
+  std::uint64_t label_of(const Choice& c) const;
+
+  sim::Scenario s_;
+  ModelOptions o_;
+  sim::NodeFactory factory_;
+  std::vector<NodeConfig> configs_;
+  std::vector<std::string> invariants_;
+  std::vector<Value> request_values_;  // kv: each request's encoded command
+  // The one sink every checker copy reports to (see Checkers).
+  mutable checkers::ViolationSink sink_;
+  mutable std::mutex sink_mutex_;
+};
+
+// Total order on messages (every field), for the canonical network.
+bool message_less(const Message& a, const Message& b);
+bool message_equal(const Message& a, const Message& b);
+void add_message_words(KeyHasher& h, const Message& m);
+
+// The invariants the explorer checks for a scenario: the scenario's own list,
+// else every one that applies (linearizability is not checked here).
+std::vector<std::string> explored_invariants(const sim::Scenario& s);
+
+}  // namespace paxsim::explore
