@@ -21,6 +21,7 @@
 #include "cli/explore_cmd.hpp"
 #include "cli/lincheck_cmd.hpp"
 #include "cli/fuzz_cmd.hpp"
+#include "cli/merge_cmd.hpp"
 #include "cli/options.hpp"
 #include "paxos/bugs.hpp"
 
@@ -49,6 +50,7 @@ commands:
   fuzz FILE       swarm testing around a scenario for N runs or a duration, on every
                   core; each distinct failure saved as a repro.json, then shrunk
   shrink REPRO    a failing scenario made small while it still fails the same way
+  merge DIR...    the shards of a fuzz campaign (fuzz --shard I/N) joined into one folder
   bugs            lists the known-bug switches (--bug NAME)
   trace convert   a trace (run --trace) as a ShiViz log, Chrome/Perfetto JSON or an
                   offline HTML space-time diagram
@@ -410,6 +412,7 @@ int main_entry(int argc, char** argv) {
     if (cmd == "stats") return cmd_stats(sub_argc, sub_argv);
     if (cmd == "fuzz") return cmd_fuzz(sub_argc, sub_argv);
     if (cmd == "shrink") return cmd_shrink(sub_argc, sub_argv);
+    if (cmd == "merge") return cmd_merge(sub_argc, sub_argv);
     if (cmd == "explore") return cmd_explore(sub_argc, sub_argv);
     if (cmd == "lincheck") return cmd_lincheck(sub_argc, sub_argv);
     std::cerr << fmt::format("paxsim: unknown command \"{}\"\n\n{}", cmd, k_overview);

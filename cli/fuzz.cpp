@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cli/failure_report.hpp"
 #include "cli/report.hpp"
 #include "cli/scenario_json.hpp"
 #include "cli/shrink.hpp"
@@ -149,6 +150,8 @@ json campaign_json(const CampaignOptions& opt, const CampaignState& st) {
                         {"first_k", d.first_k},
                         {"runs", d.runs},
                         {"shrunk", d.shrunk},
+                        {"shrunk_steps", d.shrunk ? json(d.shrunk_steps) : json(nullptr)},
+                        {"shrunk_faults", d.shrunk ? json(d.shrunk_faults) : json(nullptr)},
                         {"repro", join_path(d.dir, "repro.json")},
                         {"repro_min", d.shrunk ? json(join_path(d.dir, "repro.min.json")) : json(nullptr)}});
   json outcomes = json::object();
@@ -161,6 +164,9 @@ json campaign_json(const CampaignOptions& opt, const CampaignState& st) {
           {"campaign_seed", opt.seed},
           {"bug", opt.mutate.bug ? json(*opt.mutate.bug) : json(nullptr)},
           {"allow_wipe", opt.mutate.allow_wipe},
+          {"shard", {{"index", opt.shard_index}, {"count", opt.shard_count}}},
+          {"status", st.status},
+          {"end_k", st.end_k ? json(*st.end_k) : json(nullptr)},
           {"next_k", st.next_k},
           {"runs", st.runs},
           {"failures", st.failures},
@@ -171,15 +177,29 @@ json campaign_json(const CampaignOptions& opt, const CampaignState& st) {
 
 CampaignState load_campaign(const std::string& path, CampaignOptions& opt) {
   const json doc = load_json_file(path);
+  if (doc.is_object() && doc.contains("merged"))
+    throw InputError(path, "", "a merged campaign (paxsim merge) cannot be continued: resume its shards");
+  return campaign_from_json(doc, path, opt);
+}
+
+CampaignState campaign_from_json(const json& doc, const std::string& path, CampaignOptions& opt) {
   CampaignState st;
   try {
-    if (doc.value("format", "") != k_campaign_format || doc.value("version", 0) != k_campaign_version)
+    if (!doc.is_object() || doc.value("format", "") != k_campaign_format || doc.value("version", 0) != k_campaign_version)
       throw InputError(path, "", fmt::format("not a paxsim fuzz campaign (version {})", k_campaign_version));
     opt.file = doc.at("scenario_file").get<std::string>();
     opt.base = doc.at("scenario");
     opt.seed = doc.at("campaign_seed").get<std::uint64_t>();
     opt.mutate.bug = doc.at("bug").is_null() ? std::nullopt : std::optional(doc.at("bug").get<std::string>());
     opt.mutate.allow_wipe = doc.value("allow_wipe", false);
+    if (doc.contains("shard") && !doc.at("shard").is_null()) {
+      opt.shard_index = doc.at("shard").at("index").get<std::uint32_t>();
+      opt.shard_count = doc.at("shard").at("count").get<std::uint32_t>();
+      if (opt.shard_count == 0 || opt.shard_index >= opt.shard_count)
+        throw InputError(path, "/shard", fmt::format("shard {}/{} does not exist", opt.shard_index, opt.shard_count));
+    }
+    if (doc.contains("end_k") && !doc.at("end_k").is_null()) st.end_k = doc.at("end_k").get<std::uint64_t>();
+    st.status = doc.value("status", "running");
     st.next_k = doc.at("next_k").get<std::uint64_t>();
     st.runs = doc.at("runs").get<std::uint64_t>();
     st.failures = doc.at("failures").get<std::uint64_t>();
@@ -196,6 +216,10 @@ CampaignState load_campaign(const std::string& path, CampaignOptions& opt) {
       f.first_k = d.value("first_k", std::uint64_t{0});
       f.runs = d.value("runs", std::uint64_t{0});
       f.shrunk = d.value("shrunk", false);
+      if (f.shrunk && d.contains("shrunk_steps") && !d.at("shrunk_steps").is_null()) {
+        f.shrunk_steps = d.at("shrunk_steps").get<std::uint64_t>();
+        f.shrunk_faults = d.value("shrunk_faults", std::uint64_t{0});
+      }
       f.dir = join_path(fs::path(path).parent_path().string(), folder);
       st.distinct.push_back(std::move(f));
     }
@@ -229,9 +253,18 @@ class Campaign {
     prior_seconds_ = state_.seconds;
     runs_at_start_ = state_.runs;
     failures_at_start_ = state_.failures;
+    stride_ = std::max<std::uint64_t>(1, opt_.shard_count);
+    if (!opt_.resume) state_.next_k = opt_.shard_index;  // the shard's first run
+    if (state_.next_k % stride_ != opt_.shard_index % stride_)
+      throw InputError(state_path_, "/next_k", fmt::format("run {} is not in shard {}/{}", state_.next_k,
+                                                           opt_.shard_index, opt_.shard_count));
     start_k_ = state_.next_k;
-    next_k_ = start_k_;
-    if (opt_.runs) end_k_ = start_k_ + *opt_.runs;
+    next_j_ = 0;
+    // Unsharded, --runs N means N more runs; with a shard, the campaign's runs
+    // k < N (the shard's share of them that is left).
+    if (opt_.runs) end_k_ = opt_.sharded ? *opt_.runs : start_k_ + *opt_.runs;
+    state_.end_k = end_k_;
+    state_.status = "running";
     started_ = std::chrono::steady_clock::now();
     save_state();  // an unwritable folder fails here, before any run
 
@@ -255,6 +288,10 @@ class Campaign {
     }
     for (auto& t : threads) t.join();
     halt_ = true;
+    {
+      std::lock_guard lock(mu_);
+      state_.status = interrupted_ || !internal_error_.empty() ? "stopped" : "done";
+    }
     save_state();
     status(true);
     if (!internal_error_.empty()) throw std::runtime_error(internal_error_);
@@ -279,7 +316,7 @@ class Campaign {
   // finished, so on a clean stop every k below the counter is done.
   void worker() {
     while (!halt_) {
-      const std::uint64_t k = next_k_.fetch_add(1);
+      const std::uint64_t k = start_k_ + next_j_.fetch_add(1) * stride_;
       if (end_k_ && k >= *end_k_) break;
       try {
         run_one(k);
@@ -327,8 +364,11 @@ class Campaign {
     if (fresh) save_failure(k, doc, r, *key);
   }
 
-  // A new distinct failure: repro.json and report.txt at once, then the state
-  // (so a kill -9 after the message loses nothing), then the shrunk repro.
+  // A new distinct failure: repro.json, then the run replayed from it with its
+  // trace (trace.jsonl), the reports (report.txt, report.md) and the page
+  // (trace.html), then the state (so a kill -9 after the message loses
+  // nothing, and a reader of campaign.json finds every file complete), then
+  // the shrunk repro.
   void save_failure(std::uint64_t k, const json& doc, const RunResult& r, const FailureKey& key) {
     const std::string dir = join_path(opt_.out_dir, key.folder());
     std::error_code ec;
@@ -337,8 +377,12 @@ class Campaign {
     write(repro, scenario_text(doc));
     // Replay the file as `paxsim run` would: it must give the same run.
     const sim::Scenario saved = load_scenario(repro, {});
-    const RunResult replay = run_scenario(saved);
-    write(join_path(dir, "report.txt"), human_report(Invocation{repro, {}, false}, replay));
+    const std::string trace = join_path(dir, "trace.jsonl");
+    RunResult replay;
+    std::string error;
+    if (!run_traced(saved, trace, opt_.build, replay, error) ||
+        !write_failure_artifacts(dir, saved, Invocation{repro, {}, false}, replay, trace, error))
+      throw std::runtime_error("cannot write " + error);
     if (replay.fingerprint != r.fingerprint)
       say(fmt::format("fuzz: NON-DETERMINISM: run {} gave fingerprint {}, its saved repro {} ({})", k,
                       fingerprint_hex(r.fingerprint), fingerprint_hex(replay.fingerprint), repro));
@@ -361,7 +405,10 @@ class Campaign {
           shrink_summary(*shrunk) + "\n" + human_report(Invocation{min, {}, false}, shrunk->after));
     {
       std::lock_guard lock(mu_);
-      find_entry(key.folder())->d.shrunk = true;
+      DistinctFailure& d = find_entry(key.folder())->d;
+      d.shrunk = true;
+      d.shrunk_steps = shrunk->after.stats.steps;
+      d.shrunk_faults = faults_in(shrunk->doc);
     }
     save_state();
     say(fmt::format("fuzz: shrunk {}: {} -> {} faults, {} -> {} steps ({})", key.folder(), faults_in(doc),
@@ -386,7 +433,7 @@ class Campaign {
   // disk counts exactly the runs k < next_k.
   void settle() {
     for (auto it = pending_.begin(); it != pending_.end() && it->first == state_.next_k; it = pending_.erase(it)) {
-      ++state_.next_k;
+      state_.next_k += stride_;
       ++state_.runs;
       if (!it->second.folder.empty()) {
         ++state_.failures;
@@ -472,7 +519,8 @@ class Campaign {
   double prior_seconds_ = 0;
   std::uint64_t start_k_ = 0;
   std::optional<std::uint64_t> end_k_;
-  std::atomic<std::uint64_t> next_k_{0};
+  std::uint64_t stride_ = 1;     // shard_count: the distance between this shard's runs
+  std::atomic<std::uint64_t> next_j_{0};  // the next of this session's runs: k = start_k_ + j * stride_
   std::atomic<bool> halt_{false};
   std::atomic<unsigned> running_{0};
   bool interrupted_ = false;
@@ -500,11 +548,20 @@ std::string campaign_summary(const CampaignOptions& opt, const CampaignResult& r
   std::string out = fmt::format("fuzz campaign: {} ({}), campaign seed {}, bug {}{}\n", opt.file,
                                 opt.base.value("name", "?"), opt.seed, opt.mutate.bug.value_or("none"),
                                 opt.mutate.allow_wipe ? ", wiped disks allowed" : "");
-  out += fmt::format("runs: {} this session in {:.1f} s ({:.0f} runs/s), {} in all (runs 0..{} done){}\n",
+  std::string done;
+  if (opt.shard_count > 1) {
+    out += fmt::format("shard {}/{}: the runs k = {} (mod {}){}\n", opt.shard_index, opt.shard_count, opt.shard_index,
+                       opt.shard_count, st.end_k ? fmt::format(" below {}", *st.end_k) : std::string());
+    done = st.next_k <= opt.shard_index ? std::string("none")
+                                        : fmt::format("{}, {}, ..., {}", opt.shard_index, opt.shard_index + opt.shard_count,
+                                                      st.next_k - opt.shard_count);
+  } else {
+    done = st.next_k == 0 ? std::string("none") : fmt::format("0..{}", st.next_k - 1);
+  }
+  out += fmt::format("runs: {} this session in {:.1f} s ({:.0f} runs/s), {} in all (runs {} done){}\n",
                      r.runs_this_session, r.seconds_this_session,
                      r.seconds_this_session > 0 ? static_cast<double>(r.runs_this_session) / r.seconds_this_session : 0.0,
-                     st.runs, st.next_k == 0 ? std::string("none") : std::to_string(st.next_k - 1),
-                     r.interrupted ? "; stopped by a signal" : "");
+                     st.runs, done, r.interrupted ? "; stopped by a signal" : "");
   out += fmt::format("failures: {} (violation {}, liveness {}, limit {}); distinct: {}\n", st.failures,
                      st.by_outcome[static_cast<int>(Outcome::violation)],
                      st.by_outcome[static_cast<int>(Outcome::liveness)], st.by_outcome[static_cast<int>(Outcome::limit)],
@@ -516,8 +573,9 @@ std::string campaign_summary(const CampaignOptions& opt, const CampaignResult& r
     out += fmt::format("    paxsim run {}\n", shell_quote(join_path(d.dir, "repro.json")));
     if (d.shrunk) out += fmt::format("    paxsim run {}\n", shell_quote(join_path(d.dir, "repro.min.json")));
   }
-  out += fmt::format("state: {}; continue with: paxsim fuzz --resume --out {}\n",
-                     join_path(opt.out_dir, "campaign.json"), shell_quote(opt.out_dir));
+  out += fmt::format("state: {}; continue with: paxsim fuzz --resume --out {}{}\n",
+                     join_path(opt.out_dir, "campaign.json"), shell_quote(opt.out_dir),
+                     opt.shard_count > 1 ? "; merge the shards with: paxsim merge SHARD_DIR... --out DIR" : "");
   return out;
 }
 

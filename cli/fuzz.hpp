@@ -10,6 +10,14 @@
 // replays it alone) with report.txt beside it, then shrunk within a budget to
 // repro.min.json. The campaign's state, DIR/campaign.json, is rewritten
 // atomically every second and at the end; `--resume` continues from it.
+//
+// Shards: shard I of N (0 <= I < N) does the runs k = I, I+N, I+2N, ... of
+// the same campaign, and nothing else: N shards together do exactly the runs
+// of one campaign, and since a run depends on (S, k) alone and a failure's
+// folder on its signature alone, they find the same failures in the same
+// folders. With a shard, `runs` counts the whole campaign (k < runs), so that
+// every shard gets the same command line, and a resumed shard does what is
+// left of its share. An unsharded campaign is shard 0 of 1.
 #pragma once
 
 #include <atomic>
@@ -71,6 +79,9 @@ struct CampaignOptions {
   std::string out_dir = "fuzz-out";
   double shrink_seconds = 30;    // 0: do not shrink
   bool resume = false;           // continue DIR/campaign.json
+  std::uint32_t shard_index = 0; // this campaign does the runs k = shard_index (mod shard_count)
+  std::uint32_t shard_count = 1;
+  bool sharded = false;          // --shard given (or from Slurm): `runs` is the campaign's total
   std::string build;             // build identity, recorded in campaign.json
   bool status_tty = false;       // status line with \r (else one line per second)
   bool quiet = false;            // nothing on stderr: no status line, no new-failure lines
@@ -83,11 +94,15 @@ struct DistinctFailure {
   std::uint64_t first_k = 0;     // the run that found it
   std::uint64_t runs = 0;        // runs (k < next_k) that failed this way
   bool shrunk = false;           // repro.min.json written
+  std::uint64_t shrunk_steps = 0;   // with shrunk: the steps of the shrunk run
+  std::uint64_t shrunk_faults = 0;  // with shrunk: the faults left in repro.min.json
   std::string dir;               // DIR/<folder>
 };
 
 struct CampaignState {
-  std::uint64_t next_k = 0;      // every run k < next_k is done
+  std::uint64_t next_k = 0;      // every run k < next_k of this shard's share is done
+  std::optional<std::uint64_t> end_k;  // the session stops at this k (with --runs)
+  std::string status = "running";      // "running", "done" (reached its end), "stopped" (a signal)
   std::uint64_t runs = 0;        // runs done (= next_k once settled)
   std::uint64_t failures = 0;
   std::uint64_t by_outcome[4] = {};  // indexed by Outcome
@@ -105,15 +120,21 @@ struct CampaignResult {
 // The campaign state as campaign.json holds it, and back. The format:
 // {"format": "paxsim-fuzz-campaign", "version": 1, "build": ..., "scenario_file": FILE,
 //  "scenario": <base document>, "campaign_seed": S, "bug": NAME|null, "allow_wipe": bool,
+//  "shard": {"index": I, "count": N}, "status": "running"|"done"|"stopped", "end_k": K|null,
 //  "next_k": K, "runs": N, "failures": F,
 //  "outcomes": {"violation": a, "liveness": b, "limit": c},
 //  "distinct": [{"folder", "invariant", "signature", "outcome", "message", "first_k", "runs",
-//                "shrunk", "repro", "repro_min"}...],
+//                "shrunk", "shrunk_steps", "shrunk_faults", "repro", "repro_min"}...],
 //  "seconds": wall seconds over all sessions}
+// `paxsim merge` writes the same format with a "merged" object added
+// (merge.hpp); such a file is not resumed.
 nlohmann::json campaign_json(const CampaignOptions& opt, const CampaignState& st);
-// Reads DIR/campaign.json into `opt` (file, base, seed, bug, allow_wipe) and
-// the returned state. Throws InputError.
+// Reads DIR/campaign.json into `opt` (file, base, seed, bug, allow_wipe,
+// shard) and the returned state. Throws InputError (also for a merged campaign).
 CampaignState load_campaign(const std::string& path, CampaignOptions& opt);
+// The same from a document read from `path` (a merged one too). Each
+// failure's `dir` is beside `path`.
+CampaignState campaign_from_json(const nlohmann::json& doc, const std::string& path, CampaignOptions& opt);
 
 // Runs the campaign until `runs`, `seconds` or `stop`. Throws InputError on
 // bad input (an out dir already holding another campaign, an unwritable dir).
@@ -122,5 +143,12 @@ CampaignResult run_campaign(CampaignOptions opt, const std::atomic<bool>& stop);
 // The summary printed at the end: runs, failures, each distinct failure with
 // its folder and the command that replays it.
 std::string campaign_summary(const CampaignOptions& opt, const CampaignResult& r);
+
+// The files of a failure's folder, as fuzz writes them: those written before
+// the failure is listed in campaign.json, and those written before it is
+// marked shrunk. A reader that trusts campaign.json reads only complete files.
+inline constexpr const char* k_failure_files[] = {"repro.json", "report.txt", "report.md", "trace.jsonl",
+                                                   "trace.html"};
+inline constexpr const char* k_shrunk_files[] = {"repro.min.json", "shrink.txt"};
 
 }  // namespace paxsim::cli

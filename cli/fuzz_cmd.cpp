@@ -3,11 +3,14 @@
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <unistd.h>
 
 #include "cli/commands.hpp"
@@ -86,7 +89,64 @@ DIR/campaign.json, rewritten every second; --resume continues it. Ctrl-C or
 SIGTERM stops cleanly with a summary (a second Ctrl-C stops at once).
 Exit 1 if the campaign has found a failure, 0 if not, 2 on bad usage.
 
+Shards (several machines, one campaign): --shard I/N (0 <= I < N) does the
+runs k = I, I+N, I+2N, ... of the campaign and nothing else, each shard in
+its own --out folder. N shards together do exactly the runs of one campaign
+and find the same failures in the same folders; `paxsim merge` joins them.
+With a shard, --runs R counts the whole campaign (runs k < R, the same R for
+every shard); --resume then does what is left of the shard's share (nothing if
+it is done), so the same command finishes a preempted shard, and a larger R
+extends the campaign. With --time, the shards interleave.
+Without --shard, inside a Slurm job array, the shard comes from the array:
+I = SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN and N = SLURM_ARRAY_TASK_COUNT,
+so --array=0-7 and --array=1-8 both give shards 0..7 of 8. The array must be
+one contiguous range with step 1; --shard 0/1 turns this off.
+
 )";
+
+// "I/N" with 0 <= I < N.
+std::pair<std::uint32_t, std::uint32_t> parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  const auto bad = [&] {
+    return Usage(fmt::format("paxsim fuzz: --shard wants I/N with 0 <= I < N (e.g. 3/8), got \"{}\"", text));
+  };
+  if (slash == std::string::npos) throw bad();
+  std::uint64_t i = 0, n = 0;
+  try {
+    i = parse_u64(text.substr(0, slash), "--shard");
+    n = parse_u64(text.substr(slash + 1), "--shard");
+  } catch (const Usage&) {
+    throw bad();
+  }
+  if (n == 0 || i >= n || n > 1'000'000) throw bad();
+  return {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(n)};
+}
+
+// The shard of a Slurm array task, when SLURM_ARRAY_TASK_ID is set.
+std::optional<std::pair<std::uint32_t, std::uint32_t>> slurm_shard(std::string& note) {
+  const char* id = std::getenv("SLURM_ARRAY_TASK_ID");
+  if (id == nullptr || *id == '\0') return std::nullopt;
+  const auto var = [](const char* name) -> std::optional<std::uint64_t> {
+    const char* v = std::getenv(name);
+    if (v == nullptr || *v == '\0') return std::nullopt;
+    return parse_u64(v, name);
+  };
+  const std::uint64_t task = parse_u64(id, "SLURM_ARRAY_TASK_ID");
+  const auto count = var("SLURM_ARRAY_TASK_COUNT"), min = var("SLURM_ARRAY_TASK_MIN"),
+             max = var("SLURM_ARRAY_TASK_MAX"), step = var("SLURM_ARRAY_TASK_STEP");
+  if (!count || !min)
+    throw Usage("paxsim fuzz: SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT and SLURM_ARRAY_TASK_MIN: "
+                "give --shard I/N");
+  if ((step && *step != 1) || (max && *max - *min + 1 != *count) || *count == 0 || task < *min ||
+      task - *min >= *count)
+    throw Usage(fmt::format("paxsim fuzz: the Slurm array (tasks {}..{}, {} of them, step {}) is not one contiguous "
+                            "range: submit --array=0-{} (or 1-{}), or give --shard I/N",
+                            *min, max ? std::to_string(*max) : "?", *count, step.value_or(1), *count - 1, *count));
+  if (*count > 1'000'000) throw Usage("paxsim fuzz: more than 1000000 array tasks");
+  note = fmt::format("fuzz: shard {}/{} from the Slurm array (task {} of {}..{})", task - *min, *count, task, *min,
+                     *min + *count - 1);
+  return std::pair{static_cast<std::uint32_t>(task - *min), static_cast<std::uint32_t>(*count)};
+}
 
 }  // namespace
 
@@ -127,6 +187,7 @@ int cmd_fuzz(int argc, char** argv) try {
     ("bug", po::value<std::string>(), "turn on a known-bug switch in every run (see paxsim bugs)")
     ("seed", po::value<std::string>(), "the campaign seed (default: the scenario's seed)")
     ("resume", po::bool_switch(), "continue the campaign in --out: its seed sequence and counters")
+    ("shard", po::value<std::string>(), "I/N: do shard I (0-based) of N of the campaign (default: from a Slurm array)")
     ("shrink-seconds", po::value<double>()->default_value(30), "time budget to shrink each new distinct failure (0: no shrinking)")
     ("allow-wipe", po::bool_switch(), "let restarts wipe the disk (outside Paxos's fault model: expect violations)")
     ("quiet", po::bool_switch(), "nothing on stderr (no status line, no new-failure lines)");
@@ -139,7 +200,8 @@ int cmd_fuzz(int argc, char** argv) try {
               << "\nExamples:\n"
                  "  paxsim fuzz scenarios/synod/nemesis.json --time 8h --out overnight\n"
                  "  paxsim fuzz scenarios/synod/dueling-proposers.json --runs 500 --bug round-only-ballots\n"
-                 "  paxsim fuzz --resume --out overnight --time 1h\n";
+                 "  paxsim fuzz --resume --out overnight --time 1h\n"
+                 "  paxsim fuzz scenarios/synod/nemesis.json --runs 1000000 --shard 3/8 --out camp/shard-3\n";
     return k_exit_ok;
   }
   CampaignOptions o;
@@ -165,6 +227,13 @@ int cmd_fuzz(int argc, char** argv) try {
     if (!bug_by_name(*bug)) throw Usage(fmt::format("paxsim fuzz: unknown bug switch \"{}\" (see paxsim bugs)", *bug));
   }
   const bool allow_wipe = vm["allow-wipe"].as<bool>();
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> shard;
+  std::string shard_note;
+  if (vm.count("shard")) {
+    shard = parse_shard(vm["shard"].as<std::string>());
+  } else {
+    shard = slurm_shard(shard_note);
+  }
 
   if (o.resume) {
     // The campaign file fixes the scenario, seed, bug and fault model; a flag
@@ -184,6 +253,11 @@ int cmd_fuzz(int argc, char** argv) try {
       throw Usage(fmt::format("paxsim fuzz: --resume: the campaign's bug switch is {}", saved.mutate.bug.value_or("none")));
     if (allow_wipe && !saved.mutate.allow_wipe)
       throw Usage("paxsim fuzz: --resume: the campaign did not allow wiped disks");
+    if (shard && (shard->first != saved.shard_index || shard->second != saved.shard_count))
+      throw Usage(fmt::format("paxsim fuzz: --resume: {} holds shard {}/{}, not {}/{}{}", o.out_dir, saved.shard_index,
+                              saved.shard_count, shard->first, shard->second,
+                              shard_note.empty() ? "" : " (from the Slurm array)"));
+    o.sharded = shard.has_value() || saved.shard_count > 1;
   } else {
     if (!vm.count("file")) throw Usage("paxsim fuzz: missing FILE (see paxsim fuzz --help)");
     o.file = vm["file"].as<std::string>();
@@ -192,7 +266,10 @@ int cmd_fuzz(int argc, char** argv) try {
     o.seed = vm.count("seed") ? parse_u64(vm["seed"].as<std::string>(), "--seed") : s.seed;
     o.mutate.bug = bug;
     o.mutate.allow_wipe = allow_wipe;
+    if (shard) std::tie(o.shard_index, o.shard_count) = *shard;
+    o.sharded = shard.has_value();
   }
+  if (!shard_note.empty() && !o.quiet) std::cerr << shard_note << "\n";
 
   StopSignals signals;
   const CampaignResult r = run_campaign(o, g_stop);

@@ -22,9 +22,9 @@ const Acceptance* Acceptor::accepted(Slot s) const {
   return it == accepted_.end() ? nullptr : &it->second;
 }
 
-void Acceptor::send(const NodeConfig& cfg, Effects& out, Message m, bool durable_first) {
-  m.from = cfg.self;
-  out.send.push_back(Outgoing{std::move(m), durable_first});
+void Acceptor::send(const NodeConfig& cfg, Effects& out, const Message& m, bool durable_first) {
+  out.send_copy(m, durable_first);
+  out.send.back().msg.from = cfg.self;
 }
 
 void Acceptor::on_prepare(const NodeConfig& cfg, const Message& m, Effects& out) {

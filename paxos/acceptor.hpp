@@ -41,7 +41,7 @@ class Acceptor {
   }
 
  private:
-  void send(const NodeConfig& cfg, Effects& out, Message m, bool durable_first);
+  void send(const NodeConfig& cfg, Effects& out, const Message& m, bool durable_first);
 
   // Invariant: promised_ >= every accepted ballot (accepting b promises b).
   Ballot promised_;

@@ -5,6 +5,7 @@
 // set the timers. `learned` and `quorums` are observations for the checkers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -70,18 +71,74 @@ struct QuorumUse {
   std::uint32_t group = 0;      // shards > 1: the Paxos group
 };
 
+// A list that keeps its elements' storage across clear(): an element is
+// overwritten by assignment, so a message or record copied into a slot used
+// before reuses that slot's string and vector buffers instead of allocating.
+// Only the first size() elements are the list; the rest are spare.
+template <class T>
+class ReusedList {
+ public:
+  using value_type = T;
+  using iterator = typename std::vector<T>::iterator;
+  using const_iterator = typename std::vector<T>::const_iterator;
+
+  // The next element, holding whatever it held before: assign every field.
+  T& next() {
+    if (n_ == items_.size()) items_.emplace_back();
+    return items_[n_++];
+  }
+  void push_back(const T& v) { next() = v; }
+  void push_back(T&& v) { next() = std::move(v); }
+  void clear() { n_ = 0; }
+
+  std::size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  T& operator[](std::size_t i) { return items_[i]; }
+  const T& operator[](std::size_t i) const { return items_[i]; }
+  T& front() { return items_[0]; }
+  const T& front() const { return items_[0]; }
+  T& back() { return items_[n_ - 1]; }
+  const T& back() const { return items_[n_ - 1]; }
+  iterator begin() { return items_.begin(); }
+  iterator end() { return items_.begin() + static_cast<std::ptrdiff_t>(n_); }
+  const_iterator begin() const { return items_.begin(); }
+  const_iterator end() const { return items_.begin() + static_cast<std::ptrdiff_t>(n_); }
+
+ private:
+  std::vector<T> items_;
+  std::size_t n_ = 0;
+};
+
 struct Effects {
-  std::vector<Record> persist;
-  std::vector<Outgoing> send;
-  std::vector<TimerRequest> timers;
-  std::vector<Learned> learned;
-  std::vector<QuorumUse> quorums;
+  ReusedList<Record> persist;
+  ReusedList<Outgoing> send;
+  ReusedList<TimerRequest> timers;
+  ReusedList<Learned> learned;
+  ReusedList<QuorumUse> quorums;
   // Multi-Paxos: commands applied to the replicated state machine, in log
   // order (`slot` is the log index); the `log` checker compares replicas.
-  std::vector<Learned> applied;
+  ReusedList<Learned> applied;
   // Values the node proposes on its own (the lock service's expiry commands),
   // reported so that `validity` counts them as proposed.
-  std::vector<Value> proposed;
+  ReusedList<Value> proposed;
+
+  // These copy into reused slots: no allocation once a slot has had room
+  // for a value as long (the hot path of every step).
+  void send_copy(const Message& m, bool after_durable) {
+    Outgoing& o = send.next();
+    o.msg = m;
+    o.after_durable = after_durable;
+  }
+  void learned_copy(Slot s, const Value& v) { assign(learned.next(), s, v); }
+  void applied_copy(Slot s, const Value& v) { assign(applied.next(), s, v); }
+  void quorum_copy(QuorumUse::Phase phase, Slot s, Ballot b, const std::vector<NodeId>& members) {
+    QuorumUse& q = quorums.next();
+    q.phase = phase;
+    q.slot = s;
+    q.ballot = b;
+    q.members = members;
+    q.group = 0;
+  }
 
   void clear() {
     persist.clear();
@@ -91,6 +148,13 @@ struct Effects {
     quorums.clear();
     applied.clear();
     proposed.clear();
+  }
+
+ private:
+  static void assign(Learned& l, Slot s, const Value& v) {
+    l.slot = s;
+    l.value = v;
+    l.group = 0;
   }
 };
 

@@ -31,7 +31,7 @@ void Leader::start_election(const NodeConfig& cfg, Ballot promised, Slot from, E
   m.ballot = ballot_;
   for (NodeId n = 0; n < cfg.nodes; ++n) {
     m.to = n;
-    out.send.push_back(Outgoing{m, true});
+    out.send_copy(m, true);
   }
 }
 
@@ -44,7 +44,7 @@ bool Leader::on_promise(const NodeConfig& cfg, const Message& m, Effects& out) {
     if (!fresh && e.ballot > it->second.ballot) it->second = e;
   }
   if (promisers_.size() < cfg.quorum()) return false;
-  out.quorums.push_back(QuorumUse{QuorumUse::Phase::promise, from_slot_, ballot_, promisers_});
+  out.quorum_copy(QuorumUse::Phase::promise, from_slot_, ballot_, promisers_);
   role_ = Role::leader;
   return true;
 }
@@ -82,7 +82,7 @@ void Leader::send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects
   a.value = v;
   for (NodeId n = 0; n < cfg.nodes; ++n) {
     a.to = n;
-    out.send.push_back(Outgoing{a, true});
+    out.send_copy(a, true);
   }
 }
 
@@ -107,7 +107,7 @@ std::optional<Value> Leader::on_accepted(const NodeConfig& cfg, const Message& m
   if (counted(cfg, it->second.acceptors, m.from)) return std::nullopt;
   it->second.acceptors.push_back(m.from);
   if (it->second.acceptors.size() < cfg.quorum()) return std::nullopt;
-  out.quorums.push_back(QuorumUse{QuorumUse::Phase::accepted, m.slot, ballot_, it->second.acceptors});
+  out.quorum_copy(QuorumUse::Phase::accepted, m.slot, ballot_, it->second.acceptors);
   return it->second.value;
 }
 

@@ -21,7 +21,7 @@ std::optional<Value> Learner::on_accepted(const NodeConfig& cfg, const Message& 
     return std::nullopt;
   voters.push_back(m.from);
   if (voters.size() < cfg.quorum()) return std::nullopt;
-  out.quorums.push_back(QuorumUse{QuorumUse::Phase::accepted, m.slot, m.ballot, voters});
+  out.quorum_copy(QuorumUse::Phase::accepted, m.slot, m.ballot, voters);
   tally_.clear();  // bounded: nothing more to count once decided
   return m.value;
 }
@@ -34,7 +34,7 @@ bool Learner::learn(const NodeConfig& cfg, Slot slot, const Value& v, Ballot b, 
   tally_.clear();
   // Not needed for safety (a node can always learn again), so nothing waits on it.
   out.persist.push_back(Record{RecordKind::decided, slot, b, v});
-  out.learned.push_back(Learned{slot, v});
+  out.learned_copy(slot, v);
   return true;
 }
 
@@ -48,7 +48,7 @@ void Learner::broadcast_decide(const NodeConfig& cfg, Slot slot, Effects& out) c
   for (NodeId n = 0; n < cfg.nodes; ++n) {
     if (n == cfg.self) continue;
     d.to = n;
-    out.send.push_back(Outgoing{d, false});
+    out.send_copy(d, false);
   }
 }
 
@@ -61,7 +61,7 @@ void Learner::on_learn_request(const NodeConfig& cfg, const Message& m, Effects&
   d.slot = m.slot;
   d.ballot = decided_ballot_;
   d.value = *decided_;
-  out.send.push_back(Outgoing{std::move(d), false});
+  out.send_copy(d, false);
 }
 
 void Learner::arm_catchup(Effects& out) {
@@ -76,7 +76,7 @@ bool Learner::on_catchup(const NodeConfig& cfg, std::uint64_t token, Effects& ou
   for (NodeId n = 0; n < cfg.nodes; ++n) {
     if (n == cfg.self) continue;
     q.to = n;
-    out.send.push_back(Outgoing{q, false});
+    out.send_copy(q, false);
   }
   arm_catchup(out);
   return true;

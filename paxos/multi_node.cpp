@@ -138,7 +138,7 @@ class MultiPaxosNode final : public Node {
       for (NodeId n = 0; n < cfg_.nodes; ++n) {
         if (n == cfg_.self) continue;
         h.to = n;
-        out.send.push_back(Outgoing{h, false});
+        out.send_copy(h, false);
       }
       // Lock leases that ran out by our clock (paxos/lock_service.hpp).
       for (const Value& v : lock_watch_.due(now_local_)) {
@@ -199,7 +199,7 @@ class MultiPaxosNode final : public Node {
         return;
       voters.push_back(m.from);
       if (voters.size() < cfg_.quorum()) return;
-      out.quorums.push_back(QuorumUse{QuorumUse::Phase::accepted, m.slot, m.ballot, voters});
+      out.quorum_copy(QuorumUse::Phase::accepted, m.slot, m.ballot, voters);
       learn(m.slot, m.value, m.ballot, out);
       return;
     }
@@ -214,7 +214,7 @@ class MultiPaxosNode final : public Node {
       for (NodeId n = 0; n < cfg_.nodes; ++n) {
         if (n == cfg_.self) continue;
         d.to = n;
-        out.send.push_back(Outgoing{d, false});
+        out.send_copy(d, false);
       }
     }
   }
@@ -239,7 +239,7 @@ class MultiPaxosNode final : public Node {
       nack.from = cfg_.self;
       nack.to = m.from;
       nack.ballot = acceptor_.promised();
-      out.send.push_back(Outgoing{std::move(nack), false});
+      out.send_copy(nack, false);
       return;
     }
     saw_ballot(m.ballot);
@@ -253,7 +253,7 @@ class MultiPaxosNode final : public Node {
       ack.to = m.from;
       ack.ballot = m.ballot;
       ack.request = m.request;
-      out.send.push_back(Outgoing{std::move(ack), false});
+      out.send_copy(ack, false);
     }
     // Decisions still in flight make every follower look briefly behind, so
     // ask only for what we still miss from the previous heartbeat's commit.
@@ -266,7 +266,7 @@ class MultiPaxosNode final : public Node {
       q.from = cfg_.self;
       q.to = m.from;
       q.slot = replica_.first_undecided();
-      out.send.push_back(Outgoing{std::move(q), false});
+      out.send_copy(q, false);
     }
   }
 
@@ -284,7 +284,7 @@ class MultiPaxosNode final : public Node {
       r.to = m.from;
       r.request = m.request;
       r.leader_hint = known_leader_ == cfg_.self ? k_no_node : known_leader_;
-      out.send.push_back(Outgoing{std::move(r), false});
+      out.send_copy(r, false);
       return;
     }
     if (cmd->op == KvOpKind::get && leases() && holder_.holds(leader_.ballot(), now_local_) &&
@@ -333,7 +333,7 @@ class MultiPaxosNode final : public Node {
     m.request = request;
     m.value = r.value;
     m.flags = r.absent ? k_absent : 0;
-    out.send.push_back(Outgoing{std::move(m), false});
+    out.send_copy(m, false);
   }
 
   void arm(TimerKind k, Effects& out) {

@@ -47,7 +47,7 @@ void Proposer::new_round(const NodeConfig& cfg, Ballot promised, Effects& out) {
   m.ballot = ballot_;
   for (NodeId n = 0; n < cfg.nodes; ++n) {
     m.to = n;
-    out.send.push_back(Outgoing{m, true});
+    out.send_copy(m, true);
   }
   // The round's timeout; on expiry the next round starts.
   arm_retry(out, failures_);
@@ -75,7 +75,7 @@ void Proposer::on_promise(const NodeConfig& cfg, const Message& m, Effects& out)
   } else {
     proposal_ = best_value_ ? *best_value_ : *own_value_;
   }
-  out.quorums.push_back(QuorumUse{QuorumUse::Phase::promise, m.slot, ballot_, promisers_});
+  out.quorum_copy(QuorumUse::Phase::promise, m.slot, ballot_, promisers_);
   phase_ = Phase::accepting;
   won_phase1_ = true;
 
@@ -87,7 +87,7 @@ void Proposer::on_promise(const NodeConfig& cfg, const Message& m, Effects& out)
   a.value = proposal_;
   for (NodeId n = 0; n < cfg.nodes; ++n) {
     a.to = n;
-    out.send.push_back(Outgoing{a, true});
+    out.send_copy(a, true);
   }
 }
 
@@ -96,7 +96,7 @@ std::optional<Value> Proposer::on_accepted(const NodeConfig& cfg, const Message&
   if (counted(cfg, acceptors_, m.from)) return std::nullopt;
   acceptors_.push_back(m.from);
   if (acceptors_.size() < cfg.quorum()) return std::nullopt;
-  out.quorums.push_back(QuorumUse{QuorumUse::Phase::accepted, m.slot, ballot_, acceptors_});
+  out.quorum_copy(QuorumUse::Phase::accepted, m.slot, ballot_, acceptors_);
   phase_ = Phase::done;
   return proposal_;
 }

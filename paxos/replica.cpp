@@ -19,7 +19,7 @@ bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Eff
   while (log_.contains(first_undecided_)) ++first_undecided_;
   // Not needed for safety (a replica can always learn again from its peers).
   out.persist.push_back(Record{RecordKind::decided, s, b, v});
-  out.learned.push_back(Learned{s, v});
+  out.learned_copy(s, v);
   apply_ready(cfg, out);
   return true;
 }
@@ -27,7 +27,7 @@ bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Eff
 void Replica::apply_ready(const NodeConfig& cfg, Effects& out) {
   for (auto it = log_.find(applied_); it != log_.end() && it->first == applied_; ++it, ++applied_) {
     const Value& v = it->second.second;
-    out.applied.push_back(Learned{applied_, v});
+    out.applied_copy(applied_, v);
     if (v == k_noop_value) continue;
     const auto c = decode(v);
     if (!c) continue;  // not a command (cannot happen: only commands and no-ops are proposed)
@@ -43,7 +43,7 @@ void Replica::on_learn_request(const NodeConfig& cfg, const Message& m, Effects&
   d.slot = m.slot;
   for (auto it = log_.lower_bound(m.slot); it != log_.end() && d.entries.size() < k_catchup_batch; ++it)
     d.entries.push_back(LogEntry{it->first, it->second.first, it->second.second});
-  if (!d.entries.empty()) out.send.push_back(Outgoing{std::move(d), false});
+  if (!d.entries.empty()) out.send_copy(d, false);
 }
 
 }  // namespace paxsim

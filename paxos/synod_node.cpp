@@ -28,7 +28,7 @@ class SynodNode final : public Node {
         break;
       case Input::Kind::propose:
         if (learner_.decided()) {
-          out.learned.push_back(Learned{0, *learner_.decided()});  // answered at once
+          out.learned_copy(0, *learner_.decided());  // answered at once
         } else {
           proposer_.propose(cfg_, *in.value, acceptor_.promised(), out);
         }

@@ -1,4 +1,4 @@
-// The event queue: a binary min-heap ordered by (time, class, sequence).
+// The event queue: a min-heap ordered by (time, class, sequence).
 // Timeline fault actions have the lowest class, so at one instant they run
 // before anything else, in file order; the nemesis undoes before it strikes;
 // every other event at that instant follows in the order it was scheduled.
@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
-#include <queue>
 #include <vector>
 
 #include "paxos/types.hpp"
+#include "sim/assert.hpp"
 
 namespace paxsim::sim {
 
@@ -39,17 +39,24 @@ struct Event {
   std::uint8_t aux = 0;
 };
 
+// A 4-ary min-heap with hole-based sifting (half the depth of a binary heap,
+// and the four children of a node share a cache line or two). The order is
+// total (the sequence number is unique), so any correct heap pops the same
+// events in the same order: the layout can change, the run cannot.
 class EventQueue {
  public:
   void push(Event e) {
     e.seq = next_seq_++;
-    heap_.push(e);
+    PAXSIM_ASSERT(e.seq < (std::uint64_t{1} << 56));
+    sift_up(heap_.size(), e);
   }
   bool empty() const { return heap_.empty(); }
-  const Event& top() const { return heap_.top(); }
+  const Event& top() const { return heap_.front(); }
   Event pop() {
-    Event e = heap_.top();
-    heap_.pop();
+    Event e = heap_.front();
+    Event last = heap_.back();
+    heap_.pop_back();
+    if (!heap_.empty()) sift_down(0, last);
     return e;
   }
   std::size_t size() const { return heap_.size(); }
@@ -58,29 +65,58 @@ class EventQueue {
   // `pick` holds. Linear in the queue's size: only a pinned schedule uses it.
   template <class Pick>
   std::optional<Event> take_first(Pick pick) {
-    std::vector<Event> all;
-    all.reserve(heap_.size());
-    while (!heap_.empty()) {
-      all.push_back(heap_.top());
-      heap_.pop();
-    }
-    std::optional<Event> found;
-    for (const Event& e : all) {
-      if (!found && pick(e)) found = e;
-      else heap_.push(e);
-    }
+    std::size_t best = heap_.size();
+    for (std::size_t i = 0; i < heap_.size(); ++i)
+      if (pick(heap_[i]) && (best == heap_.size() || before(heap_[i], heap_[best]))) best = i;
+    if (best == heap_.size()) return std::nullopt;
+    const Event found = heap_[best];
+    heap_[best] = heap_.back();
+    heap_.pop_back();
+    std::vector<Event> all = std::move(heap_);
+    heap_.clear();
+    heap_.reserve(all.size());
+    for (const Event& e : all) sift_up(heap_.size(), e);  // keeps each event's sequence number
     return found;
   }
 
  private:
-  struct Later {
-    bool operator()(const Event& x, const Event& y) const {
-      if (x.time != y.time) return x.time > y.time;
-      if (x.klass != y.klass) return x.klass > y.klass;
-      return x.seq > y.seq;
+  static constexpr std::size_t k_arity = 4;
+  // (time, class, sequence), lexicographically.
+  static bool before(const Event& x, const Event& y) {
+    if (x.time != y.time) return x.time < y.time;
+    const std::uint64_t kx = (std::uint64_t{static_cast<std::uint8_t>(x.klass)} << 56) | x.seq;
+    const std::uint64_t ky = (std::uint64_t{static_cast<std::uint8_t>(y.klass)} << 56) | y.seq;
+    return kx < ky;
+  }
+  // Places `e` at or above the hole at index `hole` (== size(): a new leaf).
+  void sift_up(std::size_t hole, const Event& e) {
+    if (hole == heap_.size()) heap_.push_back(e);
+    while (hole > 0) {
+      const std::size_t parent = (hole - 1) / k_arity;
+      if (!before(e, heap_[parent])) break;
+      heap_[hole] = heap_[parent];
+      hole = parent;
     }
-  };
-  std::priority_queue<Event, std::vector<Event>, Later> heap_;
+    heap_[hole] = e;
+  }
+  // Places `e` at or below the hole at index `hole`.
+  void sift_down(std::size_t hole, const Event& e) {
+    const std::size_t n = heap_.size();
+    for (;;) {
+      const std::size_t first = hole * k_arity + 1;
+      if (first >= n) break;
+      std::size_t best = first;
+      const std::size_t last = std::min(first + k_arity, n);
+      for (std::size_t c = first + 1; c < last; ++c)
+        if (before(heap_[c], heap_[best])) best = c;
+      if (!before(heap_[best], e)) break;
+      heap_[hole] = heap_[best];
+      hole = best;
+    }
+    heap_[hole] = e;
+  }
+
+  std::vector<Event> heap_;
   std::uint64_t next_seq_ = 0;
 };
 

@@ -146,8 +146,7 @@ bool Simulation::on_deliver(const Event& e) {
       client_held_[client].push_back(e);  // keeps its pool slot until resume
       return false;
     }
-    const Message m = std::move(pool_[slot]);
-    free_slots_.push_back(slot);
+    Message m = std::move(pool_[slot]);
     StepInfo info;
     info.node = to;
     info.msg = &m;
@@ -165,6 +164,7 @@ bool Simulation::on_deliver(const Event& e) {
       else kv_->on_message(m, now_, *this);
     }
     end_step(info);
+    recycle(slot, std::move(m));
     return true;
   }
   NodeSlot& dest = nodes_[to];
@@ -172,8 +172,7 @@ bool Simulation::on_deliver(const Event& e) {
     dest.held.push_back(e);  // keeps its pool slot until resume or crash
     return false;
   }
-  const Message m = std::move(pool_[slot]);
-  free_slots_.push_back(slot);
+  Message m = std::move(pool_[slot]);
 
   StepInfo info;
   info.node = to;
@@ -192,7 +191,15 @@ bool Simulation::on_deliver(const Event& e) {
     run_node(to, Input::message(m));
   }
   end_step(info);
+  recycle(slot, std::move(m));
   return true;
+}
+
+// The slot is freed only after the step, and gets the message's buffers back,
+// so the next message sent through it is copied in without allocating.
+void Simulation::recycle(std::uint32_t slot, Message&& m) {
+  pool_[slot] = std::move(m);
+  free_slots_.push_back(slot);
 }
 
 bool Simulation::on_timer(const Event& e) {

@@ -123,6 +123,7 @@ class Simulation : private ClientWorld, private LockWorld {
   // Steps
   bool dispatch(const Event& e);
   bool on_deliver(const Event& e);
+  void recycle(std::uint32_t slot, Message&& m);
   bool on_timer(const Event& e);
   bool on_durable(const Event& e);
   void on_fault(const Event& e);

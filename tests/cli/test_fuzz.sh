@@ -1,34 +1,14 @@
 #!/usr/bin/env bash
 # paxsim fuzz and shrink from the command line: a planted bug is found, saved
-# as a repro that replays alone, and shrunk; a clean campaign is quiet; the
+# as a repro that replays alone, with its trace (trace.jsonl), reports
+# (report.txt, report.md) and page (trace.html), and shrunk; a clean campaign is quiet; the
 # distinct failures do not depend on -j; --resume continues the counters;
 # SIGTERM stops cleanly and kill -9 loses no saved failure; usage errors exit 2.
 # Nothing here depends on timing. Usage: test_fuzz.sh PAXSIM SOURCE_DIR
 set -uo pipefail
 PAXSIM=$1
 SRC=$2
-T=$(mktemp -d)
-bg=
-trap '[[ -n $bg ]] && kill -9 "$bg" 2>/dev/null; rm -rf "$T"' EXIT
-fails=0
-passes=0
-ok() { passes=$((passes + 1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-
-# expect_rc RC DESCRIPTION -- CMD...: runs CMD, stdout/stderr in $T/out $T/err
-expect_rc() {
-  local want=$1 what=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [[ $got == "$want" ]]; then ok; else bad "$what: exit $got, want $want; stderr: $(head -c 600 "$T/err")"; fi
-}
-expect_out() {
-  if grep -qF -- "$1" "$T/out"; then ok; else bad "$2: stdout lacks '$1': $(head -c 600 "$T/out")"; fi
-}
-# The failure folders of a campaign, one per line, sorted.
-folders() { (cd "$1" && find . -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort); }
-# Waits (without a time limit of its own: ctest's timeout applies) until FILE contains TEXT.
-wait_for() { while ! grep -qF -- "$2" "$1" 2>/dev/null; do sleep 0.1; done; }
+source "$(dirname "$0")/fuzz_harness.sh"
 
 dueling=$SRC/scenarios/synod/dueling-proposers.json
 basic=$SRC/scenarios/synod/basic.json
@@ -44,7 +24,7 @@ if [[ -n $found ]]; then ok; else bad "no failure folder in $T/bug"; fi
 for d in $found; do
   inv=${d%-*}
   dir=$T/bug/$d
-  for f in repro.json repro.min.json report.txt; do
+  for f in repro.json repro.min.json report.txt report.md trace.jsonl trace.html shrink.txt; do
     if [[ -s $dir/$f ]]; then ok; else bad "$d: no $f"; fi
   done
   if grep -qF '"bug": "round-only-ballots"' "$dir/repro.json"; then ok; else bad "$d: repro.json does not pin the bug"; fi
@@ -53,6 +33,18 @@ for d in $found; do
   expect_out "$want" "$d: repro.json fails the same way"
   fp=$(grep -o 'fingerprint [0-9a-f]*' "$T/out")
   if grep -qF -- "$fp" "$dir/report.txt"; then ok; else bad "$d: replay fingerprint ($fp) differs from report.txt"; fi
+  # the canonical trace of the failing run (as run --trace writes it), the
+  # Markdown report and the HTML page (as trace convert --to html writes it)
+  expect_rc 1 "$d: paxsim run repro.json --trace" -- "$PAXSIM" run "$dir/repro.json" --trace "$T/replay.jsonl"
+  if cmp -s "$T/replay.jsonl" "$dir/trace.jsonl"; then ok; else bad "$d: trace.jsonl differs from run --trace"; fi
+  if tail -n 1 "$dir/trace.jsonl" | grep -qF "\"fingerprint\":\"${fp#fingerprint }\""; then ok; else
+    bad "$d: trace.jsonl does not end with the run's fingerprint"; fi
+  expect_rc 0 "$d: trace convert --to html" -- "$PAXSIM" trace convert "$dir/trace.jsonl" --to html -o "$T/replay.html"
+  if cmp -s "$T/replay.html" "$dir/trace.html"; then ok; else bad "$d: trace.html differs from trace convert --to html"; fi
+  if grep -qF "# FAIL" "$dir/report.md" && grep -qF "## Replay" "$dir/report.md"; then ok; else
+    bad "$d: report.md is not the Markdown report"; fi
+  if [[ $inv == liveness || $inv == limit ]] || grep -qF "Violated: \`$inv\`" "$dir/report.md"; then ok; else
+    bad "$d: report.md does not name $inv"; fi
   expect_rc 1 "$d: paxsim run repro.min.json" -- "$PAXSIM" run "$dir/repro.min.json"
   expect_out "$want" "$d: repro.min.json fails the same way"
   # paxsim shrink on its own does the same, to -o
@@ -126,5 +118,4 @@ expect_rc 2 "shrink without REPRO" -- "$PAXSIM" shrink
 expect_rc 0 "fuzz --help" -- "$PAXSIM" fuzz --help
 expect_rc 0 "shrink --help" -- "$PAXSIM" shrink --help
 
-echo "test_fuzz.sh: $passes passed, $fails failed"
-[[ $fails == 0 ]]
+harness_end test_fuzz.sh
