@@ -12,14 +12,15 @@ void Acceptor::recover(const NodeConfig& cfg, std::span<const Record> durable) {
       if (!cfg.bugs.has(Bug::volatile_promise)) promised_ = std::max(promised_, r.ballot);
     } else if (r.kind == RecordKind::accept) {
       promised_ = std::max(promised_, r.ballot);
-      accepted_[r.slot] = Acceptance{r.ballot, r.value};
+      Acceptance& a = accepted_[r.slot];
+      a.ballot = r.ballot;
+      a.value = r.value;
     }
   }
 }
 
 const Acceptance* Acceptor::accepted(Slot s) const {
-  auto it = accepted_.find(s);
-  return it == accepted_.end() ? nullptr : &it->second;
+  return accepted_.find(s);
 }
 
 void Acceptor::send(const NodeConfig& cfg, Effects& out, const Message& m, bool durable_first) {
@@ -52,8 +53,10 @@ void Acceptor::on_prepare(const NodeConfig& cfg, const Message& m, Effects& out)
   if (cfg.log) {
     // Multi-Paxos: one promise covers every slot from m.slot on, so it lists
     // every acceptance there; the new leader must re-propose them.
-    for (auto it = accepted_.lower_bound(m.slot); it != accepted_.end(); ++it)
-      reply.entries.push_back(LogEntry{it->first, it->second.ballot, it->second.value});
+    accepted_.for_each_from(m.slot, [&](Slot s, const Acceptance& a) {
+      reply.entries.push_back(LogEntry{s, a.ballot, a.value});
+      return true;
+    });
   } else if (const Acceptance* a = accepted(m.slot)) {
     reply.accepted_ballot = a->ballot;
     reply.value = a->value;
@@ -75,7 +78,9 @@ void Acceptor::on_accept(const NodeConfig& cfg, const Message& m, Effects& out) 
   const bool duplicate = prev && prev->ballot == m.ballot && prev->value == m.value;
   if (!duplicate) {
     promised_ = std::max(promised_, m.ballot);
-    accepted_[m.slot] = Acceptance{m.ballot, m.value};
+    Acceptance& a = accepted_[m.slot];
+    a.ballot = m.ballot;
+    a.value = m.value;
     out.persist.push_back(Record{RecordKind::accept, m.slot, m.ballot, m.value});
   }
   Message ack;

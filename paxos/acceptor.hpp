@@ -3,11 +3,11 @@
 // so they are persisted before any reply that reveals them leaves the node.
 #pragma once
 
-#include <map>
 #include <span>
 
 #include "paxos/effects.hpp"
 #include "paxos/node.hpp"
+#include "paxos/slot_map.hpp"
 
 namespace paxsim {
 
@@ -28,11 +28,11 @@ class Acceptor {
   void hash_state(StateHasher& h) const {
     h.add(promised_);
     h.add(accepted_.size());
-    for (const auto& [s, a] : accepted_) {
+    accepted_.for_each([&](Slot s, const Acceptance& a) {
       h.add(s);
       h.add(a.ballot);
       h.add_bytes(a.value);
-    }
+    });
   }
   const Acceptance* accepted(Slot s) const;
   // True if an accept with ballot b would be taken (b is not below the promise).
@@ -45,7 +45,7 @@ class Acceptor {
 
   // Invariant: promised_ >= every accepted ballot (accepting b promises b).
   Ballot promised_;
-  std::map<Slot, Acceptance> accepted_;
+  SlotMap<Acceptance> accepted_;
 };
 
 }  // namespace paxsim

@@ -4,7 +4,7 @@ namespace paxsim {
 
 void Replica::recover(std::span<const Record> durable) {
   for (const Record& r : durable)
-    if (r.kind == RecordKind::decided) log_.emplace(r.slot, std::make_pair(r.ballot, r.value));
+    if (r.kind == RecordKind::decided) log_.insert(r.slot, Decision{r.ballot, r.value});
   while (log_.contains(first_undecided_)) ++first_undecided_;
 }
 
@@ -15,7 +15,10 @@ void Replica::replay(const NodeConfig& cfg, Effects& out) {
 
 bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Effects& out) {
   just_applied_.clear();
-  if (!log_.emplace(s, std::make_pair(b, v)).second) return false;
+  if (log_.contains(s)) return false;
+  Decision& d = log_[s];
+  d.ballot = b;
+  d.value = v;
   while (log_.contains(first_undecided_)) ++first_undecided_;
   // Not needed for safety (a replica can always learn again from its peers).
   out.persist.push_back(Record{RecordKind::decided, s, b, v});
@@ -25,8 +28,8 @@ bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Eff
 }
 
 void Replica::apply_ready(const NodeConfig& cfg, Effects& out) {
-  for (auto it = log_.find(applied_); it != log_.end() && it->first == applied_; ++it, ++applied_) {
-    const Value& v = it->second.second;
+  for (const Decision* d; (d = log_.find(applied_)) != nullptr; ++applied_) {
+    const Value& v = d->value;
     out.applied_copy(applied_, v);
     if (v == k_noop_value) continue;
     const auto c = decode(v);
@@ -41,8 +44,10 @@ void Replica::on_learn_request(const NodeConfig& cfg, const Message& m, Effects&
   d.from = cfg.self;
   d.to = m.from;
   d.slot = m.slot;
-  for (auto it = log_.lower_bound(m.slot); it != log_.end() && d.entries.size() < k_catchup_batch; ++it)
-    d.entries.push_back(LogEntry{it->first, it->second.first, it->second.second});
+  log_.for_each_from(m.slot, [&](Slot s, const Decision& e) {
+    d.entries.push_back(LogEntry{s, e.ballot, e.value});
+    return d.entries.size() < k_catchup_batch;
+  });
   if (!d.entries.empty()) out.send_copy(d, false);
 }
 

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <span>
 #include <utility>
 #include <vector>
@@ -12,6 +11,7 @@
 #include "paxos/effects.hpp"
 #include "paxos/kv.hpp"
 #include "paxos/node.hpp"
+#include "paxos/slot_map.hpp"
 
 namespace paxsim {
 
@@ -42,24 +42,28 @@ class Replica {
   bool decided(Slot s) const { return log_.contains(s); }
   Slot first_undecided() const { return first_undecided_; }
   Slot applied() const { return applied_; }  // the next log index to apply: every index below is applied
-  Slot next_free() const { return log_.empty() ? 0 : log_.rbegin()->first + 1; }
+  Slot next_free() const { return log_.end_slot(); }
   std::uint64_t decided_count() const { return log_.size(); }
   const KvStore& kv() const { return kv_; }
   // The decided log determines the state machine, so it stands for both.
   void hash_state(StateHasher& h) const {
     h.add(log_.size());
-    for (const auto& [s, e] : log_) {
+    log_.for_each([&](Slot s, const Decision& e) {
       h.add(s);
-      h.add(e.first);
-      h.add_bytes(e.second);
-    }
+      h.add(e.ballot);
+      h.add_bytes(e.value);
+    });
     h.add(applied_);
   }
 
  private:
   void apply_ready(const NodeConfig& cfg, Effects& out);
 
-  std::map<Slot, std::pair<Ballot, Value>> log_;  // decided slots
+  struct Decision {
+    Ballot ballot;
+    Value value;
+  };
+  SlotMap<Decision> log_;  // decided slots
   Slot first_undecided_ = 0;
   Slot applied_ = 0;  // next log index to apply
   KvStore kv_;
