@@ -410,6 +410,7 @@ json mutate_scenario(const json& base, const sim::Scenario& parsed, std::uint64_
   doc["expect"] = json{{"verdict", "pass"}};
   doc.erase("faults");
   doc.erase("nemesis");
+  doc.erase("tape");  // a fresh seed: the base's pinned decisions would mean nothing
 
   // The network and the disks.
   json& net = doc["network"];
@@ -495,7 +496,7 @@ std::string scenario_text(const json& doc) {
   static constexpr const char* k_order[] = {"schema_version", "name",     "description", "tags",     "seed",
                                             "bug",            "protocol", "nodes",       "shards",   "params",
                                             "network",        "storage",  "workload",    "faults",   "nemesis",
-                                            "invariants",     "liveness", "limits",      "expect"};
+                                            "invariants",     "liveness", "limits",      "expect", "tape"};
   auto convert = [](const json& v) { return ojson::parse(v.dump()); };
   if (!doc.is_object()) return doc.dump(2) + "\n";
   ojson out = ojson::object();
@@ -514,7 +515,21 @@ std::string scenario_text(const json& doc) {
       f = std::move(g);
     }
   }
-  return out.dump(2) + "\n";
+  // A tape's streams, one line each (they can run to thousands of decisions).
+  std::vector<std::string> streams;
+  if (out.contains("tape") && out["tape"].is_object()) {
+    for (auto& [key, value] : out["tape"].items()) {
+      streams.push_back(value.dump());
+      value = fmt::format("\x01tape{}\x01", streams.size() - 1);
+    }
+  }
+  std::string text = out.dump(2);
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    const std::string mark = ojson(fmt::format("\x01tape{}\x01", i)).dump();
+    const auto at = text.find(mark);
+    if (at != std::string::npos) text.replace(at, mark.size(), streams[i]);
+  }
+  return text + "\n";
 }
 
 // ------------------------------------------------------------------ the fault model, checked

@@ -149,6 +149,7 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
     sim.add_observer((lock = std::make_unique<checkers::LockChecker>(s, sink)).get());
   if (s.liveness) sim.add_observer((liveness = std::make_unique<checkers::LivenessChecker>(sim, *s.liveness, chosen)).get());
   for (sim::Observer* o : opt.observers) sim.add_observer(o);
+  if (opt.tape_out) sim.record_decisions();
   if (opt.on_start) opt.on_start(sim);
 
   sim.start();
@@ -180,6 +181,7 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
     }
   }
   if (history && opt.history_out) *opt.history_out = history->history();
+  if (opt.tape_out) *opt.tape_out = sim.decisions().recorded();
   r.violations = sink.first_of_each();
   r.liveness_checked = s.liveness.has_value();
   r.liveness_ok = !liveness || liveness->ok();

@@ -27,6 +27,7 @@ struct RunOptions {
   std::optional<sim::NodeFactory> factory;    // tests swap in broken nodes
   std::size_t recent_steps = 12;              // kept for the failure report
   checkers::History* history_out = nullptr;   // kv runs: receives the client history
+  sim::Tape* tape_out = nullptr;              // receives the run's random decisions (sim/decisions.hpp)
   // Called once the simulation exists, after the observers are added and
   // before it starts; a trace writer keeps it to read node and network state.
   std::function<void(const sim::Simulation&)> on_start;

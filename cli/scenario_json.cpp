@@ -34,6 +34,7 @@ constexpr std::uint64_t k_ops_max = 1'000'000;  // per client, and kv keys
 constexpr double k_time_ms_max = 1e12;          // ~30 years; 1e15 µs fits an int64
 constexpr double k_drift_ppm_max = 1e6;
 constexpr double k_integral_max = 9007199254740992.0;  // 2^53: doubles hold integers exactly up to here
+constexpr std::uint64_t k_tape_delay_us_max = 3'600'000'000'000;  // a tape's message delay: at most 1000 h
 constexpr std::uintmax_t k_file_bytes_max = std::uintmax_t{64} << 20;
 constexpr std::size_t k_name_length_max = 100;
 constexpr double k_mix_tolerance = 1e-9;
@@ -443,7 +444,7 @@ class ScenarioParser {
     check_keys(root_,
                {"schema_version", "name", "description", "tags", "seed", "bug", "protocol", "nodes", "shards", "params",
                 "network", "storage", "workload", "faults", "nemesis", "invariants", "liveness", "limits", "expect",
-                "schedule"});
+                "schedule", "tape"});
     parse_identity();
     parse_cluster();
     if (auto c = root_.find("params")) parse_params(*c);
@@ -458,6 +459,7 @@ class ScenarioParser {
     if (auto c = root_.find("expect")) parse_expect(*c);
     if (auto c = root_.find("liveness")) parse_liveness(*c);
     if (auto c = root_.find("schedule")) parse_schedule(*c, names);
+    if (auto c = root_.find("tape")) parse_tape(*c, names);
     if (unsupported_) throw *unsupported_;
     return std::move(s_);
   }
@@ -850,6 +852,88 @@ class ScenarioParser {
     s_.liveness = l;
   }
 
+  // --- a pinned tape of random decisions (sim/decisions.hpp; paxsim shrink writes one)
+
+  void parse_tape(const Cursor& c, const Names& names) {
+    if (root_.find("schedule")) c.fail(R"(a schedule pins every step: leave out "tape")");
+    c.require(c.value().is_object(), "an object");
+    for (const auto& [key, value] : c.value().items()) {
+      const Cursor stream(value, c.file(), c.path() + "/" + pointer_token(key));
+      check_tape_stream(stream, key, names);
+      sim::TapeStream t{key, {}};
+      for (const auto& item : stream.elements())
+        t.decisions.push_back(key == "network" ? read_send_decision(item) : read_decision(item));
+      s_.tape.push_back(std::move(t));
+    }
+  }
+
+  // "network", "faults", "nemesis", "timers/nK", "disk/nK", "client/cK" (kv),
+  // "lock-client/cK" (lock): the random streams of sim/, as sim/rng.hpp names them.
+  void check_tape_stream(const Cursor& c, const std::string& key, const Names& names) const {
+    if (key == "network" || key == "faults" || key == "nemesis") return;
+    const auto slash = key.find('/');
+    const std::string kind = key.substr(0, slash == std::string::npos ? key.size() : slash);
+    const json who = slash == std::string::npos ? json("") : json(key.substr(slash + 1));
+    const Cursor w(who, c.file(), c.path());
+    if (kind == "timers" || kind == "disk") {
+      names.node(w);
+      return;
+    }
+    const bool kv = s_.workload.type == sim::Workload::Type::kv, lock = s_.workload.type == sim::Workload::Type::lock;
+    if ((kind == "client" && kv) || (kind == "lock-client" && lock)) {
+      names.client(w);
+      return;
+    }
+    if (kind == "client" || kind == "lock-client")
+      c.fail(fmt::format("stream {}: the workload has no {} clients", in_quotes(key), kind == "client" ? "kv" : "lock"));
+    c.fail(fmt::format(
+        R"(unknown stream {} (expected "network", "faults", "nemesis", "timers/nK", "disk/nK", "client/cK" or "lock-client/cK"))",
+        in_quotes(key)));
+  }
+
+  // A message's fate: "drop", a delay in microseconds, or [delay, delay] (duplicated).
+  static sim::Decision read_send_decision(const Cursor& c) {
+    sim::Decision d;
+    d.kind = sim::Decision::Kind::send;
+    const json& v = c.value();
+    if (v == "drop") {
+      d.dropped = true;
+    } else if (v.is_array() && v.size() == 2) {
+      d.copies = 2;
+      const auto both = c.elements();
+      for (int i = 0; i < 2; ++i) d.delay_us[i] = static_cast<Time_us>(read_delay_us(both[i]));
+    } else if (v.is_number()) {
+      d.delay_us[0] = static_cast<Time_us>(read_delay_us(c));
+    } else {
+      c.fail(fmt::format(R"(expected a message's fate: "drop", a delay in microseconds, or [delay, delay] (duplicated), got {})",
+                         describe(v)));
+    }
+    return d;
+  }
+
+  static std::uint64_t read_delay_us(const Cursor& c) {
+    const std::uint64_t us = read_integer(c);
+    if (us > k_tape_delay_us_max) c.fail(fmt::format("a delay above {} us", k_tape_delay_us_max));
+    return us;
+  }
+
+  // A chance (true/false), an index (an integer) or a number (ms, or a unit draw).
+  static sim::Decision read_decision(const Cursor& c) {
+    const json& v = c.value();
+    if (v.is_boolean()) return sim::Decision::of_flag(v.get<bool>());
+    if (v.is_number_integer() || v.is_number_unsigned()) {
+      const std::uint64_t i = read_integer(c);
+      if (static_cast<double>(i) > k_time_ms_max) c.fail(fmt::format("must be at most {}, got {}", k_time_ms_max, i));
+      return sim::Decision::of_integer(i);
+    }
+    if (v.is_number()) {
+      const double d = read_number(c);
+      if (d < 0 || d > k_time_ms_max) c.fail(fmt::format("must be between 0 and {}, got {}", k_time_ms_max, d));
+      return sim::Decision::of_real(d);
+    }
+    c.fail(fmt::format("expected a decision: true, false or a number >= 0, got {}", describe(v)));
+  }
+
   // --- a pinned schedule (paxsim explore's repros) ----------------------------
 
   void parse_schedule(const Cursor& c, const Names& names) {
@@ -1126,6 +1210,27 @@ void apply_set(json& doc, const std::string& assignment, const std::string& file
   } catch (const json::exception& e) {
     fail(pointer, bare_message(e));
   }
+}
+
+json tape_to_json(const sim::Tape& tape) {
+  json out = json::object();
+  for (const sim::TapeStream& t : tape) {
+    json items = json::array();
+    for (const sim::Decision& d : t.decisions) {
+      switch (d.kind) {
+        case sim::Decision::Kind::send:
+          if (d.dropped) items.push_back("drop");
+          else if (d.copies == 2) items.push_back(json::array({d.delay_us[0], d.delay_us[1]}));
+          else items.push_back(d.delay_us[0]);
+          break;
+        case sim::Decision::Kind::flag: items.push_back(d.flag); break;
+        case sim::Decision::Kind::integer: items.push_back(d.integer); break;
+        case sim::Decision::Kind::real: items.push_back(d.real); break;
+      }
+    }
+    out[t.stream] = std::move(items);
+  }
+  return out;
 }
 
 sim::Scenario parse_scenario(const json& doc, const std::string& file) {

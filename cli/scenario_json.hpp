@@ -42,6 +42,14 @@ void apply_set(nlohmann::json& doc, const std::string& assignment, const std::st
 // once the rest of the document is known to be valid.
 sim::Scenario parse_scenario(const nlohmann::json& doc, const std::string& file);
 
+// A tape (sim/decisions.hpp) as a scenario's optional "tape" holds it: an
+// object, per stream ("network", "timers/n1", ...) an array of decisions. A
+// message's fate (stream "network") is "drop", a delay in microseconds, or
+// [delay, delay] when duplicated; other decisions are true/false (a chance),
+// an integer (an index) or a number (a unit draw, or a duration in ms). A
+// duration is clamped into its distribution's range (0: the shortest).
+nlohmann::json tape_to_json(const sim::Tape& tape);
+
 // load_json_file, then each --set in order, then parse_scenario.
 sim::Scenario load_scenario(const std::string& file, const std::vector<std::string>& sets);
 

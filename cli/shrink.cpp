@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/scenario_json.hpp"
+#include "sim/observer.hpp"
 
 namespace paxsim::cli {
 
@@ -105,6 +106,16 @@ void restrict_endpoints(json& doc, std::uint64_t nodes, std::uint64_t clients) {
     }
     w[key] = std::move(kept);
   }
+  // A tape's streams of nodes and clients that are gone go with them.
+  if (doc.contains("tape") && doc["tape"].is_object()) {
+    json kept = json::object();
+    for (const auto& [key, value] : doc["tape"].items()) {
+      const auto slash = key.find('/');
+      if (slash != std::string::npos && !endpoint_exists(json(key.substr(slash + 1)), nodes, clients)) continue;
+      kept[key] = value;
+    }
+    doc["tape"] = std::move(kept);
+  }
   if (doc.contains("nemesis") && doc["nemesis"].contains("max_down")) {
     const std::uint64_t minority = nodes > 0 ? (nodes - 1) / 2 : 0;
     if (doc["nemesis"]["max_down"].get<std::uint64_t>() > minority) doc["nemesis"]["max_down"] = minority;
@@ -120,6 +131,35 @@ std::uint64_t count_at(const json& doc, const json::json_pointer& p, std::uint64
   return otherwise;
 }
 
+// Messages a recorded tape lost or duplicated at random.
+std::uint64_t random_losses(const sim::Tape& tape) {
+  std::uint64_t n = 0;
+  for (const sim::TapeStream& t : tape)
+    for (const sim::Decision& d : t.decisions)
+      n += d.kind == sim::Decision::Kind::send && (d.dropped || d.copies == 2) ? 1 : 0;
+  return n;
+}
+
+// Fault actions that took effect: crash, pause, partition, cut, network and
+// clock changes, from the timeline or the nemesis (their undos not counted).
+class FaultCounter : public sim::Observer {
+ public:
+  void on_step(const sim::StepInfo& info) override {
+    if ((info.kind != sim::StepKind::fault && info.kind != sim::StepKind::nemesis) || info.did_nothing || info.undo ||
+        !info.fault)
+      return;
+    const sim::FaultAction a = info.fault->action;
+    if (a != sim::FaultAction::heal && a != sim::FaultAction::restart && a != sim::FaultAction::resume) ++count;
+  }
+  std::uint64_t count = 0;
+};
+
+// The simplest decision a tape can hold: delivered once, as soon as the link
+// allows (network); no, index 0, the shortest duration (other streams).
+bool simplest(const json& v) {
+  return v == json(0) || v == json(false) || (v.is_number_float() && v.get<double>() == 0);
+}
+
 class Shrinker {
  public:
   Shrinker(json doc, std::string file, FailureTarget target, RunResult run, const ShrinkOptions& opt)
@@ -127,7 +167,28 @@ class Shrinker {
         start_(std::chrono::steady_clock::now()) {}
 
   void run() {
-    for (bool progress = true; progress && !stopped();) {
+    // The document first, the seed fixed (the larger part of the budget); then
+    // the run's random decisions, pinned as a tape and made simple; then the
+    // document again, with the tape.
+    if (opt_.tape && opt_.seconds >= 0) soft_seconds_ = 0.6 * opt_.seconds;
+    shrink_document();
+    soft_seconds_ = -1;
+    if (opt_.tape && !best_.contains("schedule") && !stopped()) {
+      pass_pin_tape();
+      if (best_.contains("tape")) {
+        pass_simplify("network", true);  // losses and duplicates first
+        pass_simplify("network", false);
+        for (const std::string& stream : tape_streams())
+          if (stream.rfind("disk/", 0) == 0 || stream.rfind("timers/", 0) == 0) pass_simplify(stream, false);
+        for (const std::string& stream : tape_streams()) pass_cut_short(stream);
+        shrink_document();
+      }
+    }
+    finish();
+  }
+
+  void shrink_document() {
+    for (bool progress = true; progress && !stopped() && !soft_stopped();) {
       progress = false;
       progress |= pass_liveness();
       progress |= pass_nemesis();
@@ -142,6 +203,9 @@ class Shrinker {
       progress |= pass_params();
       progress |= pass_max_time();
     }
+  }
+
+  void finish() {
     if (doc_has_empty("/faults")) best_.erase("faults");
     const std::string d = best_.value("description", "");
     if (d.find("(shrunk)") == std::string::npos) best_["description"] = d.empty() ? "(shrunk)" : d + " (shrunk)";
@@ -162,6 +226,90 @@ class Shrinker {
     return out_of_time;
   }
 
+  // The document phase's share of the budget (not a stop: the tape comes next).
+  bool soft_stopped() const { return soft_seconds_ >= 0 && seconds() > soft_seconds_; }
+
+  std::vector<std::string> tape_streams() const {
+    std::vector<std::string> out;
+    if (best_.contains("tape") && best_["tape"].is_object())
+      for (const auto& [key, value] : best_["tape"].items()) out.push_back(key);
+    return out;
+  }
+
+  // Entries past what the run took are never read: cut them, and empty streams.
+  static void trim_tape(json& doc, const sim::Tape& taken) {
+    json kept = json::object();
+    for (const auto& [key, value] : doc["tape"].items()) {
+      std::size_t used = 0;
+      for (const sim::TapeStream& t : taken)
+        if (t.stream == key) used = t.decisions.size();
+      if (used == 0 || !value.is_array()) continue;
+      json v = value;
+      if (v.size() > used) v.erase(v.begin() + static_cast<long>(used), v.end());
+      kept[key] = std::move(v);
+    }
+    if (kept.empty()) doc.erase("tape");
+    else doc["tape"] = std::move(kept);
+  }
+
+  // The run as it is, every decision it took pinned: the repro no longer
+  // depends on how the seed's streams draw, up to the failure.
+  bool pass_pin_tape() {
+    if (best_.contains("tape")) return false;
+    RunOptions ro;
+    ro.recent_steps = 0;
+    sim::Tape taken;
+    ro.tape_out = &taken;
+    run_scenario(parse_scenario(best_, file_), ro);
+    if (taken.empty()) return false;
+    losses_ = random_losses(taken);
+    return attempt_edit([&](json& d) { d["tape"] = tape_to_json(taken); });
+  }
+
+  // ddmin over the stream's entries that are not yet the simplest: sets
+  // chunks of them to 0 (delivered once, as soon as the link allows; the
+  // shortest duration). `losses`: only lost or duplicated messages.
+  bool pass_simplify(const std::string& stream, bool losses) {
+    const json::json_pointer ptr("/tape/" + stream);
+    return ddmin_chunks(
+        [&] {
+          std::vector<std::size_t> idx;
+          if (!best_.contains(ptr)) return idx;
+          const json& a = best_.at(ptr);
+          for (std::size_t i = 0; i < a.size(); ++i)
+            if (losses ? (a[i].is_string() || a[i].is_array()) : !simplest(a[i])) idx.push_back(i);
+          return idx;
+        },
+        [&](json& d, const std::vector<std::size_t>& idx, std::size_t lo, std::size_t hi) {
+          json& a = d.at(ptr);
+          for (std::size_t k = lo; k < hi; ++k) a[idx[k]] = a[idx[k]].is_number_float() ? json(0.0) : json(0);
+        });
+  }
+
+  // The shortest prefix of the stream that still fails (the rest drawn from
+  // the seed), by bisection.
+  bool pass_cut_short(const std::string& stream) {
+    const json::json_pointer ptr("/tape/" + stream);
+    bool progress = false;
+    std::size_t lo = 0;
+    while (!stopped() && best_.contains(ptr)) {
+      const std::size_t len = best_.at(ptr).size();
+      if (lo >= len) break;
+      const std::size_t mid = lo + (len - lo) / 2;
+      if (attempt_edit([&](json& d) {
+            json& arr = d.at(ptr);
+            arr.erase(arr.begin() + static_cast<long>(mid), arr.end());
+            if (arr.empty()) d["tape"].erase(stream);
+            if (d["tape"].empty()) d.erase("tape");
+          })) {
+        progress = true;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return progress;
+  }
+
   bool doc_has_empty(const char* ptr) const {
     const json::json_pointer p(ptr);
     return best_.contains(p) && best_.at(p).is_array() && best_.at(p).empty();
@@ -180,9 +328,19 @@ class Shrinker {
     }
     RunOptions ro;
     ro.recent_steps = 0;
+    sim::Tape taken;
+    const bool taped = cand.contains("tape");
+    if (taped) ro.tape_out = &taken;
     RunResult r = run_scenario(s, ro);
     // Smaller, and no longer to fail: a repro is read step by step.
     if (!reproduces(r, target_) || r.stats.steps > run_.stats.steps) return false;
+    if (taped) {
+      // With a tape: no more messages lost or duplicated than before either.
+      const std::uint64_t losses = random_losses(taken);
+      if (best_.contains("tape") && losses > losses_) return false;
+      losses_ = losses;
+      trim_tape(cand, taken);
+    }
     ++accepted;
     best_ = std::move(cand);
     run_ = std::move(r);
@@ -196,22 +354,21 @@ class Shrinker {
     return attempt(std::move(cand));
   }
 
-  // ddmin by complements: remove chunks of the array, halving the chunk size
-  // when no chunk can go.
-  bool ddmin(const json::json_pointer& ptr) {
+  // ddmin by complements: `items()` lists what can go (recomputed after each
+  // success); `edit(doc, items, lo, hi)` takes items [lo, hi) out of the
+  // document. Chunks halve in size when no chunk can go.
+  template <typename Items, typename Edit>
+  bool ddmin_chunks(const Items& items, const Edit& edit) {
     bool progress = false;
     std::size_t n = 1;
-    while (!stopped() && best_.contains(ptr) && best_.at(ptr).is_array()) {
-      const std::size_t size = best_.at(ptr).size();
+    while (!stopped()) {
+      const auto all = items();
+      const std::size_t size = all.size();
       if (size == 0) break;
       n = std::min(n, size);
       bool reduced = false;
       for (std::size_t i = 0; i < n && !stopped(); ++i) {
-        const auto lo = static_cast<long>(i * size / n), hi = static_cast<long>((i + 1) * size / n);
-        if (attempt_edit([&](json& d) {
-              json& a = d.at(ptr);
-              a.erase(a.begin() + lo, a.begin() + hi);
-            })) {
+        if (attempt_edit([&](json& d) { edit(d, all, i * size / n, (i + 1) * size / n); })) {
           reduced = progress = true;
           n = std::max<std::size_t>(n - 1, 1);
           break;
@@ -223,6 +380,19 @@ class Shrinker {
       }
     }
     return progress;
+  }
+
+  // ddmin over the elements of an array.
+  bool ddmin(const json::json_pointer& ptr) {
+    return ddmin_chunks(
+        [&] {
+          const bool any = best_.contains(ptr) && best_.at(ptr).is_array();
+          return std::vector<std::size_t>(any ? best_.at(ptr).size() : 0);
+        },
+        [&](json& d, const std::vector<std::size_t>&, std::size_t lo, std::size_t hi) {
+          json& a = d.at(ptr);
+          a.erase(a.begin() + static_cast<long>(lo), a.begin() + static_cast<long>(hi));
+        });
   }
 
   bool pass_liveness() {
@@ -358,6 +528,8 @@ class Shrinker {
   RunResult run_;
   const ShrinkOptions& opt_;
   std::chrono::steady_clock::time_point start_;
+  double soft_seconds_ = -1;
+  std::uint64_t losses_ = 0;  // messages the best run's tape lost or duplicated
 };
 
 struct Size {
@@ -383,6 +555,24 @@ Size size_of(const json& doc, const std::string& file) {
 
 }  // namespace
 
+RunSize measure_run(const json& doc, const std::string& file) {
+  const sim::Scenario s = parse_scenario(doc, file);
+  FaultCounter faults;
+  sim::Tape taken;
+  RunOptions ro;
+  ro.recent_steps = 0;
+  ro.observers.push_back(&faults);
+  ro.tape_out = &taken;
+  const RunResult r = run_scenario(s, ro);
+  RunSize z;
+  z.events = r.stats.steps;
+  z.fault_actions = faults.count;
+  z.losses = random_losses(taken);
+  for (const sim::TapeStream& t : taken) z.decisions += t.decisions.size();
+  for (const sim::TapeStream& t : s.tape) z.tape += t.decisions.size();
+  return z;
+}
+
 std::optional<ShrinkResult> shrink_scenario(const json& doc, const std::string& file, const ShrinkOptions& opt) {
   const sim::Scenario s = parse_scenario(doc, file);
   RunResult before = run_scenario(s);
@@ -396,6 +586,8 @@ std::optional<ShrinkResult> shrink_scenario(const json& doc, const std::string& 
   r.target = *target;
   r.before = std::move(before);
   r.after = run_scenario(parse_scenario(r.doc, file));  // with its recent steps, for a report
+  r.size_before = measure_run(r.original, file);
+  r.size_after = measure_run(r.doc, file);
   r.candidates = sh.candidates;
   r.invalid = sh.invalid;
   r.accepted = sh.accepted;
@@ -412,14 +604,19 @@ std::string shrink_summary(const ShrinkResult& r) {
     out += fmt::format("{:<16} {:>10} {:>10}\n", what, x, y);
   };
   auto num = [](auto v) { return fmt::format("{}", v); };
-  row("faults", num(a.faults), num(b.faults));
+  row("timeline faults", num(a.faults), num(b.faults));
   row("nemesis", a.nemesis ? "yes" : "no", b.nemesis ? "yes" : "no");
   row("nodes", num(a.nodes), num(b.nodes));
   row("proposals/reqs", num(a.proposals), num(b.proposals));
   row("clients", num(a.clients), num(b.clients));
   row("ops_per_client", num(a.ops_per_client), num(b.ops_per_client));
   row("max_time_ms", num(a.max_time_ms), num(b.max_time_ms));
-  row("steps", num(r.before.stats.steps), num(r.after.stats.steps));
+  row("events (steps)", num(r.size_before.events), num(r.size_after.events));
+  row("fault actions", num(r.size_before.fault_actions), num(r.size_after.fault_actions));
+  row("losses+dups", num(r.size_before.losses), num(r.size_after.losses));
+  row("faults in run", num(r.size_before.faults()), num(r.size_after.faults()));
+  row("decisions", num(r.size_before.decisions), num(r.size_after.decisions));
+  row("tape", num(r.size_before.tape), num(r.size_after.tape));
   out += fmt::format("still fails: {} ({} candidates, {} invalid, {} kept, {:.1f} s{})\n", r.target.describe(),
                      r.candidates, r.invalid, r.accepted, r.seconds,
                      r.out_of_time ? ", stopped by the time budget" : "");

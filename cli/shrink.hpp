@@ -16,9 +16,16 @@
 // an invalid one is skipped. The candidates are tried in a fixed order, so with
 // enough time the result is deterministic.
 //
-// Not yet: minimising the run's recorded random decisions (drop, duplicate,
-// delay and timeout draws). That needs the simulator to record and replay
-// them; the seed stays fixed here.
+// Then the run's random decisions (sim/decisions.hpp): the run is recorded
+// and every decision it took is pinned in the scenario's "tape"; ddmin sets
+// them to the simplest choice (first the lost and duplicated messages to
+// delivered once, then every message delay, disk latency and timer to the
+// shortest its distribution allows), and each stream is cut as short as still
+// fails (past its end the seed's stream decides). A tape candidate must also
+// lose or duplicate no more messages than the best so far. Then the document
+// passes run once more, with the tape. The document gets 60% of the budget
+// before the tape's turn. The result replays alone: `paxsim run` on it takes
+// the tape's decisions, then the seed's.
 #pragma once
 
 #include <atomic>
@@ -47,14 +54,28 @@ bool reproduces(const RunResult& r, const FailureTarget& t);
 
 struct ShrinkOptions {
   double seconds = 30;                         // wall-time budget (< 0: no limit)
+  bool tape = true;                            // also pin and shrink the random decisions
   const std::atomic<bool>* stop = nullptr;     // set: stop early, keep what was found
 };
+
+// The size of a failing run, as the README's detection table reports it.
+struct RunSize {
+  std::uint64_t events = 0;         // steps of the run, up to the failure
+  std::uint64_t fault_actions = 0;  // crash, pause, partition, cut, network, clock that took effect (not undos)
+  std::uint64_t losses = 0;         // messages lost or duplicated at random
+  std::uint64_t decisions = 0;      // random decisions the run took
+  std::uint64_t tape = 0;           // decisions pinned in the scenario's tape
+  std::uint64_t faults() const { return fault_actions + losses; }
+};
+// Runs `doc` (valid) once, recording, and measures it.
+RunSize measure_run(const nlohmann::json& doc, const std::string& file);
 
 struct ShrinkResult {
   nlohmann::json original;     // the document as given
   nlohmann::json doc;          // the smallest failing document found (runnable on its own)
   FailureTarget target;
   RunResult before, after;     // the runs of the original and of `doc`
+  RunSize size_before, size_after;
   std::uint64_t candidates = 0;  // documents tried (valid ones run)
   std::uint64_t invalid = 0;     // candidates parse_scenario refused
   std::uint64_t accepted = 0;    // candidates that still failed and were kept
@@ -70,7 +91,8 @@ std::optional<ShrinkResult> shrink_scenario(const nlohmann::json& doc, const std
                                             const ShrinkOptions& opt);
 
 // The before/after table: faults, nemesis, nodes, proposals, clients,
-// operations, max_time_ms, and the steps of the failing run.
+// operations, max_time_ms, the run's events (steps), fault actions, random
+// losses and duplicates, faults (their sum), its random decisions and the tape.
 std::string shrink_summary(const ShrinkResult& r);
 
 }  // namespace paxsim::cli

@@ -62,6 +62,8 @@ class KvClients {
   // Nothing left to issue and nothing outstanding.
   bool settled() const { return busy_ == 0 && remaining_ == 0; }
   std::uint32_t clients() const { return static_cast<std::uint32_t>(clients_.size()); }
+  // A client's random stream, for record and replay (sim/decisions.hpp).
+  Rng& rng(std::uint32_t client) { return clients_[client].rng; }
 
  private:
   struct Client {

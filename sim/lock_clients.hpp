@@ -93,6 +93,8 @@ class LockClients {
   // Every client did all its acquires (or is down) and has nothing in flight.
   bool settled() const;
   const LockStats& stats() const { return stats_; }
+  // A client's random stream, for record and replay (sim/decisions.hpp).
+  Rng& rng(std::uint32_t client) { return clients_[client].rng; }
 
  private:
   enum class Want : std::uint8_t { acquire, renew, release };

@@ -4,6 +4,8 @@
 // one place does not shift the choices of every other component.
 // Boost.Random engines and distributions give the same numbers on every
 // platform, which std:: distributions do not promise.
+// Each stream can also record its decisions and replay them from a tape
+// (sim/decisions.hpp); off, that costs a null test per draw.
 #pragma once
 
 #include <boost/random/exponential_distribution.hpp>
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "sim/decisions.hpp"
 #include "sim/scenario.hpp"
 
 namespace paxsim::sim {
@@ -43,15 +46,39 @@ class Rng {
   Rng(std::uint64_t seed, std::string_view component, std::uint64_t index = 0)
       : engine_(stream_seed(seed, component, index)) {}
 
-  double unit() { return boost::random::uniform_01<double>()(engine_); }
-  // true with probability p; exactly never for p = 0 and always for p = 1.
-  bool chance(double p) { return p > 0 && (p >= 1 || unit() < p); }
+  // Record and replay: decisions go through `stream` from now on (null: off).
+  void attach(DecisionStream* stream) { tape_ = stream; }
+
+  double unit() { return tape_ ? taped_unit() : raw_unit(); }
+  // true with probability p; exactly never for p = 0 and always for p = 1
+  // (neither draws, nor is a decision).
+  bool chance(double p) {
+    if (!(p > 0)) return false;
+    if (p >= 1) return true;
+    return tape_ ? taped_chance(p) : raw_unit() < p;
+  }
   // uniform in [0, n); n > 0
-  std::uint64_t below(std::uint64_t n) {
+  std::uint64_t below(std::uint64_t n) { return tape_ ? taped_below(n) : raw_below(n); }
+
+  // A constant (or an empty range) draws nothing, and is not a decision.
+  double draw_ms(const Distribution& d) {
+    if (d.kind == Distribution::Kind::constant || (d.kind == Distribution::Kind::uniform && d.b <= d.a)) return d.a;
+    return tape_ ? taped_draw_ms(d) : raw_draw_ms(d);
+  }
+  Time_us draw_us(const Distribution& d) { return ms_to_us(draw_ms(d)); }
+
+  // A message's fate on `link`, one decision: lost (drop), else duplicated
+  // (duplicate), then a delay per copy. The same draws, in the same order, as
+  // drawing each in turn.
+  Decision send_fate(const LinkModel& link) { return tape_ ? taped_send_fate(link) : raw_send_fate(link); }
+
+ private:
+  double raw_unit() { return boost::random::uniform_01<double>()(engine_); }
+  bool raw_chance(double p) { return p > 0 && (p >= 1 || raw_unit() < p); }
+  std::uint64_t raw_below(std::uint64_t n) {
     return boost::random::uniform_int_distribution<std::uint64_t>(0, n - 1)(engine_);
   }
-
-  double draw_ms(const Distribution& d) {
+  double raw_draw_ms(const Distribution& d) {
     switch (d.kind) {
       case Distribution::Kind::constant: return d.a;
       case Distribution::Kind::uniform:
@@ -64,9 +91,25 @@ class Rng {
     }
     return d.a;
   }
-  Time_us draw_us(const Distribution& d) { return ms_to_us(draw_ms(d)); }
+  Decision raw_send_fate(const LinkModel& link) {
+    Decision f;
+    f.kind = Decision::Kind::send;
+    if (raw_chance(link.drop)) {
+      f.dropped = true;
+      return f;
+    }
+    if (raw_chance(link.duplicate)) f.copies = 2;
+    for (int c = 0; c < f.copies; ++c) f.delay_us[c] = ms_to_us(raw_draw_ms(link.delay_ms));
+    return f;
+  }
+  // With a stream attached (sim/decisions.cpp).
+  double taped_unit();
+  bool taped_chance(double p);
+  std::uint64_t taped_below(std::uint64_t n);
+  double taped_draw_ms(const Distribution& d);
+  Decision taped_send_fate(const LinkModel& link);
 
- private:
+  DecisionStream* tape_ = nullptr;
   boost::random::mt19937_64 engine_{0};
 };
 

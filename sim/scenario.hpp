@@ -16,6 +16,7 @@
 #include "paxos/node.hpp"
 #include "paxos/shard_map.hpp"
 #include "paxos/types.hpp"
+#include "sim/decisions.hpp"
 
 namespace paxsim::sim {
 
@@ -183,6 +184,7 @@ struct Scenario {
   std::uint64_t max_steps = 10'000'000;
   Expect expect;
   std::vector<ScheduledStep> schedule;  // empty: the run draws its own schedule from the seed
+  Tape tape;  // pinned random decisions (sim/decisions.hpp); empty: all drawn from the seed
 
   std::uint32_t clients() const { return workload.clients; }
   std::uint32_t endpoints() const { return nodes + clients(); }

@@ -43,12 +43,41 @@ Simulation::Simulation(const Scenario& scenario, NodeFactory factory)
       network_rng_(scenario.seed, "network"),
       fault_rng_(scenario.seed, "faults"),
       nemesis_rng_(scenario.seed, "nemesis"),
+      decisions_(scenario_.tape),
       clocks_(scenario.endpoints()),
       client_paused_(scenario.clients(), 0),
       client_held_(scenario.clients()) {
   for (NodeId n = 0; n < scenario_.nodes; ++n) {
     nodes_[n].timer_rng = Rng(scenario_.seed, "timers", n);
     nodes_[n].disk_rng = Rng(scenario_.seed, "disk", n);
+  }
+  if (!scenario_.tape.empty()) attach_decisions();
+}
+
+void Simulation::record_decisions() {
+  decisions_.set_recording(true);
+  attach_decisions();
+}
+
+// Streams are named as their seeds are derived, nodes and clients from 1.
+void Simulation::attach_decisions() {
+  if (decisions_on_) return;
+  decisions_on_ = true;
+  network_rng_.attach(decisions_.stream("network"));
+  fault_rng_.attach(decisions_.stream("faults"));
+  nemesis_rng_.attach(decisions_.stream("nemesis"));
+  for (NodeId n = 0; n < scenario_.nodes; ++n) {
+    nodes_[n].timer_rng.attach(decisions_.stream("timers/n" + std::to_string(n + 1)));
+    nodes_[n].disk_rng.attach(decisions_.stream("disk/n" + std::to_string(n + 1)));
+  }
+}
+
+void Simulation::attach_client_decisions() {
+  if (!decisions_on_) return;
+  for (std::uint32_t c = 0; c < scenario_.clients(); ++c) {
+    const std::string name = "c" + std::to_string(c + 1);
+    if (kv_) kv_->rng(c).attach(decisions_.stream("client/" + name));
+    if (lock_) lock_->rng(c).attach(decisions_.stream("lock-client/" + name));
   }
 }
 
@@ -89,10 +118,12 @@ void Simulation::start() {
   }
   if (scenario_.workload.type == Workload::Type::kv) {
     kv_.emplace(scenario_);
+    attach_client_decisions();
     kv_->start(now_, *this);
   }
   if (scenario_.workload.type == Workload::Type::lock) {
     lock_.emplace(scenario_);
+    attach_client_decisions();
     lock_->start(*this);
   }
 }
@@ -736,21 +767,21 @@ void Simulation::send(const Message& m) {
   ++stats_.messages_sent;
   ++stats_.sent_by_kind[static_cast<int>(m.kind)];
   for (Observer* o : observers_) o->on_send(now_, m);
-  int copies = 1;
-  if (m.from != m.to && scenario_.schedule.empty()) {  // a pinned schedule loses and duplicates by itself
-    const LinkModel& link = network_.model();
-    if (network_rng_.chance(link.drop)) {
-      ++stats_.messages_dropped;
-      for (Observer* o : observers_) o->on_drop_at_send(now_, m);
-      return;
-    }
-    if (network_rng_.chance(link.duplicate)) {
-      copies = 2;
-      ++stats_.messages_duplicated;
-    }
+  // The message's fate, one decision (a node's messages to itself: one copy, at once).
+  Decision fate;
+  if (m.from != m.to && scenario_.schedule.empty()) {
+    fate = network_rng_.send_fate(network_.model());
+  } else if (m.from != m.to) {
+    fate.delay_us[0] = network_rng_.draw_us(network_.model().delay_ms);  // a pinned schedule loses and duplicates by itself
   }
-  for (int c = 0; c < copies; ++c) {
-    const Time_us delay = m.from == m.to ? 0 : network_rng_.draw_us(network_.model().delay_ms);
+  if (fate.dropped) {
+    ++stats_.messages_dropped;
+    for (Observer* o : observers_) o->on_drop_at_send(now_, m);
+    return;
+  }
+  if (fate.copies == 2) ++stats_.messages_duplicated;
+  for (int c = 0; c < fate.copies; ++c) {
+    const Time_us delay = fate.delay_us[c];
     std::uint32_t slot;
     if (!free_slots_.empty()) {
       slot = free_slots_.back();

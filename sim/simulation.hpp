@@ -91,6 +91,11 @@ class Simulation : private ClientWorld, private LockWorld {
   // Time after which no timeline fault or nemesis action is left.
   Time_us faults_over_at() const { return faults_over_at_; }
 
+  // Record every random decision from now on (call before start()); the
+  // recorded tape replays this run (sim/decisions.hpp).
+  void record_decisions();
+  const DecisionLog& decisions() const { return decisions_; }
+
  private:
   struct Pending {
     std::uint64_t id;
@@ -167,6 +172,9 @@ class Simulation : private ClientWorld, private LockWorld {
   void schedule_timer(NodeId n, const TimerRequest& t);
   NodeId resolve(const NodeSelector& sel, FaultAction action);
   std::uint32_t down_count() const;
+  // Every stream's Rng goes through decisions_ (a tape, or recording).
+  void attach_decisions();
+  void attach_client_decisions();
 
   void begin_step(StepInfo& info);
   void end_step(const StepInfo& info);
@@ -185,6 +193,8 @@ class Simulation : private ClientWorld, private LockWorld {
   Rng network_rng_;
   Rng fault_rng_;
   Rng nemesis_rng_;
+  DecisionLog decisions_;
+  bool decisions_on_ = false;
   Time_us now_ = 0;
   Time_us faults_over_at_ = 0;
   Stats stats_;
