@@ -166,7 +166,16 @@ class Shrinker {
       : best_(std::move(doc)), file_(std::move(file)), target_(std::move(target)), run_(std::move(run)), opt_(opt),
         start_(std::chrono::steady_clock::now()) {}
 
+  // A failure that needs its bug switch (the same document without it does
+  // not fail this way) must keep needing it: the repro shows the planted bug,
+  // not another one the shrinker wandered into.
+  void require_switch() {
+    if (!best_.contains("bug")) return;
+    needs_switch_ = !fails_without_switch(best_);
+  }
+
   void run() {
+    require_switch();
     // The document first, the seed fixed (the larger part of the budget); then
     // the run's random decisions, pinned as a tape and made simple; then the
     // document again, with the tape.
@@ -224,6 +233,14 @@ class Shrinker {
     if (out_of_time) return true;
     if ((opt_.stop && opt_.stop->load()) || (opt_.seconds >= 0 && seconds() > opt_.seconds)) out_of_time = true;
     return out_of_time;
+  }
+
+  bool fails_without_switch(const json& doc) const {
+    json plain = doc;
+    plain.erase("bug");
+    RunOptions ro;
+    ro.recent_steps = 0;
+    return reproduces(run_scenario(parse_scenario(plain, file_), ro), target_);
   }
 
   // The document phase's share of the budget (not a stop: the tape comes next).
@@ -334,6 +351,7 @@ class Shrinker {
     RunResult r = run_scenario(s, ro);
     // Smaller, and no longer to fail: a repro is read step by step.
     if (!reproduces(r, target_) || r.stats.steps > run_.stats.steps) return false;
+    if (needs_switch_ && fails_without_switch(cand)) return false;
     if (taped) {
       // With a tape: no more messages lost or duplicated than before either.
       const std::uint64_t losses = random_losses(taken);
@@ -529,6 +547,7 @@ class Shrinker {
   const ShrinkOptions& opt_;
   std::chrono::steady_clock::time_point start_;
   double soft_seconds_ = -1;
+  bool needs_switch_ = false;  // the failure needs the document's bug switch
   std::uint64_t losses_ = 0;  // messages the best run's tape lost or duplicated
 };
 

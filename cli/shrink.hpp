@@ -13,8 +13,10 @@
 // dropped with it); loss and duplication (set to 0), network changes, the
 // params and the disk model (back to their defaults); and limits.max_time_ms
 // (cut to just past the failure). Every candidate must pass parse_scenario;
-// an invalid one is skipped. The candidates are tried in a fixed order, so with
-// enough time the result is deterministic.
+// an invalid one is skipped. A failure that needs the document's bug switch
+// (it does not happen without it) must keep needing it in every candidate.
+// The candidates are tried in a fixed order, so with enough time the result
+// is deterministic.
 //
 // Then the run's random decisions (sim/decisions.hpp): the run is recorded
 // and every decision it took is pinned in the scenario's "tape"; ddmin sets
