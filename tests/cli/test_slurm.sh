@@ -7,8 +7,9 @@
 # the merged result must equal one campaign over the same runs on this
 # machine: the same run count, counters and distinct failures (same folders,
 # same first runs, byte-identical repro.json). Then: a merge by hand changes
-# nothing; a shard whose task fails is reported by the merge job; and
-# scripts/fuzz-parallel gives the same result with GNU parallel.
+# nothing; a shard whose task fails is reported by the merge job; paxsim fuzz
+# in an array of tasks 1-3 takes shards 0..2 of 3 from Slurm's environment;
+# and scripts/fuzz-parallel gives the same result with GNU parallel.
 #
 # Installs slurmctld, slurmd, slurm-client, munge and parallel with apt-get
 # when they are missing (needs root, or sudo, and the Debian archive), and
@@ -214,7 +215,7 @@ if [[ $res == "0 COMPLETED 0:0,1 COMPLETED 0:0,2 COMPLETED 0:0,3 COMPLETED 0:0,"
   bad "array job $jid: tasks $res"; fi
 if [[ $(job_result "$mjid") == "JobState=COMPLETED ExitCode=0:0" ]]; then ok; else
   bad "merge job $mjid: $(job_result "$mjid")"; fi
-# each task took its shard from the array's environment
+# task I did shard I of 4
 for i in 0 1 2 3; do
   if [[ $(field "$camp/shard-$i/campaign.json" 'c["shard"]["index"], c["shard"]["count"]') == "($i, 4)" ]]; then ok; else
     bad "task $i did not do shard $i/4: $(head -c 300 "$camp/logs/shard-$i.log")"; fi
@@ -238,6 +239,14 @@ expect_rc 1 "merge by hand" -- "$PAXSIM" merge "$camp"/shard-{0,1,2,3} --out "$c
 t_merge=$(since "$t0")
 expect_out "0 files written" "a second merge rewrites nothing"
 
+# paxsim fuzz in an array without --shard takes its shard from Slurm's
+# environment: --array=1-3 gives shards 0..2 of 3 (submitted now, checked below)
+mkdir -p "$T/env"
+basic=$SRC/scenarios/synod/basic.json
+env_jid=$(sbatch --parsable --array=1-3 -o "$T/env/%a.log" \
+  --wrap "$(printf '%q ' "$PAXSIM") fuzz $(printf '%q' "$basic") --runs 6 --out $(printf '%q' "$T/env")/task-\$SLURM_ARRAY_TASK_ID")
+env_jid=${env_jid%%;*}
+
 # a task that fails (its shard folder cannot be made): the merge job reports it
 camp2=$T/camp2
 mkdir -p "$camp2"
@@ -248,6 +257,21 @@ expect_out "MISSING shard 2/4" "the merge job names the failed shard"
 res=$(array_results "$(cat "$camp2/slurm/array.jobid" 2>/dev/null)")
 if [[ $res == "0 COMPLETED 0:0,1 COMPLETED 0:0,2 FAILED 2:0,3 COMPLETED 0:0," ]]; then ok; else
   bad "array with a failing task: $res"; fi
+
+for ((i = 0; i < 300; i++)); do
+  q=$(timeout 5 squeue -h -j "$env_jid" 2>&1) && [[ -z $q ]] && break
+  [[ $q == *"Invalid job id"* ]] && break
+  sleep 0.2
+done
+for t in 1 2 3; do
+  if [[ $(field "$T/env/task-$t/campaign.json" 'c["shard"]["index"], c["shard"]["count"]' 2>/dev/null) == "($((t - 1)), 3)" ]]; then
+    ok
+  else
+    bad "array task $t of 1-3 did not do shard $((t - 1))/3: $(head -c 300 "$T/env/$t.log" 2>/dev/null)"
+  fi
+done
+if grep -qF "shard 1/3 from the Slurm array (task 2 of 1..3)" "$T/env/2.log" 2>/dev/null; then ok; else
+  bad "task 2's log does not say where its shard came from: $(head -c 300 "$T/env/2.log" 2>/dev/null)"; fi
 
 # ---------------------------------------------------------------- GNU parallel
 t0=$(now)
