@@ -7,8 +7,9 @@
 // limit). Failures are grouped by a signature (failure_key): each distinct one
 // is saved at once, atomically, as DIR/<invariant>-<id>/repro.json (the run's
 // whole scenario, seed and bug switch pinned, so `paxsim run repro.json`
-// replays it alone) with report.txt beside it, then shrunk within a budget to
-// repro.min.json. The campaign's state, DIR/campaign.json, is rewritten
+// replays it alone) with, beside it, the run's trace (trace.jsonl), its
+// reports (report.txt, report.md) and its page (trace.html), then shrunk
+// within a budget to repro.min.json. The campaign's state, DIR/campaign.json, is rewritten
 // atomically every second and at the end; `--resume` continues from it.
 //
 // Shards: shard I of N (0 <= I < N) does the runs k = I, I+N, I+2N, ... of

@@ -84,7 +84,10 @@ seconds), so that every failure is a real bug. The workload is kept.
 Each distinct failure (its invariant, or liveness/limit, plus the normalised
 message: quoted values, lists and numbers replaced) is saved at once as
 DIR/<invariant>-<id>/repro.json, a standalone scenario (`paxsim run` replays it),
-with report.txt, then shrunk to repro.min.json (and shrink.txt). The state is in
+with the failing run's trace (trace.jsonl, as run --trace writes it), its
+reports (report.txt, report.md) and its space-time diagram (trace.html, as
+trace convert --to html writes it), then shrunk to repro.min.json (and
+shrink.txt). The state is in
 DIR/campaign.json, rewritten every second; --resume continues it. Ctrl-C or
 SIGTERM stops cleanly with a summary (a second Ctrl-C stops at once).
 Exit 1 if the campaign has found a failure, 0 if not, 2 on bad usage.
@@ -180,7 +183,7 @@ int cmd_fuzz(int argc, char** argv) try {
   opts.add_options()
     ("help,h", "this help")
     ("file", po::value<std::string>(), "the base scenario (optional with --resume)")
-    ("runs", po::value<std::string>(), "stop after N runs (this session)")
+    ("runs", po::value<std::string>(), "stop after N runs (this session; with --shard: the campaign's runs k < N)")
     ("time", po::value<std::string>(), "stop after DURATION of wall time: 90s, 10m, 8h (without --runs or --time: until stopped)")
     ("jobs,j", po::value<unsigned>()->default_value(std::max(1u, std::thread::hardware_concurrency())), "parallel runs (results do not depend on it)")
     ("out", po::value<std::string>()->default_value("fuzz-out"), "the campaign's folder")
