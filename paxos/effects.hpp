@@ -103,6 +103,8 @@ class ReusedList {
   iterator end() { return items_.begin() + static_cast<std::ptrdiff_t>(n_); }
   const_iterator begin() const { return items_.begin(); }
   const_iterator end() const { return items_.begin() + static_cast<std::ptrdiff_t>(n_); }
+  // A copy of the list as a plain vector (tests keep a step's records).
+  operator std::vector<T>() const { return std::vector<T>(begin(), end()); }
 
  private:
   std::vector<T> items_;
