@@ -306,8 +306,13 @@ int cmd_shrink(int argc, char** argv) try {
                  "requests; lowers nodes, clients, ops_per_client and keys; sets drop and duplicate to 0;\n"
                  "puts params, the delay and the disk model back to their defaults; and cuts\n"
                  "limits.max_time_ms to just past the failure. Each candidate must be a valid scenario.\n"
-                 "The output is a runnable scenario; a before/after summary is printed. (The run's random\n"
-                 "decisions are not minimised yet.) Ctrl-C stops early and writes the best so far.\n\n"
+                 "Then the run's random decisions: every decision the failing run took (each message's\n"
+                 "fate, fsync latency, timer, nemesis and client draw) is pinned as the scenario's \"tape\",\n"
+                 "set to the simplest choice where it still fails (messages delivered once, shortest\n"
+                 "delays), and each stream cut short (past its end the seed decides). A failure that needs\n"
+                 "its bug switch keeps needing it. The output is a runnable scenario; a before/after\n"
+                 "summary is printed, with the run's events (steps) and faults (fault actions, and\n"
+                 "messages lost or duplicated). Ctrl-C stops early and writes the best so far.\n\n"
               << opts << "\nExample:\n  paxsim shrink fuzz-out/agreement-1a2b3c4d/repro.json -o small.json\n";
     return k_exit_ok;
   }
