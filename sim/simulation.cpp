@@ -254,8 +254,9 @@ bool Simulation::on_durable(const Event& e) {
   NodeSlot& s = nodes_[e.target];
   if (e.incarnation != s.disk_epoch) return false;  // the write was lost in a crash
   PAXSIM_ASSERT(!s.pending.empty() && s.pending.front().id == e.arg);
-  Pending p = std::move(s.pending.front());
-  s.pending.pop_front();
+  // Handled in place and popped at the end: no move of the write and its
+  // gated sends (nothing in this step touches the node's pending writes).
+  Pending& p = s.pending.front();
   s.durable.push_back(std::move(p.record));
 
   StepInfo info;
@@ -270,6 +271,7 @@ bool Simulation::on_durable(const Event& e) {
     for (const Message& m : p.gated) send(m);
   }
   end_step(info);
+  s.pending.pop_front();
   return true;
 }
 
