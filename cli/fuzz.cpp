@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -234,6 +235,8 @@ CampaignState campaign_from_json(const json& doc, const std::string& path, Campa
 namespace {
 
 class Campaign {
+  struct Found;  // below: a failed run that may be the first of its failure
+
  public:
   Campaign(CampaignOptions opt, const std::atomic<bool>& stop) : opt_(std::move(opt)), stop_(stop) {}
 
@@ -341,27 +344,20 @@ class Campaign {
     ro.recent_steps = 0;  // the report re-runs the saved file, with its last steps
     const RunResult r = run_scenario(s, ro);
     const auto key = failure_key(r);
-    bool fresh = false;
+    std::vector<Found> fresh;
     {
       std::lock_guard lock(mu_);
-      pending_[k] = Pending{r.outcome, key ? key->folder() : std::string()};
+      Pending p{r.outcome, key ? key->folder() : std::string(), nullptr};
       ++runs_live_;
       if (key) {
         ++failures_live_;
-        if (find_distinct(key->folder()) == nullptr) {
-          DistinctFailure d;
-          d.key = *key;
-          d.outcome = to_string(r.outcome);
-          d.message = first_message(r);
-          d.first_k = k;
-          d.dir = join_path(opt_.out_dir, key->folder());
-          distinct_.push_back(Entry{std::move(d), false});
-          fresh = true;
-        }
+        // Settled runs are all below k: if none failed this way, k may be the first.
+        if (find_distinct(key->folder()) == nullptr) p.found = std::make_unique<Found>(Found{k, doc, r, *key});
       }
-      settle();
+      pending_[k] = std::move(p);
+      settle(fresh);
     }
-    if (fresh) save_failure(k, doc, r, *key);
+    for (const Found& f : fresh) save_failure(f.k, f.doc, f.r, f.key);
   }
 
   // A new distinct failure: repro.json, then the run replayed from it with its
@@ -430,16 +426,30 @@ class Campaign {
   }
 
   // Folds finished runs into the settled counters, in k order: the state on
-  // disk counts exactly the runs k < next_k.
-  void settle() {
+  // disk counts exactly the runs k < next_k. A distinct failure is new when
+  // its first run settles, so it is the smallest k that failed that way,
+  // whatever the order in which the runs ended (-j does not change a
+  // failure's first run, its repro.json, nor what shards find). `fresh`
+  // receives the new ones, to save outside the lock.
+  void settle(std::vector<Found>& fresh) {
     for (auto it = pending_.begin(); it != pending_.end() && it->first == state_.next_k; it = pending_.erase(it)) {
       state_.next_k += stride_;
       ++state_.runs;
-      if (!it->second.folder.empty()) {
-        ++state_.failures;
-        ++state_.by_outcome[static_cast<int>(it->second.outcome)];
-        if (Entry* e = find_entry(it->second.folder)) ++e->d.runs;
+      Pending& p = it->second;
+      if (p.folder.empty()) continue;
+      ++state_.failures;
+      ++state_.by_outcome[static_cast<int>(p.outcome)];
+      if (p.found && find_distinct(p.folder) == nullptr) {
+        DistinctFailure d;
+        d.key = p.found->key;
+        d.outcome = to_string(p.found->r.outcome);
+        d.message = first_message(p.found->r);
+        d.first_k = it->first;
+        d.dir = join_path(opt_.out_dir, p.folder);
+        distinct_.push_back(Entry{std::move(d), false});
+        fresh.push_back(std::move(*p.found));
       }
+      if (DistinctFailure* d = find_distinct(p.folder)) ++d->runs;
     }
   }
 
@@ -447,9 +457,17 @@ class Campaign {
     DistinctFailure d;
     bool saved;  // repro.json is on disk
   };
+  // A failed run whose failure was not known when it ended: what saving it takes.
+  struct Found {
+    std::uint64_t k;
+    json doc;
+    RunResult r;
+    FailureKey key;
+  };
   struct Pending {
     Outcome outcome;
-    std::string folder;  // empty: passed
+    std::string folder;            // empty: passed
+    std::unique_ptr<Found> found;  // set when it may be the first run of its failure
   };
 
   Entry* find_entry(const std::string& folder) {
@@ -457,10 +475,11 @@ class Campaign {
       if (e.d.key.folder() == folder) return &e;
     return nullptr;
   }
-  const DistinctFailure* find_distinct(const std::string& folder) {
-    for (const DistinctFailure& d : state_.distinct)
+  // A failure known to the campaign: found in an earlier session, or in this one.
+  DistinctFailure* find_distinct(const std::string& folder) {
+    for (DistinctFailure& d : state_.distinct)
       if (d.key.folder() == folder) return &d;
-    const Entry* e = find_entry(folder);
+    Entry* e = find_entry(folder);
     return e ? &e->d : nullptr;
   }
 

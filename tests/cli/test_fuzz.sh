@@ -72,6 +72,14 @@ j1=$(grep '"failures"' "$T/j1/campaign.json"); j2=$(grep '"failures"' "$T/j2/cam
 if [[ $j1 == "$j2" ]]; then ok; else bad "-j 1 and -j 2 counted different failures: $j1 / $j2"; fi
 # the same 60 runs as 40 then a resume of 20 (previous section): the same failures
 if [[ "$(folders "$T/j1")" == "$(folders "$T/bug")" ]]; then ok; else bad "a resumed campaign found other failures than one run"; fi
+# ... and the same counters, first runs and per-failure run counts, whatever -j
+if [[ "$(digest "$T/j1/campaign.json")" == "$(digest "$T/j2/campaign.json")" ]]; then ok; else
+  bad "-j 1 and -j 2 differ:"$'\n'"$(diff <(digest "$T/j1/campaign.json") <(digest "$T/j2/campaign.json"))"; fi
+if [[ "$(digest "$T/j1/campaign.json")" == "$(digest "$T/bug/campaign.json")" ]]; then ok; else
+  bad "40 runs then a resume of 20 differ from 60 runs:"$'\n'"$(diff <(digest "$T/j1/campaign.json") <(digest "$T/bug/campaign.json"))"; fi
+for d in $(folders "$T/j1"); do
+  if cmp -s "$T/j1/$d/repro.json" "$T/j2/$d/repro.json"; then ok; else bad "$d: repro.json depends on -j"; fi
+done
 
 # --- a clean campaign finds nothing
 expect_rc 0 "clean campaign" -- "$PAXSIM" fuzz "$basic" --runs 200 --out "$T/clean" --quiet
