@@ -4,7 +4,8 @@
 # distinct failures, first runs, byte-identical repro.json); merging twice
 # gives what merging once gave; a missing shard, a folder without a campaign
 # and an interrupted shard are reported; a merge while a shard runs reads only
-# complete files; a resumed shard finishes its share; the shard of a Slurm
+# complete files; a resumed shard finishes its share; --time shards interleave
+# (their runs add up, each on its own k's); the shard of a Slurm
 # array task comes from its environment; usage errors exit 2.
 # Nothing here depends on timing. Usage: test_shards.sh PAXSIM SOURCE_DIR
 set -uo pipefail
@@ -96,6 +97,18 @@ wait "$bg"
 bg=
 expect_rc 1 "final merge with a stopped shard" -- "$PAXSIM" merge "$T/live0" "$T/live" --out "$T/lm" --final
 expect_out "PROBLEM shard 1/2" "a shard stopped early is a problem with --final"
+
+# --- with --time the shards interleave: their runs add up, each on its own k's
+"$PAXSIM" fuzz "$basic" --time 1s -j 1 --shard 0/2 --out "$T/t0" --quiet >/dev/null &
+"$PAXSIM" fuzz "$basic" --time 1s -j 1 --shard 1/2 --out "$T/t1" --quiet >/dev/null
+wait
+expect_rc 0 "merge --time shards" -- "$PAXSIM" merge "$T/t0" "$T/t1" --out "$T/tm" --final
+r0=$(field "$T/t0/campaign.json" 'c["runs"]'); r1=$(field "$T/t1/campaign.json" 'c["runs"]')
+if [[ $(field "$T/tm/campaign.json" 'c["runs"]') == $((r0 + r1)) && $r0 -gt 0 && $r1 -gt 0 ]]; then ok; else
+  bad "--time shards: merged runs are not $r0 + $r1"; fi
+if [[ $(field "$T/t0/campaign.json" 'c["next_k"] == 2 * c["runs"]') == True &&
+      $(field "$T/t1/campaign.json" 'c["next_k"] == 2 * c["runs"] + 1') == True ]]; then ok; else
+  bad "--time shards did not take every other run"; fi
 
 # --- the shard of a Slurm array task
 expect_rc 0 "Slurm array 1-4, task 3" -- env SLURM_ARRAY_TASK_ID=3 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_MAX=4 \
