@@ -950,8 +950,9 @@ class ScenarioParser {
               R"(an object with one key: "deliver", "drop", "duplicate", "timer", "durable", "crash", "restart", "propose" or "request")");
     check_keys(c, {"deliver", "drop", "duplicate", "timer", "durable", "crash", "restart", "propose", "request"});
     sim::ScheduledStep st;
-    const auto& [key, value] = *c.value().items().begin();
-    const Cursor v(value, c.file(), c.path() + "/" + key);
+    const auto first = c.value().begin();
+    const std::string key = first.key();
+    const Cursor v(first.value(), c.file(), c.path() + "/" + key);
     if (key == "deliver" || key == "drop" || key == "duplicate") {
       st.kind = key == "deliver" ? K::deliver : key == "drop" ? K::drop : K::duplicate;
       st.msg = read_message(v, names);

@@ -288,12 +288,8 @@ class MultiPaxosNode final : public Node {
       return;
     }
     if (cmd->op == KvOpKind::get && leases() && holder_.holds(leader_.ballot(), now_local_) &&
-        replica_.applied() >= std::max(read_barrier_, leader_.next_slot())) {
-      // A lease read: no rival can have been elected while the lease runs,
-      // and every slot this leader proposed is applied here. (A slot it
-      // proposed may already be chosen, and, with all-to-all learning, a
-      // follower may have applied it and answered its client; a read that
-      // skipped it would be stale. Found by fuzz on leases/nemesis.)
+        replica_.applied() >= lease_read_barrier()) {
+      // A lease read: no rival can have been elected while the lease runs.
       reply(m.from, cmd->request, replica_.kv().peek(cmd->key), out);
       return;
     }
@@ -346,6 +342,17 @@ class MultiPaxosNode final : public Node {
   }
 
   bool leases() const { return cfg_.leader_lease_us > 0; }
+
+  // Lease reads wait until every slot below this is applied here: all that
+  // the leader recovered when it took office and, with all-to-all learning,
+  // every slot it has proposed since. (All-to-all, a follower may learn a
+  // slot the leader proposed before the leader does and answer a retried
+  // request from it; a local read that skipped the slot would be stale.
+  // Found by fuzz on leases/nemesis. In decide mode nobody learns a slot
+  // before its leader, and a new leader cannot commit while the lease runs.)
+  Slot lease_read_barrier() const {
+    return cfg_.learning == LearningMode::all_to_all ? std::max(read_barrier_, leader_.next_slot()) : read_barrier_;
+  }
 
   NodeConfig cfg_;
   Acceptor acceptor_;
