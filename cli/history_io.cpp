@@ -54,19 +54,6 @@ class DuplicateKeys {
   int depth_ = 0;
 };
 
-// nlohmann's message without its "[json.exception...] parse error at ...: " prefix.
-std::string bare_message(const json::exception& e) {
-  std::string_view m = e.what();
-  if (const auto close = m.find("] "); !m.empty() && m[0] == '[' && close != std::string_view::npos)
-    m.remove_prefix(close + 2);
-  if (m.starts_with("parse error")) {
-    if (const auto column = m.find("column "); column != std::string_view::npos) {
-      if (const auto colon = m.find(": ", column); colon != std::string_view::npos) m.remove_prefix(colon + 2);
-    }
-  }
-  return std::string(m);
-}
-
 class Parser {
  public:
   explicit Parser(const std::string& file) : file_(file) {}
@@ -81,9 +68,9 @@ class Parser {
     try {
       j = json::parse(text, DuplicateKeys(seen, repeated));
     } catch (const json::parse_error& e) {
-      fail(fmt::format("column {}: {}", e.byte == 0 ? 1 : e.byte, bare_message(e)));
+      fail(fmt::format("column {}: {}", e.byte == 0 ? 1 : e.byte, json_error_message(e)));
     } catch (const json::exception& e) {
-      fail(bare_message(e));
+      fail(json_error_message(e));
     }
     if (!repeated.empty()) fail(fmt::format("duplicate key \"{}\"", repeated));
     if (!j.is_object()) fail("expected a JSON object, one per line");

@@ -1075,19 +1075,6 @@ class DuplicateKeyCheck {
   std::vector<Frame> stack_;
 };
 
-// nlohmann's message without its "[json.exception...] parse error at ...: " prefix.
-std::string bare_message(const json::exception& e) {
-  std::string_view m = e.what();
-  if (const auto close = m.find("] "); !m.empty() && m[0] == '[' && close != std::string_view::npos)
-    m.remove_prefix(close + 2);
-  if (m.starts_with("parse error")) {
-    if (const auto column = m.find("column "); column != std::string_view::npos) {
-      if (const auto colon = m.find(": ", column); colon != std::string_view::npos) m.remove_prefix(colon + 2);
-    }
-  }
-  return std::string(m);
-}
-
 // nlohmann's `byte` is the 1-based offset of the last character read.
 std::string line_and_column(std::string_view text, std::size_t byte) {
   const std::size_t index = std::min(byte == 0 ? 0 : byte - 1, text.size());
@@ -1102,9 +1089,9 @@ json parse_json_text(const std::string& text, const std::string& file) {
   try {
     return json::parse(text, DuplicateKeyCheck(file));
   } catch (const json::parse_error& e) {
-    throw InputError(file, "", fmt::format("{}: {}", line_and_column(text, e.byte), bare_message(e)));
+    throw InputError(file, "", fmt::format("{}: {}", line_and_column(text, e.byte), json_error_message(e)));
   } catch (const json::exception& e) {
-    throw InputError(file, "", bare_message(e));
+    throw InputError(file, "", json_error_message(e));
   }
 }
 
@@ -1181,6 +1168,18 @@ InputError::InputError(std::string file_in, std::string path_in, std::string mes
       path(std::move(path_in)),
       message(std::move(message_in)) {}
 
+std::string json_error_message(const json::exception& e) {
+  std::string_view m = e.what();
+  if (const auto close = m.find("] "); !m.empty() && m[0] == '[' && close != std::string_view::npos)
+    m.remove_prefix(close + 2);
+  if (m.starts_with("parse error")) {
+    if (const auto column = m.find("column "); column != std::string_view::npos) {
+      if (const auto colon = m.find(": ", column); colon != std::string_view::npos) m.remove_prefix(colon + 2);
+    }
+  }
+  return std::string(m);
+}
+
 json load_json_file(const std::string& file) { return parse_json_text(read_file(file), file); }
 
 void apply_set(json& doc, const std::string& assignment, const std::string& file) {
@@ -1209,7 +1208,7 @@ void apply_set(json& doc, const std::string& assignment, const std::string& file
     walk_to(result, parts, fail) = std::move(value);
     doc = std::move(result);
   } catch (const json::exception& e) {
-    fail(pointer, bare_message(e));
+    fail(pointer, json_error_message(e));
   }
 }
 
@@ -1238,7 +1237,7 @@ sim::Scenario parse_scenario(const json& doc, const std::string& file) {
   try {
     return ScenarioParser(doc, file).parse();
   } catch (const json::exception& e) {
-    throw InputError(file, "", bare_message(e));
+    throw InputError(file, "", json_error_message(e));
   }
 }
 

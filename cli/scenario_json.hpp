@@ -23,6 +23,10 @@ struct InputError : std::runtime_error {
   std::string file, path, message;
 };
 
+// nlohmann's message without its "[json.exception...] parse error at ...: "
+// prefix (the caller says where: file, line and column, or JSON path).
+std::string json_error_message(const nlohmann::json::exception& e);
+
 // Reads and parses a JSON file. A syntax error names its line and column; a
 // key repeated in one object is an error too (JSON parsers keep the last one
 // silently, which hides typos like two "at_ms").

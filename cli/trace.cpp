@@ -408,19 +408,16 @@ bool TraceWriter::close(const RunResult& r, std::string& error) {
   if (!r.pass) end["reason"] = r.verdict_reason;
   if (r.liveness_checked && !r.liveness_ok) end["liveness"] = r.liveness_message;
   line(end.dump());
-  const bool ok = std::fclose(f_) == 0;
-  f_ = nullptr;
-  if (!ok || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    error = path_ + ": " + std::strerror(errno);
-    std::remove(tmp_.c_str());
-    return false;
-  }
-  return true;
+  return finish(error);
 }
 
 bool TraceWriter::close(const std::string& verdict, const std::string& fingerprint, std::string& error) {
   flush();
   line(json{{"end", true}, {"verdict", verdict}, {"fingerprint", fingerprint}}.dump());
+  return finish(error);
+}
+
+bool TraceWriter::finish(std::string& error) {
   const bool ok = std::fclose(f_) == 0;
   f_ = nullptr;
   if (!ok || std::rename(tmp_.c_str(), path_.c_str()) != 0) {

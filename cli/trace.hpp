@@ -72,6 +72,8 @@ class TraceWriter : public sim::Observer {
   };
   nlohmann::json& current();  // the line being built (a "start" line before step 1)
   void flush();
+  // Closes the temporary file and renames it into place (removed on failure).
+  bool finish(std::string& error);
   void note_state();
   void note_network();
   void line(const std::string& s);

@@ -6,26 +6,7 @@
 set -uo pipefail
 PAXSIM=$1
 SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-passes=0
-ok() { passes=$((passes + 1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-
-# expect_rc RC DESCRIPTION -- CMD...: runs CMD, stdout/stderr in $T/out $T/err
-expect_rc() {
-  local want=$1 what=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [[ $got == "$want" ]]; then ok; else bad "$what: exit $got, want $want; stderr: $(head -c 400 "$T/err")"; fi
-}
-expect_err() {  # expect_err SUBSTRING DESCRIPTION
-  if grep -qF -- "$1" "$T/err"; then ok; else bad "$2: stderr lacks '$1': $(head -c 400 "$T/err")"; fi
-}
-expect_out() {
-  if grep -qF -- "$1" "$T/out"; then ok; else bad "$2: stdout lacks '$1': $(head -c 400 "$T/out")"; fi
-}
+source "$(dirname "$0")/harness.sh"
 
 basic=$SRC/scenarios/synod/basic.json
 nemesis=$SRC/scenarios/synod/nemesis.json
@@ -139,5 +120,4 @@ if diff <(sed 1d "$T/golden.jsonl") "$SRC/tests/golden/synod-basic.trace.jsonl" 
 if diff "$T/fps" "$SRC/tests/golden/fingerprints.txt" >"$T/diff"; then ok; else
   bad "fingerprints differ from tests/golden/fingerprints.txt: $(head -c 600 "$T/diff")"; fi
 
-echo "$passes passed, $fails failed"
-[[ $fails == 0 ]]
+harness_end test_cli.sh

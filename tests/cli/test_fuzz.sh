@@ -8,7 +8,7 @@
 set -uo pipefail
 PAXSIM=$1
 SRC=$2
-source "$(dirname "$0")/fuzz_harness.sh"
+source "$(dirname "$0")/harness.sh"
 
 dueling=$SRC/scenarios/synod/dueling-proposers.json
 basic=$SRC/scenarios/synod/basic.json

@@ -20,7 +20,7 @@
 set -uo pipefail
 PAXSIM=$(realpath "$1")
 SRC=$(realpath "$2")
-source "$(dirname "$0")/fuzz_harness.sh"
+source "$(dirname "$0")/harness.sh"
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 t_start=$(now)

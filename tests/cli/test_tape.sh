@@ -7,7 +7,7 @@
 set -uo pipefail
 PAXSIM=$1
 SRC=$2
-source "$(dirname "$0")/fuzz_harness.sh"
+source "$(dirname "$0")/harness.sh"
 
 lossy=$SRC/scenarios/synod/lossy-duplicating.json
 

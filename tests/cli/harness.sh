@@ -1,4 +1,5 @@
-# Shared by the fuzz tests (test_fuzz.sh, test_shards.sh, test_slurm.sh):
+# Shared by the command-line tests (test_cli.sh, test_fuzz.sh, test_shards.sh,
+# test_tape.sh, test_slurm.sh):
 # sourced after PAXSIM and SRC are set. Makes a scratch folder $T (removed at
 # exit, with the background process $bg if one is left), counts checks, and
 # gives the helpers below. The caller ends with `harness_end NAME`.
