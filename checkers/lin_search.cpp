@@ -88,7 +88,7 @@ class VisitedSet {
 
 }  // namespace
 
-SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::uint64_t budget) {
+SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::uint64_t budget, bool look_ahead) {
   const History& h = model.history();
   // Local numbering: answered operations 0..nf-1 by call time, then unanswered
   // ones nf..n-1. Only operations called before the first pending return can
@@ -320,6 +320,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   // are: a write linearized too early is found out at once, not when its
   // readers come near.
   auto line_doomed = [&](std::uint32_t old_line) {
+    if (!look_ahead) return false;
     for (std::uint32_t g : model.line_readers(old_line)) {
       const std::uint32_t k = local_of[g];
       if (k != k_none && !gone(g) && model.unreachable(info[k], value, gone)) return true;
@@ -327,6 +328,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
     return false;
   };
   auto doomed = [&] {
+    if (!look_ahead) return false;
     std::size_t scanned = 0;
     for (std::uint32_t x = next[head]; x != head && scanned < k_doom_scan_max; x = next[x], ++scanned) {
       if (entries[x].is_return) continue;

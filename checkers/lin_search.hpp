@@ -39,6 +39,14 @@ inline bool call_before(const History& h, std::size_t a, std::size_t b) {
 // 4. The unanswered writes, last, so a history whose timed-out writes had no
 //    effect never tries them; and only when the value they make may be read
 //    (a dead value would make the write useless: leaving it out does as well).
-SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::uint64_t budget);
+//
+// `look_ahead` off skips the reachability checks of gets further on (which
+// scan up to k_doom_scan_max entries per configuration): only pruning, so a
+// linearization found without them is one all the same. Most histories are
+// nearly sequential per key and need no backtracking, so the checker tries
+// that first, with a small budget, and searches with look-ahead only if it
+// finds nothing.
+SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::uint64_t budget,
+                    bool look_ahead = true);
 
 }  // namespace paxsim::checkers::lin

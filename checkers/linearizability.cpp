@@ -21,6 +21,10 @@ using Verdict = LinResult::Verdict;
 // Extra search effort spent shrinking a failing key to its window, on top of
 // LinOptions::max_states.
 constexpr std::uint64_t k_shrink_states_max = 2'000'000;
+// The search without look-ahead tried first on each key (lin_search.hpp):
+// at most this many states per operation, plus this many.
+constexpr std::uint64_t k_fast_states_per_op = 2;
+constexpr std::uint64_t k_fast_states_extra = 64;
 // Dropping operations one at a time (quadratic) only for windows this small.
 constexpr std::size_t k_shrink_single_ops_max = 256;
 // Characters compared while finding the writes that reads show (shrink).
@@ -174,7 +178,17 @@ LinResult check_linearizable(const History& h, const LinOptions& opt) {
   LinResult r;
   for (const auto& [key, ops] : by_key) {
     KeyModel model(h, ops);
-    const SearchResult s = lin::search(model, ops, opt.max_states - std::min(opt.max_states, r.states));
+    const std::uint64_t budget = opt.max_states - std::min(opt.max_states, r.states);
+    // First without look-ahead, within a few states per operation: a nearly
+    // sequential key is linearized straight away. Anything else (it did not
+    // finish, or found no linearization) is decided by the full search.
+    const SearchResult fast =
+        lin::search(model, ops, std::min(budget, k_fast_states_per_op * ops.size() + k_fast_states_extra), false);
+    if (fast.verdict == Verdict::linearizable) {
+      r.states += fast.states;
+      continue;
+    }
+    const SearchResult s = lin::search(model, ops, budget);
     r.states += s.states;
     if (s.verdict == Verdict::unknown) {
       r.verdict = Verdict::unknown;
