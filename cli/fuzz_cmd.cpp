@@ -193,7 +193,8 @@ int cmd_fuzz(int argc, char** argv) try {
     ("shard", po::value<std::string>(), "I/N: do shard I (0-based) of N of the campaign (default: from a Slurm array)")
     ("shrink-seconds", po::value<double>()->default_value(30), "time budget to shrink each new distinct failure (0: no shrinking)")
     ("allow-wipe", po::bool_switch(), "let restarts wipe the disk (outside Paxos's fault model: expect violations)")
-    ("quiet", po::bool_switch(), "nothing on stderr (no status line, no new-failure lines)");
+    ("quiet", po::bool_switch(), "nothing on stderr (no status line, no new-failure lines)")
+    ("print-run", po::value<std::string>(), "K: print the scenario of run K of the campaign (as repro.json would hold it) and exit");
   // clang-format on
   po::positional_options_description pos;
   pos.add("file", 1);
@@ -271,6 +272,13 @@ int cmd_fuzz(int argc, char** argv) try {
     o.mutate.allow_wipe = allow_wipe;
     if (shard) std::tie(o.shard_index, o.shard_count) = *shard;
     o.sharded = shard.has_value();
+  }
+  if (vm.count("print-run")) {
+    if (o.resume) throw Usage("paxsim fuzz: --print-run takes the scenario FILE, not --resume");
+    const std::uint64_t k = parse_u64(vm["print-run"].as<std::string>(), "--print-run");
+    const sim::Scenario s = parse_scenario(o.base, o.file);
+    std::cout << scenario_text(mutate_scenario(o.base, s, o.seed, k, o.mutate));
+    return k_exit_ok;
   }
   if (!shard_note.empty() && !o.quiet) std::cerr << shard_note << "\n";
 

@@ -78,7 +78,7 @@ double draw_probability(sim::Rng& r, double max) { return round3(uniform(r, 0, m
 
 // ------------------------------------------------------------------ fault timeline
 
-enum class EpisodeKind { crash, pause, leader_crash, leader_pause, partition, cut, network, clock };
+enum class EpisodeKind { crash, pause, leader_crash, leader_pause, partition, cut, network, clock, lease_attack };
 
 // A node down from `start` until `end` (exclusive). `selector`: it was named
 // "leader", so which node it is is known only at run time.
@@ -103,9 +103,13 @@ class Generator {
  public:
   // `clocks`: the scenario uses time-based leases (leader leases, the lock
   // workload), so clock rates matter; they drift within max_drift_ppm.
-  Generator(const sim::Scenario& s, sim::Rng& r, const MutateOptions& opt, std::uint32_t clients, bool clocks)
-      : r_(r), opt_(opt), nodes_(s.nodes), clients_(clients), minority_((s.nodes - 1) / 2), clocks_(clocks),
-        drift_ppm_max_(s.params.max_drift_ppm) {}
+  // `clock_r` draws the clock faults' rates, apart from `r`, so that the
+  // clock faults' shapes do not shift any other draw. `drift_ppm_max`: the
+  // run's params.max_drift_ppm; `lease_ms`: its leader_lease_ms (0: none).
+  Generator(const sim::Scenario& s, sim::Rng& r, sim::Rng& clock_r, const MutateOptions& opt, std::uint32_t clients,
+            bool clocks, double drift_ppm_max, double lease_ms)
+      : r_(r), clock_r_(clock_r), opt_(opt), nodes_(s.nodes), clients_(clients), minority_((s.nodes - 1) / 2),
+        clocks_(clocks), drift_ppm_max_(drift_ppm_max), lease_ms_(lease_ms) {}
 
   // Builds the timeline over [0, phase_ms]; `link` is the run's link model,
   // which network episodes restore.
@@ -126,6 +130,7 @@ class Generator {
     }
     if (r_.chance(0.3)) kinds.push_back(EpisodeKind::network);
     if (clocks_ && drift_ppm_max_ > 0 && r_.chance(0.5)) kinds.push_back(EpisodeKind::clock);
+    if (lease_ms_ > 0 && nodes_ > 2 && clock_r_.chance(0.5)) kinds.push_back(EpisodeKind::lease_attack);
     const bool nemesis = nodes_ > 1 && r_.chance(0.5);
 
     if (!kinds.empty()) {
@@ -247,12 +252,19 @@ class Generator {
         const auto n = static_cast<NodeId>(r_.below(nodes_));
         for (const auto& c : clock_)
           if (c.node == n && c.start < end && start < c.end) return;
-        clock_.push_back({start, end, false, false, n});
         const double max = std::min(drift_ppm_max_, 999999.0);
-        action(start, false, json{{"action", "clock"}, {"node", node_name_of(n)}, {"drift_ppm", std::round(uniform(r_, -max, max))}});
+        if (clock_r_.chance(0.4)) {
+          add_clock_split(start, end, max);
+          return;
+        }
+        clock_.push_back({start, end, false, false, n});
+        // Half the rates at the bound itself, where a missing margin shows.
+        const double rate = clock_r_.chance(0.5) ? (clock_r_.chance(0.5) ? max : -max) : uniform(clock_r_, -max, max);
+        action(start, false, json{{"action", "clock"}, {"node", node_name_of(n)}, {"drift_ppm", std::round(rate)}});
         action(end, true, json{{"action", "clock"}, {"node", node_name_of(n)}, {"drift_ppm", 0}});
         return;
       }
+      case EpisodeKind::lease_attack: add_lease_attack(start); return;
       case EpisodeKind::network: {
         json change{{"action", "network"}};
         json restore{{"action", "network"}};
@@ -274,6 +286,47 @@ class Generator {
         return;
       }
     }
+  }
+
+  // The worst clocks a lease must survive: every clock at the fast bound, then
+  // the leader's at the slow one (its lease looks longer to it than to those
+  // that granted it), until every clock runs right again. It takes every
+  // node's clock for the interval (false: another clock episode is there).
+  bool add_clock_split(double start, double end, double max) {
+    for (const auto& c : clock_)
+      if (c.start < end && start < c.end) return false;
+    for (NodeId n = 0; n < nodes_; ++n) {
+      clock_.push_back({start, end, false, false, n});
+      action(start, false, json{{"action", "clock"}, {"node", node_name_of(n)}, {"drift_ppm", std::round(max)}});
+    }
+    action(start, false, json{{"action", "clock"}, {"node", "leader"}, {"drift_ppm", -std::round(max)}});
+    for (NodeId n = 0; n < nodes_; ++n)
+      action(end, true, json{{"action", "clock"}, {"node", node_name_of(n)}, {"drift_ppm", 0}});
+    return true;
+  }
+
+  // Jepsen's pairing for leases: the clocks at their worst (add_clock_split),
+  // and the leader of the moment cut off from every other node for about a
+  // lease or more, with some clients on its side, some on the majority's
+  // and some reaching both. A lease that is too long for the drift shows
+  // there: a new leader commits writes while the old one still reads alone.
+  void add_lease_attack(double start) {
+    // Not before the first leader holds a lease: nodes refuse promises for a
+    // whole lease after they start.
+    start = std::max(start, std::floor(lease_ms_ * uniform(clock_r_, 1, 1.5)));
+    const double end = std::min(phase_ms_, std::floor(start + lease_ms_ * uniform(clock_r_, 1, 3) + uniform(clock_r_, 0, 300)));
+    const double cut_at = std::floor(start + uniform(clock_r_, 0, 20));
+    if (end <= cut_at) return;
+    add_clock_split(start, end, std::min(drift_ppm_max_, 999999.0));
+    json alone = json::array({"leader"}), rest = json::array();
+    for (NodeId n = 0; n < nodes_; ++n) rest.push_back(node_name_of(n));
+    for (std::uint32_t c = 0; c < clients_; ++c) {
+      const std::uint64_t side = clock_r_.below(10);
+      if (side < 4) alone.push_back(endpoint_name_of(nodes_ + c));
+      else if (side < 7) rest.push_back(endpoint_name_of(nodes_ + c));
+    }
+    action(cut_at, false, json{{"action", "partition"}, {"groups", json::array({alone, rest})}});
+    action(end, true, json{{"action", "heal"}});
   }
 
   // Two or three groups of nodes (sometimes one node left out: it reaches
@@ -369,12 +422,14 @@ class Generator {
   }
 
   sim::Rng& r_;
+  sim::Rng& clock_r_;
   const MutateOptions& opt_;
   std::uint32_t nodes_, clients_, minority_;
   double phase_ms_ = 0;
   json link_;
   bool clocks_;
   double drift_ppm_max_;
+  double lease_ms_;
   std::vector<DownInterval> down_;
   std::vector<DownInterval> clock_;  // clock episodes (node and time only)
   std::vector<Action> actions_;
@@ -457,6 +512,21 @@ json mutate_scenario(const json& base, const sim::Scenario& parsed, std::uint64_
       p["election_timeout_ms"] = uniform_json(lo, lo * uniform(r, 1.2, 2.5));
     }
   }
+  // Leader leases: the lease's length and the drift bound it assumes (the
+  // fault model keeps every clock within that bound), from their own stream.
+  sim::Rng clock_r(campaign_seed, "fuzz-clock", k);
+  double drift_ppm_max = parsed.params.max_drift_ppm;
+  double lease_ms = multi ? parsed.params.leader_lease_ms : 0;
+  if (lease_ms > 0) {
+    if (clock_r.chance(0.6)) {
+      lease_ms = std::floor(uniform(clock_r, k_fuzz_lease_ms_min, k_fuzz_lease_ms_max));
+      p["leader_lease_ms"] = lease_ms;
+    }
+    if (clock_r.chance(0.6)) {
+      drift_ppm_max = std::round(clock_r.chance(0.5) ? k_fuzz_drift_ppm_max : uniform(clock_r, 0, k_fuzz_drift_ppm_max));
+      p["max_drift_ppm"] = drift_ppm_max;
+    }
+  }
   if (p.empty()) doc.erase("params");
 
   // The workload: kept; for kv, the clients and operations vary a little.
@@ -469,11 +539,19 @@ json mutate_scenario(const json& base, const sim::Scenario& parsed, std::uint64_
     const std::uint64_t ops = parsed.workload.ops_per_client;
     if (ops > 0) w["ops_per_client"] = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(ops * uniform(r, 0.5, 1.25)));
   }
+  if (parsed.workload.type == sim::Workload::Type::kv && !w.contains("requests")) {
+    // Some runs split the clients into writers and readers (Jepsen's pattern):
+    // a reader never blocks on a write, so it keeps reading wherever it is,
+    // at a deposed leader too. From a stream of its own.
+    sim::Rng wr(campaign_seed, "fuzz-workload", k);
+    if (clients >= 2 && wr.chance(0.3)) w["readers"] = between(wr, 1, clients - 1);
+    else if (w.contains("readers") && w["readers"].get<std::uint64_t>() > clients) w["readers"] = clients;
+  }
 
   // The faults, then a quiet period with a generous liveness bound.
   const double phase_ms = std::floor(base_phase_ms(parsed) * uniform(r, 0.5, 1.5));
   const bool clocks = multi && (parsed.params.leader_lease_ms > 0 || parsed.workload.type == sim::Workload::Type::lock);
-  Generator g(parsed, r, opt, clients, clocks);
+  Generator g(parsed, r, clock_r, opt, clients, clocks, drift_ppm_max, lease_ms);
   g.build(phase_ms, net);
   json faults = g.faults();
   if (!faults.empty()) doc["faults"] = std::move(faults);

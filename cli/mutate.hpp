@@ -10,8 +10,12 @@
 // - the protocol's documented params: `learning`; synod: `retry_ms`,
 //   `retry_ms_max`, `catchup_ms`; multi-paxos: `window` 1..16,
 //   `heartbeat_ms`, `election_timeout_ms` (always above several heartbeats
-//   plus a few network delays);
+//   plus a few network delays); where the base has leader leases,
+//   `leader_lease_ms` (20..2000) and `max_drift_ppm` (0..100,000, half of
+//   those at the top), from a stream of their own, `Rng(S, "fuzz-clock", k)`;
 // - kv only: the number of clients (+-1) and ops_per_client (x0.5..1.25);
+//   in 30% of the runs, 1..K-1 of the K clients are `readers` (gets only),
+//   from a stream of its own, `Rng(S, "fuzz-workload", k)`;
 // - the fault schedule, replacing the base's faults and nemesis: a random
 //   subset of fault kinds (swarm testing) is enabled per run, then a timeline
 //   of episodes, each a fault and its undo: crash/restart (disk kept),
@@ -19,8 +23,9 @@
 //   partitions, one-way cuts (undone by heal), network changes (undone by a
 //   network action back to the run's link model), clock drift within
 //   params.max_drift_ppm (undone by drift 0; only where clocks matter: leader
-//   leases or the lock workload); and/or a nemesis with a random subset of
-//   its actions.
+//   leases or the lock workload; half the rates at the bound; and sometimes
+//   the worst case for a lease: every clock fast, the leader's slow); and/or
+//   a nemesis with a random subset of its actions.
 // The workload is kept, and `expect` becomes {"verdict": "pass"}.
 //
 // The fault model (check_fault_model states it exactly): never more than a
@@ -52,6 +57,10 @@ inline constexpr double k_fuzz_duplicate_max = 0.1;
 inline constexpr std::uint32_t k_fuzz_window_max = 16;
 inline constexpr std::uint32_t k_fuzz_episodes_max = 12;
 inline constexpr double k_fuzz_liveness_within_ms_min = 6000;
+// Leader leases (only where the base has them): the lease length, and the drift bound.
+inline constexpr double k_fuzz_lease_ms_min = 20;
+inline constexpr double k_fuzz_lease_ms_max = 2000;
+inline constexpr double k_fuzz_drift_ppm_max = 100000;
 
 // The scenario of run `k`. `base` is a valid scenario document and `parsed`
 // what parse_scenario made of it. The result is a plain JSON document (already

@@ -594,10 +594,12 @@ class ScenarioParser {
   }
 
   void parse_kv(const Cursor& c) {
-    check_keys(c, {"type", "clients", "ops_per_client", "keys", "mix", "think_ms", "timeout_ms", "requests"});
+    // "readers" is paxsim's own (README, "Scenarios"): the last R clients only read.
+    check_keys(c, {"type", "clients", "ops_per_client", "keys", "mix", "think_ms", "timeout_ms", "requests", "readers"});
     s_.workload.type = sim::Workload::Type::kv;
     sim::Workload& w = s_.workload;
     w.clients = read_clients(c);
+    if (auto v = c.find("readers")) w.readers = static_cast<std::uint32_t>(read_count(*v, 0, w.clients));
     if (auto v = c.find("ops_per_client")) w.ops_per_client = read_count(*v, 0, k_ops_max);
     if (auto v = c.find("keys")) w.keys = static_cast<std::uint32_t>(read_count(*v, 1, k_ops_max));
     if (auto v = c.find("mix")) read_mix(*v, w);
@@ -689,7 +691,7 @@ class ScenarioParser {
     f.order = order;
     f.at_us = read_time_us(c.required("at_ms"));
     switch (a) {
-      case sim::FaultAction::partition: f.groups = read_groups(c.required("groups"), names); break;
+      case sim::FaultAction::partition: read_groups(c.required("groups"), names, f); break;
       case sim::FaultAction::cut:
         f.from = read_endpoints(c.required("from"), names, true);
         f.to = read_endpoints(c.required("to"), names, true);
@@ -719,20 +721,26 @@ class ScenarioParser {
   }
 
   // Groups of distinct endpoints; an endpoint in two groups is ambiguous.
-  static std::vector<std::vector<EndpointId>> read_groups(const Cursor& c, const Names& names) {
-    std::vector<std::vector<EndpointId>> groups;
+  // "leader" (paxsim's own, README "Faults") names the node that leads when
+  // the partition starts: it joins that group, whichever other group names it.
+  static void read_groups(const Cursor& c, const Names& names, sim::Fault& f) {
     std::vector<std::optional<std::size_t>> group_of(names.endpoints());
     for (const auto& g : c.elements()) {
-      groups.push_back(read_endpoints(g, names, false));
       const auto members = g.elements();
-      for (std::size_t i = 0; i < members.size(); ++i) {
-        const EndpointId e = groups.back()[i];
-        if (group_of[e])
-          members[i].fail(fmt::format("{} is already in group {}", describe(members[i].value()), *group_of[e]));
-        group_of[e] = groups.size() - 1;
+      if (members.empty()) g.fail("must not be empty");
+      auto& group = f.groups.emplace_back();
+      for (const auto& m : members) {
+        if (m.value() == "leader") {
+          if (f.leader_group) m.fail(fmt::format("\"leader\" is already in group {}", *f.leader_group));
+          f.leader_group = f.groups.size() - 1;
+          continue;
+        }
+        const EndpointId e = names.endpoint(m);
+        if (group_of[e]) m.fail(fmt::format("{} is already in group {}", describe(m.value()), *group_of[e]));
+        group_of[e] = f.groups.size() - 1;
+        group.push_back(e);
       }
     }
-    return groups;
   }
 
   // A node's or a client's clock (a client's matters to the lock workload only).

@@ -219,8 +219,19 @@ class MultiPaxosNode final : public Node {
     }
   }
 
-  void on_nack(const Message& m, Effects&) {
-    if (m.ballot > leader_.ballot()) leader_.step_down(m.ballot);
+  void on_nack(const Message& m, Effects& out) {
+    if (!(m.ballot > leader_.ballot())) return;
+    const bool led = leader_.role() == Leader::Role::leader;
+    leader_.step_down(m.ballot);
+    // With leases, a rival's higher ballot cannot win while the followers'
+    // grants to us run: they refuse it. Waiting for it would leave nobody in
+    // office for a lease or more, and again each time the rival, which never
+    // hears a leader it would follow, tries again (found by fuzz with a
+    // 1.5 s lease). So a deposed leader asks again at once, above the rival.
+    if (leases() && led) {
+      known_leader_ = k_no_node;
+      leader_.start_election(cfg_, std::max(acceptor_.promised(), m.ballot), replica_.first_undecided(), out);
+    }
   }
 
   void on_decide(const Message& m, Effects& out) {

@@ -64,6 +64,7 @@ struct Fault {
   FaultAction action = FaultAction::heal;
   std::size_t order = 0;  // position in the file: actions at one instant run in file order
   std::vector<std::vector<EndpointId>> groups;  // partition
+  std::optional<std::size_t> leader_group;       // partition: the group the leader of the moment joins
   std::vector<EndpointId> from, to;             // cut; "*" already expanded to every endpoint
   NodeSelector node;                             // crash, restart, pause, resume, clock
   bool wipe_disk = false;                        // restart
@@ -105,6 +106,7 @@ struct Workload {
   std::uint64_t ops_per_client = 0;
   std::uint32_t keys = 1;
   double mix_put = 0.5, mix_get = 0.5, mix_append = 0;
+  std::uint32_t readers = 0;  // the last `readers` clients only get (their draws are those of the mix)
   Distribution think_ms = Distribution::constant(0);
   Distribution timeout_ms = Distribution::constant(500);
   std::vector<KvRequest> requests;  // sorted by (at_us, position in the file)

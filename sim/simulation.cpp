@@ -327,6 +327,12 @@ void Simulation::apply_fault(const Fault& f, StepInfo& info) {
     }
     info.did_nothing = !qualifies;
     if (qualifies) info.node = resolved_.node.index;
+  } else if (a == FaultAction::partition && resolved_.leader_group) {
+    // "leader" in a group: the node that leads now moves into that group.
+    if (const NodeId n = resolve(NodeSelector{NodeSelector::Kind::leader, 0}, a); n != k_no_node) {
+      for (auto& g : resolved_.groups) std::erase(g, EndpointId{n});
+      resolved_.groups[*resolved_.leader_group].push_back(EndpointId{n});
+    }
   } else if (on_node) {
     const NodeId n = resolve(resolved_.node, a);
     if (n == k_no_node) {

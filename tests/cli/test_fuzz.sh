@@ -55,6 +55,13 @@ for d in $found; do
 done
 if grep -qF '"next_k": 40' "$T/bug/campaign.json"; then ok; else bad "campaign.json: next_k is not 40"; fi
 
+# --- --print-run K prints run K's scenario: byte for byte the repro.json of a failure first seen in run K
+k=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["distinct"][0]["first_k"])' "$T/bug/campaign.json")
+first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["distinct"][0]["folder"])' "$T/bug/campaign.json")
+expect_rc 0 "fuzz --print-run $k" -- "$PAXSIM" fuzz "$dueling" --bug round-only-ballots --print-run "$k"
+if cmp -s "$T/out" "$T/bug/$first/repro.json"; then ok; else bad "--print-run $k differs from $first/repro.json"; fi
+expect_rc 2 "fuzz --print-run with --resume" -- "$PAXSIM" fuzz --resume --out "$T/bug" --print-run 1
+
 # --- --resume continues the seed sequence and the counters
 expect_rc 1 "resume" -- "$PAXSIM" fuzz --resume --out "$T/bug" --runs 20 -j 2 --shrink-seconds 1 --quiet
 expect_out "20 this session" "resume runs 20 more"

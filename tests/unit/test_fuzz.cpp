@@ -410,3 +410,110 @@ TEST_CASE("fuzz: a campaign saves each distinct failure once, keeps its state, a
   for (const auto& d : r3.state.distinct) b2.insert(d.key.folder());
   CHECK(a == b2);
 }
+
+namespace {
+
+// Records the groups of every partition as the run resolved them.
+class PartitionWatcher : public sim::Observer {
+ public:
+  void on_step(const sim::StepInfo& info) override {
+    if (info.kind == sim::StepKind::fault && info.fault && info.fault->action == sim::FaultAction::partition)
+      groups.push_back(info.fault->groups);
+  }
+  std::vector<std::vector<std::vector<EndpointId>>> groups;
+};
+
+}  // namespace
+
+TEST_CASE("fuzz: lease runs vary the lease and the drift bound, and some cut off the leader with the clocks at their worst") {
+  const Base b = base("scenarios/leases/nemesis.json");
+  std::set<double> leases, drifts;
+  std::uint64_t attacks = 0, splits = 0, readers = 0;
+  for (std::uint64_t k = 0; k < 300; ++k) {
+    CAPTURE(k);
+    const json d = mutate_scenario(b.doc, b.parsed, 2, k, {});
+    const sim::Scenario s = parse_scenario(d, "generated");
+    CHECK(check_fault_model(s).within(s.nodes));  // every clock within the run's own drift bound
+    CHECK(s.params.leader_lease_ms >= k_fuzz_lease_ms_min);
+    CHECK(s.params.leader_lease_ms <= k_fuzz_lease_ms_max);
+    CHECK(s.params.max_drift_ppm <= k_fuzz_drift_ppm_max);
+    leases.insert(s.params.leader_lease_ms);
+    drifts.insert(s.params.max_drift_ppm);
+    readers += s.workload.readers > 0 ? 1 : 0;
+    CHECK(s.workload.readers < s.workload.clients);
+    for (const auto& f : s.faults) {
+      if (f.action == sim::FaultAction::partition && f.leader_group) ++attacks;
+      if (f.action == sim::FaultAction::clock && f.node.kind == sim::NodeSelector::Kind::leader) {
+        ++splits;
+        CHECK(*f.drift_ppm == -s.params.max_drift_ppm);  // the leader's clock at the slow bound
+      }
+    }
+  }
+  CHECK(leases.size() > 50);
+  CHECK(drifts.count(k_fuzz_drift_ppm_max) == 1);
+  CHECK(drifts.size() > 20);
+  CHECK(attacks > 20);
+  CHECK(splits > 20);
+  CHECK(readers > 30);
+}
+
+TEST_CASE("fuzz: scenarios without leases draw nothing from the lease streams") {
+  // The lease and reader draws come from streams of their own: a synod base
+  // gets neither, and its documents carry no lease, drift bound or readers.
+  const Base b = base("scenarios/synod/nemesis.json");
+  for (std::uint64_t k = 0; k < 50; ++k) {
+    const json d = mutate_scenario(b.doc, b.parsed, 4, k, {});
+    if (d.contains("params")) {
+      CHECK_FALSE(d["params"].contains("leader_lease_ms"));
+      CHECK_FALSE(d["params"].contains("max_drift_ppm"));
+    }
+    CHECK_FALSE(d["workload"].contains("readers"));
+  }
+}
+
+TEST_CASE("scenario: \"leader\" in a partition group moves the node that leads into that group") {
+  const sim::Scenario s = test::scenario_from_json(R"({
+    "schema_version": 1, "name": "leader-alone", "protocol": "multi-paxos", "nodes": 3, "seed": 3,
+    "workload": {"type": "kv", "clients": 2, "ops_per_client": 20},
+    "faults": [{"at_ms": 600, "action": "partition", "groups": [["leader", "c1"], ["n1", "n2", "n3", "c2"]]},
+               {"at_ms": 900, "action": "heal"}],
+    "expect": {"verdict": "pass"}})");
+  REQUIRE(s.faults[0].leader_group == std::size_t{0});
+  CHECK(s.faults[0].groups[0] == std::vector<EndpointId>{3});  // c1; the leader is found at run time
+  PartitionWatcher w;
+  RunOptions ro;
+  ro.observers.push_back(&w);
+  ro.recent_steps = 0;
+  const RunResult r = run_scenario(s, ro);
+  CHECK(r.pass);
+  REQUIRE(w.groups.size() == 1);
+  const auto& g = w.groups[0];
+  REQUIRE(g[0].size() == 2);  // c1 and the leader
+  const EndpointId leader = g[0][1];
+  CHECK(leader < 3);
+  CHECK(g[1].size() == 3);  // the two other nodes and c2
+  CHECK(std::find(g[1].begin(), g[1].end(), leader) == g[1].end());
+}
+
+TEST_CASE("scenario: kv readers only read") {
+  const sim::Scenario s = test::scenario_from_json(R"({
+    "schema_version": 1, "name": "readers", "protocol": "multi-paxos", "nodes": 3, "seed": 5,
+    "workload": {"type": "kv", "clients": 3, "readers": 2, "ops_per_client": 30, "mix": {"put": 0.9, "get": 0.1}},
+    "expect": {"verdict": "pass"}})");
+  CHECK(s.workload.readers == 2);
+  checkers::History h;
+  RunOptions ro;
+  ro.recent_steps = 0;
+  ro.history_out = &h;
+  const RunResult r = run_scenario(s, ro);
+  CHECK(r.pass);
+  std::uint64_t writes_by_readers = 0, reads_by_readers = 0, writes_by_c1 = 0;
+  for (const auto& op : h.ops) {
+    const bool write = op.op != checkers::KvOp::get;
+    if (op.client == 0) writes_by_c1 += write ? 1 : 0;
+    else (write ? writes_by_readers : reads_by_readers) += 1;
+  }
+  CHECK(writes_by_readers == 0);
+  CHECK(reads_by_readers == 60);
+  CHECK(writes_by_c1 > 15);
+}
