@@ -72,11 +72,15 @@ const char* k_fuzz_help = R"(Swarm testing around one scenario. Run k of a campa
 scenario generated from (S, k) alone: a fresh seed; a random network (delay,
 drop up to 0.2, duplicate up to 0.1) and disk latency; random protocol params
 (learning mode; synod: retry_ms, retry_ms_max, catchup_ms; multi-paxos: window
-1..16, heartbeat_ms, election_timeout_ms above several heartbeats); for kv, a
-few more or fewer clients and operations; and a random fault schedule that
-replaces the scenario's own: a random subset of fault kinds, then a timeline of
-crash/restart (disk kept), pause/resume, crash or pause of the leader,
-partitions, one-way cuts, network changes, each undone, and/or a nemesis. It
+1..16, heartbeat_ms, election_timeout_ms above several heartbeats; with leader
+leases: leader_lease_ms 20..2000 and max_drift_ppm up to 10%); for kv, a few
+more or fewer clients and operations, and sometimes read-only clients
+(workload.readers); and a random fault schedule that replaces the scenario's
+own: a random subset of fault kinds, then a timeline of crash/restart (disk
+kept), pause/resume, crash or pause of the leader, partitions, one-way cuts,
+network changes, clock drift within max_drift_ppm (where leases or locks use
+clocks), and for leases the lease attack (every clock fast, the leader's slow,
+the leader cut off), each undone, and/or a nemesis. It
 stays within Paxos's fault model: never more than a minority down at once,
 every fault undone before a quiet period, then a liveness bound (several
 seconds), so that every failure is a real bug. The workload is kept.
@@ -205,6 +209,7 @@ int cmd_fuzz(int argc, char** argv) try {
                  "  paxsim fuzz scenarios/synod/nemesis.json --time 8h --out overnight\n"
                  "  paxsim fuzz scenarios/synod/dueling-proposers.json --runs 500 --bug round-only-ballots\n"
                  "  paxsim fuzz --resume --out overnight --time 1h\n"
+                 "  paxsim fuzz scenarios/leases/nemesis.json --print-run 100   # what run 100 does\n"
                  "  paxsim fuzz scenarios/synod/nemesis.json --runs 1000000 --shard 3/8 --out camp/shard-3\n";
     return k_exit_ok;
   }
