@@ -85,12 +85,12 @@ json trace_message_json(const sim::Scenario& s, const Message& m) {
             {"slot", m.slot},
             {"ballot", ballot_json(m.ballot)}};
   if (!m.accepted_ballot.is_null()) j["accepted_ballot"] = ballot_json(m.accepted_ballot);
-  if (!m.value.empty()) j["value"] = m.value == k_noop_value ? std::string("(no-op)") : m.value;
+  if (!m.value.empty()) j["value"] = m.value == k_noop_value ? std::string("(no-op)") : m.value.str();
   if (!m.entries.empty()) {
     json es = json::array();
     for (const LogEntry& e : m.entries)
       es.push_back({{"slot", e.slot}, {"ballot", ballot_json(e.ballot)},
-                    {"value", e.value == k_noop_value ? std::string("(no-op)") : e.value}});
+                    {"value", e.value == k_noop_value ? std::string("(no-op)") : e.value.str()}});
     j["entries"] = es;
   }
   if (m.kind == MsgKind::heartbeat) j["commit"] = m.commit;
@@ -287,7 +287,7 @@ void TraceWriter::note_state() {
       st["promised"] = ballot_or_null(a.promised);
       st["accepted"] = ballot_or_null(a.accepted_ballot);
       if (!a.accepted_ballot.is_null())
-        st["value"] = a.accepted_value == k_noop_value ? std::string("(no-op)") : a.accepted_value;
+        st["value"] = a.accepted_value == k_noop_value ? std::string("(no-op)") : a.accepted_value.str();
       st["leads"] = a.leads;
       if (a.leads) st["lead_ballot"] = ballot_json(a.lead_ballot);
       st["learned"] = a.learned_slots;
@@ -348,7 +348,7 @@ void TraceWriter::on_drop_at_send(Time_us t, const Message& m) {
 
 void TraceWriter::on_learn(Time_us, NodeId n, const Learned& l) {
   current()["learned"].push_back(
-      {{"node", node_name(n)}, {"slot", l.slot}, {"value", l.value == k_noop_value ? std::string("(no-op)") : l.value}});
+      {{"node", node_name(n)}, {"slot", l.slot}, {"value", l.value == k_noop_value ? std::string("(no-op)") : l.value.str()}});
 }
 
 void TraceWriter::on_quorum(Time_us, NodeId n, const QuorumUse& q) {

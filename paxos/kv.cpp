@@ -45,7 +45,7 @@ bool read_field(const std::string& v, std::size_t& pos, std::string& s) {
 }  // namespace
 
 Value encode(const Command& c) {
-  Value v = "C";
+  std::string v = "C";
   v += std::to_string(c.client);
   v += '|';
   v += std::to_string(c.request);
@@ -54,7 +54,7 @@ Value encode(const Command& c) {
   v += '|';
   put_field(v, c.key);
   put_field(v, c.value);
-  return v;
+  return Value(std::move(v));
 }
 
 std::optional<Command> decode(const Value& v) {

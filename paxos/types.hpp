@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "paxos/value.hpp"
+
 namespace paxsim {
 
 // Endpoints are numbered densely: nodes 0..N-1 (named n1..nN), then clients
@@ -29,9 +31,9 @@ struct Ballot {
   friend constexpr auto operator<=>(const Ballot&, const Ballot&) = default;
 };
 
-// Values are opaque strings. The no-op that fills holes in a log is the empty
-// string's sibling below, a reserved value no workload can propose.
-using Value = std::string;
+// Values are opaque strings, shared by handle (paxos/value.hpp). The no-op
+// that fills holes in a log is the empty string's sibling below, a reserved
+// value no workload can propose.
 inline const Value k_noop_value = "\x01noop";
 
 std::string to_string(const Ballot& b);          // "(3,n2)"

@@ -1,0 +1,126 @@
+// A value (a proposal, a command in a log, a reply): an immutable string
+// behind a reference-counted handle. Every message, record, log entry and
+// checker tally that holds a value shares one copy of its text, so passing a
+// value around costs a pointer and a count, never an allocation or a copy of
+// its bytes. Equality and order are those of the text (a shared text compares
+// equal at once), so containers keyed by values order them as strings do and
+// nothing depends on addresses.
+//
+// The count is atomic: values are never shared between simulations on
+// purpose, but a scenario's values (and k_noop_value) may be read by several
+// runs in parallel threads (fuzz -j).
+#pragma once
+
+#include <atomic>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace paxsim {
+
+class Value {
+ public:
+  Value() noexcept = default;
+  Value(std::string_view s) : rep_(s.empty() ? nullptr : new Rep(std::string(s))) {}
+  Value(const std::string& s) : rep_(s.empty() ? nullptr : new Rep(s)) {}
+  Value(std::string&& s) : rep_(s.empty() ? nullptr : new Rep(std::move(s))) {}
+  Value(const char* s) : Value(std::string_view(s)) {}
+  Value(const Value& o) noexcept : rep_(o.rep_) { retain(); }
+  Value(Value&& o) noexcept : rep_(std::exchange(o.rep_, nullptr)) {}
+  Value& operator=(const Value& o) noexcept {
+    o.retain();
+    release();
+    rep_ = o.rep_;
+    return *this;
+  }
+  Value& operator=(Value&& o) noexcept {
+    if (this != &o) {
+      release();
+      rep_ = std::exchange(o.rep_, nullptr);
+    }
+    return *this;
+  }
+  ~Value() { release(); }
+  // Makes this handle the empty value (the text it shared is untouched).
+  void clear() noexcept {
+    release();
+    rep_ = nullptr;
+  }
+
+  const std::string& str() const noexcept { return rep_ ? rep_->text : empty_text(); }
+  operator const std::string&() const noexcept { return str(); }
+  operator std::string_view() const noexcept { return view(); }
+  std::string_view view() const noexcept { return rep_ ? std::string_view(rep_->text) : std::string_view(); }
+
+  std::size_t size() const noexcept { return rep_ ? rep_->text.size() : 0; }
+  std::size_t length() const noexcept { return size(); }
+  bool empty() const noexcept { return rep_ == nullptr; }
+  const char* data() const noexcept { return view().data(); }
+  const char* c_str() const noexcept { return str().c_str(); }
+  std::string::const_iterator begin() const noexcept { return str().begin(); }
+  std::string::const_iterator end() const noexcept { return str().end(); }
+  char operator[](std::size_t i) const noexcept { return rep_ ? rep_->text[i] : '\0'; }
+  bool starts_with(std::string_view p) const noexcept { return view().starts_with(p); }
+  std::size_t find(std::string_view p, std::size_t pos = 0) const noexcept { return view().find(p, pos); }
+  std::string substr(std::size_t pos, std::size_t n = std::string::npos) const { return str().substr(pos, n); }
+  // Two handles on one text: true without comparing bytes.
+  bool same_text(const Value& o) const noexcept { return rep_ == o.rep_; }
+
+  friend bool operator==(const Value& a, const Value& b) noexcept { return a.rep_ == b.rep_ || a.view() == b.view(); }
+  friend std::strong_ordering operator<=>(const Value& a, const Value& b) noexcept {
+    if (a.rep_ == b.rep_) return std::strong_ordering::equal;
+    return a.view() <=> b.view();
+  }
+  friend bool operator==(const Value& a, const std::string& b) noexcept { return a.view() == std::string_view(b); }
+  friend bool operator==(const Value& a, std::string_view b) noexcept { return a.view() == b; }
+  friend bool operator==(const Value& a, const char* b) noexcept { return a.view() == std::string_view(b); }
+  friend std::strong_ordering operator<=>(const Value& a, const std::string& b) noexcept {
+    return a.view() <=> std::string_view(b);
+  }
+  friend std::string operator+(const Value& a, std::string_view b) { return std::string(a.view()).append(b); }
+  friend std::string operator+(std::string_view a, const Value& b) { return std::string(a).append(b.view()); }
+  friend std::string operator+(const Value& a, const std::string& b) { return std::string(a.view()).append(b); }
+  friend std::string operator+(const std::string& a, const Value& b) { return std::string(a).append(b.view()); }
+  friend std::string operator+(const Value& a, const char* b) { return std::string(a.view()).append(b); }
+  friend std::string operator+(const char* a, const Value& b) { return std::string(a).append(b.view()); }
+  friend std::string& operator+=(std::string& a, const Value& b) { return a.append(b.view()); }
+
+ private:
+  struct Rep {
+    explicit Rep(std::string t) : text(std::move(t)) {}
+    std::atomic<std::uint32_t> refs{1};
+    const std::string text;
+  };
+  void retain() const noexcept {
+    if (rep_) rep_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  void release() noexcept {
+    if (rep_ && rep_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete rep_;
+  }
+  static const std::string& empty_text() noexcept { return k_empty_; }
+  static inline const std::string k_empty_;  // constant-initialized (no allocation)
+
+  Rep* rep_ = nullptr;  // null: the empty value
+};
+
+// JSON (nlohmann, found by argument-dependent lookup) reads and writes a
+// value as its string; paxos/ stays free of the JSON library.
+template <class Json>
+void to_json(Json& j, const Value& v) {
+  j = v.str();
+}
+template <class Json>
+void from_json(const Json& j, Value& v) {
+  v = Value(j.template get<std::string>());
+}
+
+}  // namespace paxsim
+
+template <>
+struct std::hash<paxsim::Value> {
+  std::size_t operator()(const paxsim::Value& v) const noexcept { return std::hash<std::string_view>{}(v.view()); }
+};
