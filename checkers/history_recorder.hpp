@@ -15,6 +15,7 @@ class HistoryRecorder : public sim::Observer {
  public:
   explicit HistoryRecorder(const sim::Scenario& s);
 
+  sim::HookSet hooks() const override { return sim::hook_set(); }
   void on_client_call(Time_us t, std::uint32_t client, const Command& c) override;
   void on_client_return(Time_us t, std::uint32_t client, const Command& c, const Message& reply) override;
 

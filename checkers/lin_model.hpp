@@ -251,6 +251,15 @@ class KeyModel {
       }
       info_.push_back(info);
     }
+  }
+
+  // Indexes the reads (dead values, the paths to each read, the lines), which
+  // the search's look-ahead needs; a search without look-ahead does without
+  // (every value is then its own, none dead). Call before the search that
+  // should use them.
+  void index() {
+    if (indexed_) return;
+    appended_ = FlatMap{};  // append results worked out without the index (no dead values)
     index_reads();
   }
 

@@ -179,15 +179,17 @@ LinResult check_linearizable(const History& h, const LinOptions& opt) {
   for (const auto& [key, ops] : by_key) {
     KeyModel model(h, ops);
     const std::uint64_t budget = opt.max_states - std::min(opt.max_states, r.states);
-    // First without look-ahead, within a few states per operation: a nearly
-    // sequential key is linearized straight away. Anything else (it did not
-    // finish, or found no linearization) is decided by the full search.
+    // First without look-ahead (and without indexing the reads for it),
+    // within a few states per operation: a nearly sequential key is
+    // linearized straight away. Anything else (it did not finish, or found no
+    // linearization) is decided by the full search.
     const SearchResult fast =
         lin::search(model, ops, std::min(budget, k_fast_states_per_op * ops.size() + k_fast_states_extra), false);
     if (fast.verdict == Verdict::linearizable) {
       r.states += fast.states;
       continue;
     }
+    model.index();
     const SearchResult s = lin::search(model, ops, budget);
     r.states += s.states;
     if (s.verdict == Verdict::unknown) {

@@ -21,6 +21,7 @@ class LivenessChecker : public sim::Observer {
  public:
   LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ChosenTracker& chosen);
 
+  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step); }
   void on_step(const sim::StepInfo& info) override { expire_before(info.time, false); }
   void on_request_open(Time_us t, std::uint64_t id, NodeId n) override;
   void on_request_done(Time_us, std::uint64_t id) override { open_.erase(id); }

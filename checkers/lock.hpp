@@ -28,6 +28,7 @@ class LockChecker : public sim::Observer {
  public:
   LockChecker(const sim::Scenario& s, ViolationSink& sink);
 
+  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step); }
   void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_lock_event(Time_us t, const sim::LockEvent& e) override;
 

@@ -16,6 +16,7 @@ class LogChecker : public sim::Observer {
  public:
   LogChecker(const sim::Scenario& s, ViolationSink& sink);
 
+  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step, sim::Hook::apply); }
   void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_apply(Time_us t, NodeId n, const Learned& a) override;
   void on_restart(Time_us, NodeId n, bool) override { next_[n] = 0; }

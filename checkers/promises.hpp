@@ -19,6 +19,9 @@ class PromiseChecker : public sim::Observer {
  public:
   PromiseChecker(const sim::Scenario& s, ViolationSink& sink);
 
+  sim::HookSet hooks() const override {
+    return sim::hook_set(sim::Hook::step, sim::Hook::durable, sim::Hook::send);
+  }
   void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_durable(Time_us t, NodeId n, const Record& r) override;
   void on_send(Time_us t, const Message& m) override;

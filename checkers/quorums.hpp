@@ -16,6 +16,7 @@ class QuorumChecker : public sim::Observer {
  public:
   QuorumChecker(const sim::Scenario& s, ViolationSink& sink);
 
+  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step, sim::Hook::send, sim::Hook::quorum); }
   void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_send(Time_us t, const Message& m) override;
   void on_quorum(Time_us t, NodeId n, const QuorumUse& q) override;

@@ -1,6 +1,7 @@
 #include "paxos/kv.hpp"
 
-#include <charconv>
+#include <limits>
+#include <string_view>
 
 namespace paxsim {
 
@@ -25,19 +26,28 @@ void put_field(std::string& out, const std::string& s) {
   out += s;
 }
 
-bool read_number(const std::string& v, std::size_t& pos, char end, std::uint64_t& n) {
-  const auto* first = v.data() + pos;
-  const auto* last = v.data() + v.size();
-  auto [p, ec] = std::from_chars(first, last, n);
-  if (ec != std::errc() || p == last || *p != end) return false;
-  pos = static_cast<std::size_t>(p - v.data()) + 1;
+// Decimal digits (at least one, no sign, within 64 bits) ending at `end`.
+// By hand rather than std::from_chars: every replica decodes every command
+// it applies, so this runs once per node per command.
+bool read_number(std::string_view v, std::size_t& pos, char end, std::uint64_t& n) {
+  constexpr std::uint64_t k_max = std::numeric_limits<std::uint64_t>::max();
+  std::size_t i = pos;
+  std::uint64_t x = 0;
+  for (; i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i) {
+    const auto d = static_cast<std::uint64_t>(v[i] - '0');
+    if (x > (k_max - d) / 10) return false;  // out of range
+    x = x * 10 + d;
+  }
+  if (i == pos || i == v.size() || v[i] != end) return false;
+  n = x;
+  pos = i + 1;
   return true;
 }
 
-bool read_field(const std::string& v, std::size_t& pos, std::string& s) {
+bool read_field(std::string_view v, std::size_t& pos, std::string& s) {
   std::uint64_t len = 0;
-  if (!read_number(v, pos, ':', len) || pos + len > v.size()) return false;
-  s.assign(v, pos, len);
+  if (!read_number(v, pos, ':', len) || len > v.size() - pos) return false;
+  s.assign(v.data() + pos, len);
   pos += len;
   return true;
 }
@@ -57,7 +67,8 @@ Value encode(const Command& c) {
   return Value(std::move(v));
 }
 
-std::optional<Command> decode(const Value& v) {
+std::optional<Command> decode(const Value& value) {
+  const std::string_view v = value.view();
   if (v.empty() || v[0] != 'C') return std::nullopt;
   Command c;
   std::size_t pos = 1;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -40,31 +41,48 @@ struct Event {
 };
 
 // A 4-ary min-heap with hole-based sifting (half the depth of a binary heap,
-// and the four children of a node share a cache line or two). The order is
-// total (the sequence number is unique), so any correct heap pops the same
-// events in the same order: the layout can change, the run cannot.
+// and the four children of a node share a cache line or two), beside a
+// first-in, first-out lane for events that come after every event already in
+// the lane: most of those are far-off timeouts pushed in time order (a kv
+// client's, one per request, mostly stale by the time they fall due), which
+// would otherwise make the heap hundreds deep. pop() takes the earlier of the
+// two fronts. The order is total (the sequence number is unique), so the
+// queue pops the same events in the same order however they are laid out.
 class EventQueue {
  public:
   void push(Event e) {
     e.seq = next_seq_++;
     PAXSIM_ASSERT(e.seq < (std::uint64_t{1} << 56));
+    // Once the lane holds a far-off event, nearer ones (deliveries, writes)
+    // go to the heap, which stays small.
+    if (lane_.empty() || !before(e, lane_.back())) {
+      lane_.push_back(e);
+      return;
+    }
     sift_up(heap_.size(), e);
   }
-  bool empty() const { return heap_.empty(); }
-  const Event& top() const { return heap_.front(); }
+  bool empty() const { return heap_.empty() && lane_.empty(); }
+  const Event& top() const { return from_lane() ? lane_.front() : heap_.front(); }
   Event pop() {
+    if (from_lane()) {
+      const Event e = lane_.front();
+      lane_.pop_front();
+      return e;
+    }
     Event e = heap_.front();
     Event last = heap_.back();
     heap_.pop_back();
     if (!heap_.empty()) sift_down(0, last);
     return e;
   }
-  std::size_t size() const { return heap_.size(); }
+  std::size_t size() const { return heap_.size() + lane_.size(); }
 
   // Removes and returns the earliest event (by the queue's order) for which
   // `pick` holds. Linear in the queue's size: only a pinned schedule uses it.
   template <class Pick>
   std::optional<Event> take_first(Pick pick) {
+    for (const Event& e : lane_) sift_up(heap_.size(), e);  // keeps each event's sequence number
+    lane_.clear();
     std::size_t best = heap_.size();
     for (std::size_t i = 0; i < heap_.size(); ++i)
       if (pick(heap_[i]) && (best == heap_.size() || before(heap_[i], heap_[best]))) best = i;
@@ -116,7 +134,10 @@ class EventQueue {
     heap_[hole] = e;
   }
 
+  bool from_lane() const { return !lane_.empty() && (heap_.empty() || before(lane_.front(), heap_.front())); }
+
   std::vector<Event> heap_;
+  std::deque<Event> lane_;  // in queue order
   std::uint64_t next_seq_ = 0;
 };
 

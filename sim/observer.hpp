@@ -52,9 +52,24 @@ struct LockEvent {
   bool accepted = true;      // act: the resource took it (fencing rejects a stale token)
 };
 
+// The hooks the simulator calls on every step or message, as bits. An
+// observer names those it overrides (hooks()), and the simulator calls it for
+// those only: most observers watch a few, and a virtual call that does nothing
+// still costs on every step. An observer that does not say gets every hook.
+enum class Hook : std::uint8_t { step, after_step, send, durable, learn, quorum, apply };
+inline constexpr int k_hook_count = 7;
+using HookSet = std::uint32_t;
+inline constexpr HookSet k_every_hook = (HookSet{1} << k_hook_count) - 1;
+template <class... H>
+constexpr HookSet hook_set(H... h) {
+  return ((HookSet{1} << static_cast<int>(h)) | ... | HookSet{0});
+}
+
 class Observer {
  public:
   virtual ~Observer() = default;
+  // Which of the hooks in Hook it overrides; the others below are always called.
+  virtual HookSet hooks() const { return k_every_hook; }
   // Before the step changes anything (the state is still the one at its time).
   virtual void on_step(const StepInfo&) {}
   virtual void on_send(Time_us, const Message&) {}

@@ -177,7 +177,7 @@ bool Simulation::on_deliver(const Event& e) {
       client_held_[client].push_back(e);  // keeps its pool slot until resume
       return false;
     }
-    Message m = std::move(pool_[slot]);
+    const Message& m = pool_[slot];
     StepInfo info;
     info.node = to;
     info.msg = &m;
@@ -195,7 +195,7 @@ bool Simulation::on_deliver(const Event& e) {
       else kv_->on_message(m, now_, *this);
     }
     end_step(info);
-    recycle(slot, std::move(m));
+    pool_.free(slot);
     return true;
   }
   NodeSlot& dest = nodes_[to];
@@ -203,7 +203,9 @@ bool Simulation::on_deliver(const Event& e) {
     dest.held.push_back(e);  // keeps its pool slot until resume or crash
     return false;
   }
-  Message m = std::move(pool_[slot]);
+  // Delivered in place: the slot is freed only after the step (which may
+  // send into other slots; a slot never moves).
+  const Message& m = pool_[slot];
 
   StepInfo info;
   info.node = to;
@@ -222,15 +224,8 @@ bool Simulation::on_deliver(const Event& e) {
     run_node(to, Input::message(m));
   }
   end_step(info);
-  recycle(slot, std::move(m));
+  pool_.free(slot);
   return true;
-}
-
-// The slot is freed only after the step, and gets the message's buffers back,
-// so the next message sent through it is copied in without allocating.
-void Simulation::recycle(std::uint32_t slot, Message&& m) {
-  pool_[slot] = std::move(m);
-  free_slots_.push_back(slot);
 }
 
 bool Simulation::on_timer(const Event& e) {
@@ -264,11 +259,10 @@ bool Simulation::on_durable(const Event& e) {
   info.node = e.target;
   info.record = &s.durable.back();
   begin_step(info);
-  for (Observer* o : observers_) o->on_durable(now_, e.target, s.durable.back());
-  if (s.paused) {
-    for (Message& m : p.gated) s.held_sends.push_back(std::move(m));
-  } else {
-    for (const Message& m : p.gated) send(m);
+  for (Observer* o : watching(Hook::durable)) o->on_durable(now_, e.target, s.durable.back());
+  for (; !s.gated.empty() && s.gated.front().write_id == p.id; s.gated.pop_front()) {
+    if (s.paused) s.held_sends.push_back(s.gated.front().slot);
+    else send_slot(s.gated.front().slot);
   }
   end_step(info);
   s.pending.pop_front();
@@ -560,13 +554,16 @@ void Simulation::crash(NodeId n) {
   ++s.incarnation;
   ++s.disk_epoch;  // writes in flight are lost; their durable events are ignored
   s.pending.clear();
+  for (const Gated& g : s.gated) pool_.free(g.slot);
+  s.gated.clear();
   s.disk_last_durable_us = now_;
   for (const Event& e : s.held)
     if (e.kind == EventKind::deliver) {
-      free_slots_.push_back(static_cast<std::uint32_t>(e.arg));
+      pool_.free(static_cast<std::uint32_t>(e.arg));
       ++stats_.messages_dropped;
     }
   s.held.clear();
+  for (std::uint32_t slot : s.held_sends) pool_.free(slot);
   s.held_sends.clear();
   for (std::uint64_t id : s.open_requests) {
     ++stats_.proposals_dropped;
@@ -602,9 +599,9 @@ void Simulation::resume(NodeId n) {
     queue_.push(e);
   }
   s.held.clear();
-  std::vector<Message> sends = std::move(s.held_sends);
+  std::vector<std::uint32_t> sends = std::move(s.held_sends);
   s.held_sends.clear();
-  for (const Message& m : sends) send(m);
+  for (std::uint32_t slot : sends) send_slot(slot);
 }
 
 void Simulation::run_node(NodeId n, const Input& in) {
@@ -622,21 +619,21 @@ void Simulation::apply_effects(NodeId n) {
     const Time_us at = std::max(s.disk_last_durable_us, now_ + s.disk_rng.draw_us(scenario_.fsync_ms));
     s.disk_last_durable_us = at;
     const std::uint64_t id = s.next_write_id++;
-    s.pending.push_back(Pending{id, std::move(r), {}});
+    s.pending.push_back(Pending{id, std::move(r)});
     queue_.push(Event{at, 0, id, n, s.disk_epoch, EventKind::durable, EventClass::other, 0});
     ++stats_.records_persisted;
   }
   for (Outgoing& o : effects_.send) {
     // Persist before send: the message leaves once every write so far is durable.
     if (o.after_durable && !s.pending.empty()) {
-      s.pending.back().gated.push_back(std::move(o.msg));
+      s.gated.push_back(Gated{s.pending.back().id, pool_.put(std::move(o.msg))});
     } else {
-      send(o.msg);
+      send_slot(pool_.put(std::move(o.msg)));
     }
   }
   for (const TimerRequest& t : effects_.timers) schedule_timer(n, t);
   for (const Learned& l : effects_.learned) {
-    for (Observer* o : observers_) o->on_learn(now_, n, l);
+    for (Observer* o : watching(Hook::learn)) o->on_learn(now_, n, l);
     // A proposal is answered once its node learns the chosen value.
     for (std::uint64_t id : s.open_requests) {
       ++stats_.client_ops_completed;
@@ -646,9 +643,9 @@ void Simulation::apply_effects(NodeId n) {
     s.open_requests.clear();
   }
   for (const QuorumUse& q : effects_.quorums)
-    for (Observer* o : observers_) o->on_quorum(now_, n, q);
+    for (Observer* o : watching(Hook::quorum)) o->on_quorum(now_, n, q);
   for (const Learned& a : effects_.applied)
-    for (Observer* o : observers_) o->on_apply(now_, n, a);
+    for (Observer* o : watching(Hook::apply)) o->on_apply(now_, n, a);
   for (const Value& v : effects_.proposed)
     for (Observer* o : observers_) o->on_propose(now_, n, v);
 }
@@ -746,7 +743,7 @@ void Simulation::apply_client_fault(FaultAction a, std::uint32_t client) {
       client_paused_[client] = 0;
       for (const Event& e : client_held_[client])
         if (e.kind == EventKind::deliver) {
-          free_slots_.push_back(static_cast<std::uint32_t>(e.arg));
+          pool_.free(static_cast<std::uint32_t>(e.arg));
           ++stats_.messages_dropped;
         }
       client_held_[client].clear();
@@ -771,10 +768,15 @@ void Simulation::apply_client_fault(FaultAction a, std::uint32_t client) {
   }
 }
 
-void Simulation::send(const Message& m) {
+void Simulation::send(const Message& m) { send_slot(pool_.put(m)); }
+
+// The message waits in its pool slot from here on (a copy it is sent twice
+// gets a slot of its own); one lost at send frees its slot at once.
+void Simulation::send_slot(std::uint32_t slot) {
+  const Message& m = pool_[slot];
   ++stats_.messages_sent;
   ++stats_.sent_by_kind[static_cast<int>(m.kind)];
-  for (Observer* o : observers_) o->on_send(now_, m);
+  for (Observer* o : watching(Hook::send)) o->on_send(now_, m);
   // The message's fate, one decision (a node's messages to itself: one copy, at once).
   Decision fate;
   if (m.from != m.to && scenario_.schedule.empty()) {
@@ -785,21 +787,13 @@ void Simulation::send(const Message& m) {
   if (fate.dropped) {
     ++stats_.messages_dropped;
     for (Observer* o : observers_) o->on_drop_at_send(now_, m);
+    pool_.free(slot);
     return;
   }
   if (fate.copies == 2) ++stats_.messages_duplicated;
   for (int c = 0; c < fate.copies; ++c) {
-    const Time_us delay = fate.delay_us[c];
-    std::uint32_t slot;
-    if (!free_slots_.empty()) {
-      slot = free_slots_.back();
-      free_slots_.pop_back();
-      pool_[slot] = m;
-    } else {
-      slot = static_cast<std::uint32_t>(pool_.size());
-      pool_.push_back(m);
-    }
-    queue_.push(Event{now_ + delay, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
+    const std::uint32_t copy = c == 0 ? slot : pool_.put(m);
+    queue_.push(Event{now_ + fate.delay_us[c], 0, copy, m.to, 0, EventKind::deliver, EventClass::other, 0});
   }
 }
 
@@ -845,7 +839,7 @@ bool Simulation::take_scheduled(const ScheduledStep& st) {
   using K = ScheduledStep::Kind;
   const auto message = [&](const Event& e) {
     if (e.kind != EventKind::deliver) return false;
-    const Message& m = pool_[e.arg];
+    const Message& m = pool_[static_cast<std::uint32_t>(e.arg)];
     return m.kind == st.msg.kind && m.from == st.msg.from && m.to == st.msg.to && m.slot == st.msg.slot &&
            m.ballot == st.msg.ballot && m.accepted_ballot == st.msg.accepted_ballot && m.value == st.msg.value &&
            m.entries == st.msg.entries && m.commit == st.msg.commit && m.request == st.msg.request &&
@@ -865,8 +859,8 @@ bool Simulation::take_scheduled(const ScheduledStep& st) {
       const std::optional<Event> e = queue_.take_first(message);
       if (!e) return false;
       now_ = std::max(now_, e->time);
-      const Message m = std::move(pool_[e->arg]);
-      free_slots_.push_back(static_cast<std::uint32_t>(e->arg));
+      const Message m = std::move(pool_[static_cast<std::uint32_t>(e->arg)]);
+      pool_.free(static_cast<std::uint32_t>(e->arg));
       StepInfo info;
       info.kind = StepKind::lost;
       info.node = m.to;
@@ -881,17 +875,8 @@ bool Simulation::take_scheduled(const ScheduledStep& st) {
       const std::optional<Event> e = queue_.take_first(message);
       if (!e) return false;
       queue_.push(*e);
-      std::uint32_t slot;
-      if (!free_slots_.empty()) {
-        slot = free_slots_.back();
-        free_slots_.pop_back();
-        pool_[slot] = pool_[e->arg];
-      } else {
-        slot = static_cast<std::uint32_t>(pool_.size());
-        pool_.push_back(pool_[e->arg]);
-      }
       Event copy = *e;
-      copy.arg = slot;
+      copy.arg = pool_.put(pool_[static_cast<std::uint32_t>(e->arg)]);
       queue_.push(copy);
       ++stats_.messages_duplicated;
       return true;
@@ -983,11 +968,11 @@ void Simulation::begin_step(StepInfo& info) {
   info.index = ++stats_.steps;
   info.time = now_;
   hash_step(info);
-  for (Observer* o : observers_) o->on_step(info);
+  for (Observer* o : watching(Hook::step)) o->on_step(info);
 }
 
 void Simulation::end_step(const StepInfo& info) {
-  for (Observer* o : observers_) o->after_step(info);
+  for (Observer* o : watching(Hook::after_step)) o->after_step(info);
 }
 
 void Simulation::hash_message(const Message& m) {

@@ -18,6 +18,7 @@
 #include "sim/event_queue.hpp"
 #include "sim/fingerprint.hpp"
 #include "sim/kv_clients.hpp"
+#include "sim/message_pool.hpp"
 #include "sim/lock_clients.hpp"
 #include "sim/network.hpp"
 #include "sim/observer.hpp"
@@ -51,7 +52,12 @@ class Simulation : private ClientWorld, private LockWorld {
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
-  void add_observer(Observer* o) { observers_.push_back(o); }
+  void add_observer(Observer* o) {
+    observers_.push_back(o);
+    const HookSet h = o->hooks();
+    for (int k = 0; k < k_hook_count; ++k)
+      if (h & (HookSet{1} << k)) hooked_[k].push_back(o);
+  }
 
   // Boots the nodes (their start input) and schedules the timeline. Call once,
   // after adding observers.
@@ -100,7 +106,11 @@ class Simulation : private ClientWorld, private LockWorld {
   struct Pending {
     std::uint64_t id;
     Record record;
-    std::vector<Message> gated;  // sends waiting for this write (persist before send)
+  };
+  // A send waiting for a write (persist before send), in its pool slot.
+  struct Gated {
+    std::uint64_t write_id;
+    std::uint32_t slot;
   };
   struct NodeSlot {
     std::unique_ptr<Node> node;  // null while crashed
@@ -111,8 +121,9 @@ class Simulation : private ClientWorld, private LockWorld {
     std::uint64_t next_write_id = 0;
     std::vector<Record> durable;
     std::deque<Pending> pending;
+    std::deque<Gated> gated;           // in write order: each waits for the latest write before it
     std::vector<Event> held;           // events that fell due while paused
-    std::vector<Message> held_sends;   // gated sends released while paused
+    std::vector<std::uint32_t> held_sends;  // pool slots of gated sends released while paused
     std::vector<std::uint64_t> open_requests;
     Rng timer_rng;
     Rng disk_rng;
@@ -128,7 +139,6 @@ class Simulation : private ClientWorld, private LockWorld {
   // Steps
   bool dispatch(const Event& e);
   bool on_deliver(const Event& e);
-  void recycle(std::uint32_t slot, Message&& m);
   bool on_timer(const Event& e);
   bool on_durable(const Event& e);
   void on_fault(const Event& e);
@@ -169,6 +179,7 @@ class Simulation : private ClientWorld, private LockWorld {
   void run_node(NodeId n, const Input& in);
   void apply_effects(NodeId n);
   void send(const Message& m);
+  void send_slot(std::uint32_t slot);
   void schedule_timer(NodeId n, const TimerRequest& t);
   NodeId resolve(const NodeSelector& sel, FaultAction action);
   std::uint32_t down_count() const;
@@ -184,12 +195,13 @@ class Simulation : private ClientWorld, private LockWorld {
   Scenario scenario_;
   NodeFactory factory_;
   std::vector<Observer*> observers_;
+  std::array<std::vector<Observer*>, k_hook_count> hooked_;  // per Hook: the observers that watch it
+  const std::vector<Observer*>& watching(Hook h) const { return hooked_[static_cast<int>(h)]; }
   EventQueue queue_;
   Network network_;
   std::vector<NodeSlot> nodes_;
   Effects effects_;                 // reused across steps
-  std::vector<Message> pool_;       // messages in flight, by slot
-  std::vector<std::uint32_t> free_slots_;
+  MessagePool pool_;                // messages in flight, by slot
   Rng network_rng_;
   Rng fault_rng_;
   Rng nemesis_rng_;

@@ -1,0 +1,54 @@
+// The messages in flight, each in a numbered slot (a delivery event names its
+// slot). Slots live in fixed chunks that never move, so a message is
+// delivered in place, by reference, while the step it causes sends others
+// into new slots. A freed slot keeps its message's buffers, so the next
+// message copied in reuses them; the free list is last in, first out.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "paxos/message.hpp"
+
+namespace paxsim::sim {
+
+class MessagePool {
+ public:
+  Message& operator[](std::uint32_t slot) { return chunks_[slot >> k_chunk_bits][slot & k_chunk_mask]; }
+  const Message& operator[](std::uint32_t slot) const { return chunks_[slot >> k_chunk_bits][slot & k_chunk_mask]; }
+
+  // A slot holding a copy of `m` (or `m` itself, moved in).
+  std::uint32_t put(const Message& m) {
+    const std::uint32_t slot = take();
+    (*this)[slot] = m;
+    return slot;
+  }
+  std::uint32_t put(Message&& m) {
+    const std::uint32_t slot = take();
+    (*this)[slot] = std::move(m);
+    return slot;
+  }
+  void free(std::uint32_t slot) { free_.push_back(slot); }
+
+ private:
+  static constexpr unsigned k_chunk_bits = 8;
+  static constexpr std::uint32_t k_chunk_mask = (1u << k_chunk_bits) - 1;
+
+  std::uint32_t take() {
+    if (!free_.empty()) {
+      const std::uint32_t slot = free_.back();
+      free_.pop_back();
+      return slot;
+    }
+    if ((size_ & k_chunk_mask) == 0) chunks_.push_back(std::make_unique<Message[]>(std::size_t{1} << k_chunk_bits));
+    return size_++;
+  }
+
+  std::vector<std::unique_ptr<Message[]>> chunks_;
+  std::uint32_t size_ = 0;            // slots ever used
+  std::vector<std::uint32_t> free_;   // freed slots, reused last in, first out
+};
+
+}  // namespace paxsim::sim
