@@ -128,7 +128,7 @@ nlohmann::json repro_document(const nlohmann::json& source, const explore::Model
       for (std::size_t k = 0; k < synced_by(w, n); ++k) schedule.push_back({{"durable", node_name(n)}});
   std::uint64_t step = 0;
   for (const explore::Choice& c : path) {
-    schedule.push_back(scheduled_step_json(s, model.scheduled(c)));
+    for (const sim::ScheduledStep& st : model.scheduled(c)) schedule.push_back(scheduled_step_json(s, st));
     explore::World next = model.apply(w, c, ++step).next;
     if (immediate) {
       for (NodeId n = 0; n < s.nodes; ++n) {
@@ -156,8 +156,10 @@ int cmd_explore(int argc, char** argv) {
     ("max-dups", po::value<std::uint32_t>()->default_value(0), "messages a path may duplicate")
     ("max-crashes", po::value<std::uint32_t>()->default_value(0), "crashes a path may have (each crashed node may restart)")
     ("max-timers", po::value<std::uint32_t>()->default_value(0), "timer firings a path may have, all nodes and kinds together")
+    ("timer-kinds", po::value<std::string>()->default_value("all"), "which timers may fire: all, or a comma list of retry, catchup, heartbeat, election")
     ("writes", po::value<std::string>()->default_value("auto"), "auto | immediate | explicit: whether a write's sync is a choice of its own (auto: explicit when crashes are allowed)")
-    ("no-reduction", po::bool_switch(), "turn the partial-order reduction off")
+    ("no-reduction", po::bool_switch(), "turn every reduction off (sleep sets and the state reductions)")
+    ("no-state-reduction", po::bool_switch(), "keep sleep sets, turn the state reductions off (losses, no-op deliveries, obsolete messages, folded duplicates)")
     ("keep-going", po::bool_switch(), "go on past violations: find every invariant that can be violated")
     ("bug", po::value<std::string>(), "turn on a known-bug switch (see paxsim bugs)")
     ("set", po::value<std::vector<std::string>>()->composing(), "PATH=VALUE: override one scenario field (repeatable)")
@@ -213,6 +215,18 @@ int cmd_explore(int argc, char** argv) {
   mo.max.dups = vm["max-dups"].as<std::uint32_t>();
   mo.max.crashes = vm["max-crashes"].as<std::uint32_t>();
   mo.max.timers = vm["max-timers"].as<std::uint32_t>();
+  mo.reduce_states = !vm["no-reduction"].as<bool>() && !vm["no-state-reduction"].as<bool>();
+  if (const std::string kinds = vm["timer-kinds"].as<std::string>(); kinds != "all") {
+    mo.timer_kinds = 0;
+    std::stringstream list(kinds);
+    for (std::string name; std::getline(list, name, ',');) {
+      int found = -1;
+      for (int k = 0; k < k_timer_kind_count; ++k)
+        if (to_string(static_cast<TimerKind>(k)) == name) found = k;
+      if (found < 0) return usage(fmt::format("--timer-kinds: unknown timer kind \"{}\" (retry, catchup, heartbeat, election)", name));
+      mo.timer_kinds |= 1u << found;
+    }
+  }
   const std::string writes = vm["writes"].as<std::string>();
   if (writes == "auto") mo.writes = mo.max.crashes > 0 ? explore::Writes::explicit_sync : explore::Writes::immediate;
   else if (writes == "immediate") mo.writes = explore::Writes::immediate;
@@ -234,14 +248,18 @@ int cmd_explore(int argc, char** argv) {
 
   explore::Model model(s, mo);
   const std::string config = fmt::format(
-      "{}: {}, {} nodes, {} {}{}; budgets: drops {}, dups {}, crashes {}, timers {}; writes {}; reduction {}; {}{}",
+      "{}: {}, {} nodes, {} {}{}; budgets: drops {}, dups {}, crashes {}, timers {}{}; writes {}; sleep sets {}; state reductions {}; {}{}",
       file, s.protocol == sim::Protocol::synod ? "synod" : "multi-paxos", s.nodes,
       s.workload.proposals.size() + s.workload.requests.size(),
       s.workload.type == sim::Workload::Type::kv ? "requests" : "proposals",
       s.bug ? fmt::format(", bug {}", bug_name(*s.bug)) : std::string(), mo.max.drops, mo.max.dups, mo.max.crashes,
-      mo.max.timers, mo.writes == explore::Writes::immediate ? "immediate" : "explicit", so.reduce ? "on" : "off",
-      so.dfs ? "dfs" : "bfs", so.dfs ? std::string() : fmt::format(" -j {}", so.jobs));
+      mo.max.timers, vm["timer-kinds"].as<std::string>() == "all" ? std::string() : " (" + vm["timer-kinds"].as<std::string>() + ")",
+      mo.writes == explore::Writes::immediate ? "immediate" : "explicit", so.reduce ? "on" : "off",
+      mo.reduce_states ? "on" : "off", so.dfs ? "dfs" : "bfs", so.dfs ? std::string() : fmt::format(" -j {}", so.jobs));
   if (!json) std::cout << "explore " << config << "\n" << std::flush;
+  if (!json && mo.reduce_states && mo.max.drops > 0)
+    std::cout << "  (losses are subsumed: a lost message is one never delivered, which every state already allows;\n"
+                 "   see \"Reductions that keep verdicts\" in explore/world.hpp)\n";
 
   const auto t0 = std::chrono::steady_clock::now();
   auto last = t0;
@@ -305,6 +323,7 @@ int cmd_explore(int argc, char** argv) {
                           {"writes", mo.writes == explore::Writes::immediate ? "immediate" : "explicit"},
                           {"search", so.dfs ? "dfs" : "bfs"},
                           {"reduction", so.reduce},
+                          {"state_reduction", mo.reduce_states},
                           {"jobs", so.jobs},
                           {"result", explore::to_string(r.end)},
                           {"exhausted", r.end == explore::SearchEnd::exhausted},

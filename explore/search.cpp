@@ -65,9 +65,10 @@ class VisitedSet {
 
 struct Origin {
   std::uint32_t parent = k_none;
-  std::uint32_t choice = 0;  // index among the parent's choices
+  std::uint32_t choice = 0;  // index among the parent's choices; with k_block: a block (Searcher::blocks_)
   std::uint32_t depth = 0;
 };
+constexpr std::uint32_t k_block = 0x80000000u;
 
 using Sleep = std::vector<std::uint64_t>;  // sorted transition labels
 
@@ -79,19 +80,24 @@ Sleep intersect(const Sleep& a, const Sleep& b) {
   return out;
 }
 
-// One state's expansion: each transition taken, with its successor.
+// One state's expansion: each transition taken (or block of them, see
+// "Local steps" in search.hpp), with its successor.
 struct Successor {
   World world;
   Key key;
-  std::uint32_t choice = 0;
+  std::vector<std::uint32_t> chain;  // choice indices, the first among the expanded state's choices
   std::vector<checkers::Violation> violations;
   Sleep sleep;
 };
 
-// Takes every enabled transition of `w` not asleep in `z` (and, if `only`
-// is given, only those labels), with the sleep set each successor inherits.
-std::vector<Successor> expand(const Model& model, const World& w, const Sleep& z, std::uint32_t depth, bool reduce,
-                              const Sleep* only) {
+// Takes the enabled transitions of `w` not asleep in `z` (and, if `only` is
+// given, only those labels; if `node` is given, only that node's), with the
+// sleep set each successor inherits. `chain` leads from the expanded state to
+// `w` (non-empty inside a block, after a local step at `node`). With the
+// state reductions a no-op is not taken, and a local step is not a successor
+// of its own: the block goes on with that node's next steps.
+void expand_into(const Model& model, const World& w, const Sleep& z, std::uint32_t depth, bool reduce,
+                 const Sleep* only, NodeId node, const std::vector<std::uint32_t>& chain, std::vector<Successor>& out) {
   const std::vector<Choice> choices = model.choices(w);
   std::vector<Footprint> fps;
   if (reduce) {
@@ -109,29 +115,50 @@ std::vector<Successor> expand(const Model& model, const World& w, const Sleep& z
     PAXSIM_ASSERT(i < choices.size());  // a sleeping transition stays enabled (independence)
     sleeping.push_back(i);
   }
-  std::vector<Successor> out;
+  const bool lean = model.options().reduce_states;
   std::vector<std::size_t> taken;
   for (std::size_t i = 0; i < choices.size(); ++i) {
     const Choice& c = choices[i];
     if (asleep(z, c.label)) continue;
     if (only && !asleep(*only, c.label)) continue;
-    Outcome o = model.apply(w, c, depth + 1);
+    if (node != k_no_node && c.node != node) continue;
+    const std::uint64_t step = depth + chain.size() + 1;
+    Outcome o = model.apply(w, c, step);
+    // A no-op leads to a state this one covers (world.hpp): not taken.
+    if (lean && o.noop && o.violations.empty()) continue;
+    if (reduce) model.check_footprint(c, fps[i], o.actual);
+    Sleep inherited;
+    if (reduce) {
+      for (std::size_t j : sleeping)
+        if (model.independent(w, choices[j], fps[j], c, fps[i])) inherited.push_back(choices[j].label);
+      for (std::size_t j : taken)
+        if (model.independent(w, choices[j], fps[j], c, fps[i])) inherited.push_back(choices[j].label);
+      std::sort(inherited.begin(), inherited.end());
+    }
+    std::vector<std::uint32_t> next_chain = chain;
+    next_chain.push_back(static_cast<std::uint32_t>(i));
+    if (lean && o.local) {
+      // Not a state of its own: the block goes on with this node's steps. It
+      // is never put to sleep: a sibling cannot rely on having taken it.
+      PAXSIM_ASSERT(o.violations.empty());
+      expand_into(model, o.next, inherited, depth, reduce, nullptr, c.node, next_chain, out);
+      continue;
+    }
     Successor s;
-    s.choice = static_cast<std::uint32_t>(i);
+    s.chain = std::move(next_chain);
     s.key = model.key(o.next);
     s.violations = std::move(o.violations);
-    if (reduce) {
-      model.check_footprint(c, fps[i], o.actual);
-      for (std::size_t j : sleeping)
-        if (model.independent(w, choices[j], fps[j], c, fps[i])) s.sleep.push_back(choices[j].label);
-      for (std::size_t j : taken)
-        if (model.independent(w, choices[j], fps[j], c, fps[i])) s.sleep.push_back(choices[j].label);
-      std::sort(s.sleep.begin(), s.sleep.end());
-    }
+    s.sleep = std::move(inherited);
     s.world = std::move(o.next);
     out.push_back(std::move(s));
     taken.push_back(i);
   }
+}
+
+std::vector<Successor> expand(const Model& model, const World& w, const Sleep& z, std::uint32_t depth, bool reduce,
+                              const Sleep* only) {
+  std::vector<Successor> out;
+  expand_into(model, w, z, depth, reduce, only, k_no_node, {}, out);
   return out;
 }
 
@@ -172,9 +199,24 @@ class Searcher {
 
   std::vector<std::uint32_t> path_to(std::uint32_t id) const {
     std::vector<std::uint32_t> p;
-    for (std::uint32_t at = id; origins_[at].parent != k_none; at = origins_[at].parent) p.push_back(origins_[at].choice);
+    for (std::uint32_t at = id; origins_[at].parent != k_none; at = origins_[at].parent) {
+      const std::uint32_t c = origins_[at].choice;
+      if (!(c & k_block)) {
+        p.push_back(c);
+        continue;
+      }
+      const auto& block = blocks_[c & ~k_block];
+      p.insert(p.end(), block.rbegin(), block.rend());
+    }
     std::reverse(p.begin(), p.end());
     return p;
+  }
+
+  // The origin's choice for a successor reached by `chain`.
+  std::uint32_t origin_choice(const std::vector<std::uint32_t>& chain) {
+    if (chain.size() == 1) return chain.front();
+    blocks_.push_back(chain);
+    return k_block | static_cast<std::uint32_t>(blocks_.size() - 1);
   }
 
   // A violating state: kept (the first, and with keep_going the first per
@@ -235,13 +277,19 @@ class Searcher {
             ++r_.transitions;
             const auto [id, fresh] = visited_.insert(s.key, static_cast<std::uint32_t>(origins_.size()));
             if (!fresh) {
-              if (id >= next_first_id && opt_.reduce) {
+              if (!s.violations.empty()) {
+                // A violating step into a state reached cleanly before: the
+                // report belongs to the step, so it counts all the same.
+                std::vector<std::uint32_t> path = path_to(level[i].id);
+                path.insert(path.end(), s.chain.begin(), s.chain.end());
+                record(id, s.violations, std::move(path));
+              } else if (id >= next_first_id && opt_.reduce) {
                 Entry& e = next[id - next_first_id];
                 e.sleep = intersect(e.sleep, s.sleep);
               }
               continue;
             }
-            origins_.push_back(Origin{level[i].id, s.choice, depth + 1});
+            origins_.push_back(Origin{level[i].id, origin_choice(s.chain), depth + 1});
             count_depth(depth + 1);
             if (!s.violations.empty()) {
               record(id, s.violations, {});
@@ -275,7 +323,7 @@ class Searcher {
     World world;
     std::uint32_t id = 0;
     std::uint32_t depth = 0;
-    std::uint32_t via = 0;  // the choice that led here from the frame below
+    std::vector<std::uint32_t> via;  // the choices that led here from the frame below
     std::vector<Successor> todo;
     std::size_t next = 0;
   };
@@ -285,12 +333,12 @@ class Searcher {
     std::vector<std::uint32_t> depth_of{0};
     std::vector<Sleep> sleep_of{Sleep{}};
     std::vector<Frame> stack;
-    auto open = [&](World w, std::uint32_t id, std::uint32_t depth, std::uint32_t via, const Sleep& z,
+    auto open = [&](World w, std::uint32_t id, std::uint32_t depth, std::vector<std::uint32_t> via, const Sleep& z,
                     const Sleep* only) {
       Frame f;
       f.id = id;
       f.depth = depth;
-      f.via = via;
+      f.via = std::move(via);
       if (depth < opt_.max_depth) {
         f.todo = expand(model_, w, z, depth, opt_.reduce, only);
       } else if (!model_.choices(w).empty()) {
@@ -299,7 +347,7 @@ class Searcher {
       f.world = std::move(w);
       stack.push_back(std::move(f));
     };
-    open(std::move(root), 0, 0, 0, {}, nullptr);
+    open(std::move(root), 0, 0, {}, {}, nullptr);
     while (!stack.empty()) {
       Frame& top = stack.back();
       if (top.next == top.todo.size()) {
@@ -310,15 +358,19 @@ class Searcher {
       ++r_.transitions;
       const std::uint32_t depth = top.depth + 1;
       const auto [id, fresh] = visited_.insert(s.key, static_cast<std::uint32_t>(origins_.size()));
-      if (fresh) {
-        origins_.push_back(Origin{top.id, s.choice, depth});
-        depth_of.push_back(depth);
-        sleep_of.push_back(s.sleep);
-        count_depth(depth);
+      if (fresh || !s.violations.empty()) {
+        if (fresh) {
+          origins_.push_back(Origin{top.id, origin_choice(s.chain), depth});
+          depth_of.push_back(depth);
+          sleep_of.push_back(s.sleep);
+          count_depth(depth);
+        }
         if (!s.violations.empty()) {
+          // (A violating step into a state reached cleanly before counts too:
+          // the report belongs to the step.)
           std::vector<std::uint32_t> path;
-          for (std::size_t k = 1; k < stack.size(); ++k) path.push_back(stack[k].via);
-          path.push_back(s.choice);
+          for (std::size_t k = 1; k < stack.size(); ++k) path.insert(path.end(), stack[k].via.begin(), stack[k].via.end());
+          path.insert(path.end(), s.chain.begin(), s.chain.end());
           record(id, s.violations, std::move(path));
           if (!opt_.keep_going) {
             r_.end = SearchEnd::violation;
@@ -331,15 +383,14 @@ class Searcher {
           r_.end = SearchEnd::max_states;
           return;
         }
-        open(std::move(s.world), id, depth, s.choice, s.sleep, nullptr);
+        open(std::move(s.world), id, depth, std::move(s.chain), s.sleep, nullptr);
         continue;
       }
-      if (!s.violations.empty()) continue;
       if (depth < depth_of[id]) {
         // Reached higher up than before, where the depth bound cut it short: again, in full.
         depth_of[id] = depth;
         sleep_of[id] = s.sleep;
-        open(std::move(s.world), id, depth, s.choice, s.sleep, nullptr);
+        open(std::move(s.world), id, depth, std::move(s.chain), s.sleep, nullptr);
         continue;
       }
       if (!opt_.reduce || std::includes(s.sleep.begin(), s.sleep.end(), sleep_of[id].begin(), sleep_of[id].end()))
@@ -351,7 +402,7 @@ class Searcher {
       sleep_of[id] = intersect(sleep_of[id], s.sleep);
       if (depth_of[id] >= opt_.max_depth) continue;
       const Sleep z = sleep_of[id];
-      open(std::move(s.world), id, depth_of[id], s.choice, z, &woken);
+      open(std::move(s.world), id, depth_of[id], std::move(s.chain), z, &woken);
     }
     if (cut_by_depth_ && r_.end == SearchEnd::exhausted) r_.end = SearchEnd::max_depth;
   }
@@ -368,6 +419,7 @@ class Searcher {
   const std::function<void(const Progress&)>& progress_;
   VisitedSet visited_;
   std::vector<Origin> origins_;
+  std::vector<std::vector<std::uint32_t>> blocks_;  // the choices of each block origin
   std::set<std::string> invariants_;
   bool cut_by_depth_ = false;
   SearchResult r_;

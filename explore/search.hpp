@@ -33,6 +33,24 @@
 // (Model::check_footprint, an always-on assertion), so a protocol change that
 // breaks the reduction's assumptions stops the search instead of silently
 // pruning.
+//
+// Local steps (with the state reductions, world.hpp): a delivery that
+// changes only its receiver x (its state, disk, timers) and shows nothing to
+// anyone else (no message to a node, no record made durable, nothing a
+// checker observes) commutes with every step at another node: it reads and
+// writes x alone, spends no budget, and no other node can take its message.
+// So in any path such a step t can be moved later, to just before x's next
+// step, without changing any state from there on; and if x takes no later
+// step, t can be left out: the steps after it neither read x nor see t, so
+// they report the same violations, in fewer steps. Hence the search never
+// stops after a local step: t and x's next step form one block (t, then each
+// step x can take then, itself possibly local), and the state between them is
+// not visited. Every violation stays reachable, in as many steps or fewer.
+// This removes the states in which some node has absorbed a message that
+// changed nothing visible yet (a promise or an acceptance short of a quorum,
+// a nack) while the others move on. A block counts as one step of depth (its
+// path lists each step); a local step is never put to sleep (a sibling cannot
+// rely on having taken it, since its successor is not a state).
 #pragma once
 
 #include <cstdint>

@@ -1,9 +1,11 @@
 #include "explore/world.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <fmt/format.h>
 #include <tuple>
 
+#include "paxos/obsolete.hpp"
 #include "sim/assert.hpp"
 
 namespace paxsim::explore {
@@ -132,8 +134,10 @@ struct Model::Observations {
 
 // ---------------------------------------------------------------- the model
 
+static std::atomic<std::uint64_t> next_model_serial{1};
+
 Model::Model(const sim::Scenario& s, ModelOptions o)
-    : s_(s), o_(o), factory_(sim::default_node_factory(s)), invariants_(explored_invariants(s)) {
+    : serial_(next_model_serial.fetch_add(1)), s_(s), o_(o), factory_(sim::default_node_factory(s)), invariants_(explored_invariants(s)) {
   for (NodeId n = 0; n < s_.nodes; ++n) configs_.push_back(sim::node_config(s_, n));
   const auto& requests = s_.workload.requests;
   for (std::size_t j = 0; j < requests.size(); ++j) request_values_.push_back(request_value(j));
@@ -214,11 +218,22 @@ void Model::sync_oldest(World& w, NodeId n, Observations& obs) const {
   rekey_disk(w.nodes[n]);
 }
 
-void Model::run_node(World& w, NodeId n, const Input& in, Observations& obs) const {
+// No effect the world or a checker the explorer runs would see: messages to
+// clients are absorbed when sent (world.hpp), so they do not count.
+static bool no_effects(const Effects& out, std::uint32_t nodes) {
+  for (const Outgoing& o : out.send)
+    if (o.msg.to < nodes) return false;
+  return out.persist.empty() && out.timers.empty() && out.learned.empty() && out.quorums.empty() &&
+         out.applied.empty() && out.proposed.empty();
+}
+
+bool Model::run_node(World& w, NodeId n, const Input& in, Observations& obs) const {
   std::unique_ptr<Node> node = w.nodes[n].node->clone();
   Effects out;
   node->step(in, out);
+  const Key before = w.nodes[n].node_key;
   set_node(w, n, std::shared_ptr<const Node>(std::move(node)));
+  const bool changed = !no_effects(out, s_.nodes) || !(w.nodes[n].node_key == before);
   // The simulator's apply_effects: records, then sends (guarded ones wait for
   // the last record written so far), then timers, then observations.
   if (!out.persist.empty() || !out.send.empty()) {
@@ -249,6 +264,62 @@ void Model::run_node(World& w, NodeId n, const Input& in, Observations& obs) con
   }
   if (o_.writes == Writes::immediate)
     while (!w.nodes[n].disk->pending.empty()) sync_oldest(w, n, obs);
+  return changed;
+}
+
+// The answer depends only on the receiver's state and the message, and the
+// same pair comes back in many states: remembered per thread, in a
+// direct-mapped table keyed by (model, node state, message). A key collision
+// would need two 128-bit keys to agree (key.hpp).
+bool Model::delivery_is_noop(const World& w, const Message& m) const {
+  const NodeState& ns = w.nodes[m.to];
+  PAXSIM_ASSERT(ns.node != nullptr);
+  struct Entry {
+    Key key;
+    bool noop = false;
+  };
+  constexpr std::size_t k_entries = 1 << 16;
+  thread_local std::vector<Entry> cache(k_entries);
+  KeyHasher kh;
+  kh.add(serial_);
+  kh.add(ns.node_key);
+  add_message_words(kh, m);
+  const Key k = kh.finish();
+  Entry& e = cache[k.lo & (k_entries - 1)];
+  if (e.key == k) return e.noop;
+  std::unique_ptr<Node> copy = ns.node->clone();
+  Effects out;
+  copy->step(Input::message(m), out);
+  bool noop = no_effects(out, s_.nodes);
+  if (noop) {
+    std::vector<std::uint64_t> words;
+    StateHasher h(&words);
+    copy->hash_state(h);
+    noop = key_of(words) == ns.node_key;
+  }
+  e = Entry{k, noop};
+  return noop;
+}
+
+// Removes the obsolete messages (world.hpp, "Reductions that keep verdicts")
+// among those whose receiver this transition touched or that it sent: every
+// other message in flight was found live before and its receiver has not
+// changed since. Only once the crash budget is spent (a restarted node
+// forgets, and an obsolete message could matter to it again).
+void Model::forget_obsolete(World& w, const std::vector<NodeId>& touched, const Observations& obs) const {
+  if (!o_.reduce_states || w.used.crashes < o_.max.crashes) return;
+  const bool multi = s_.protocol == sim::Protocol::multi_paxos;
+  const auto sent_now = [&](const Message& m) {
+    for (const auto& it : obs.items)
+      if (it.kind == Observations::Kind::send && message_equal(it.msg, m)) return true;
+    return false;
+  };
+  std::erase_if(w.net, [&](const Flight& f) {
+    const Message& m = f.msg;
+    if (m.to >= s_.nodes || !w.nodes[m.to].node || !noop_delivery_is_permanent(multi, m.kind)) return false;
+    if (std::find(touched.begin(), touched.end(), m.to) == touched.end() && !sent_now(m)) return false;
+    return delivery_is_noop(w, m);
+  });
 }
 
 // Replays the observations into a copy of the checkers (reporting to the one
@@ -352,6 +423,9 @@ World Model::initial(std::vector<checkers::Violation>* violations) const {
   }
   std::vector<checkers::Violation> found;
   observe(w, obs, 0, &found);
+  std::vector<NodeId> all(s_.nodes);
+  for (NodeId n = 0; n < s_.nodes; ++n) all[n] = n;
+  forget_obsolete(w, all, obs);
   if (violations) *violations = std::move(found);
   return w;
 }
@@ -390,16 +464,20 @@ std::vector<Choice> Model::choices(const World& w) const {
     for (NodeId n = 0; n < s_.nodes; ++n)
       if (up(n))
         for (int k = 0; k < k_timer_kind_count; ++k)
-          if (w.nodes[n].timers[k] != 0)
+          if (w.nodes[n].timers[k] != 0 && (o_.timer_kinds >> k & 1))
             push(Choice{ChoiceKind::timer, n, 0, static_cast<TimerKind>(k), w.nodes[n].timers[k], {}, 0});
   for (NodeId n = 0; n < s_.nodes; ++n)
     if (up(n) && !w.nodes[n].disk->pending.empty()) push(Choice{ChoiceKind::durable, n, 0, {}, 0, {}, 0});
-  if (w.used.drops < o_.max.drops)
+  // With the reductions, losses are subsumed and a duplicate is delivered at once.
+  if (w.used.drops < o_.max.drops && !o_.reduce_states)
     for (const Flight& f : w.net)
       if (f.msg.from != f.msg.to) push(Choice{ChoiceKind::drop, k_no_node, 0, {}, 0, f.msg, 0});
   if (w.used.dups < o_.max.dups)
-    for (const Flight& f : w.net)
-      if (f.msg.from != f.msg.to) push(Choice{ChoiceKind::duplicate, k_no_node, 0, {}, 0, f.msg, 0});
+    for (const Flight& f : w.net) {
+      if (f.msg.from == f.msg.to) continue;
+      if (!o_.reduce_states) push(Choice{ChoiceKind::duplicate, k_no_node, 0, {}, 0, f.msg, 0});
+      else if (up(f.msg.to)) push(Choice{ChoiceKind::duplicate, f.msg.to, 0, {}, 0, f.msg, 0});
+    }
   if (w.used.crashes < o_.max.crashes)
     for (NodeId n = 0; n < s_.nodes; ++n)
       if (up(n)) push(Choice{ChoiceKind::crash, n, 0, {}, 0, {}, 0});
@@ -412,10 +490,12 @@ std::vector<Choice> Model::choices(const World& w) const {
 }
 
 Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const {
-  Outcome r{w, {}, {}};
+  Outcome r{w, {}, {}, false, false};
   World& n = r.next;
   Observations obs;
   obs.actual.node = c.node;
+  std::vector<NodeId> touched;  // nodes whose state the transition may change
+  if (c.node != k_no_node) touched.push_back(c.node);
   switch (c.kind) {
     case ChoiceKind::propose: {
       const sim::Proposal& p = s_.workload.proposals[c.index];
@@ -448,20 +528,24 @@ Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const 
     }
     case ChoiceKind::deliver:
       net_remove(n.net, c.msg);
-      run_node(n, c.node, Input::message(c.msg), obs);
+      r.noop = !run_node(n, c.node, Input::message(c.msg), obs);
       break;
     case ChoiceKind::drop:
       net_remove(n.net, c.msg);
       ++n.used.drops;
       break;
     case ChoiceKind::duplicate:
-      net_add(n.net, c.msg);
       ++n.used.dups;
+      if (o_.reduce_states) {
+        r.noop = !run_node(n, c.node, Input::message(c.msg), obs);  // delivered, and the copy stays
+      } else {
+        net_add(n.net, c.msg);
+      }
       break;
     case ChoiceKind::timer:
       n.nodes[c.node].timers[static_cast<int>(c.timer)] = 0;
       ++n.used.timers;
-      run_node(n, c.node, Input::fire(c.timer, c.token), obs);
+      r.noop = !run_node(n, c.node, Input::fire(c.timer, c.token), obs);
       break;
     case ChoiceKind::durable: sync_oldest(n, c.node, obs); break;
     case ChoiceKind::crash: {
@@ -473,6 +557,8 @@ Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const 
         rekey_disk(ns);
       }
       ++n.used.crashes;
+      if (n.used.crashes == o_.max.crashes)  // the last crash: from now on obsolete messages can be forgotten
+        for (NodeId k = 0; k < s_.nodes; ++k) touched.push_back(k);
       break;
     }
     case ChoiceKind::restart: {
@@ -483,7 +569,12 @@ Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const 
       break;
     }
   }
+  if (c.kind == ChoiceKind::deliver && !r.noop && o_.reduce_states) {
+    r.local = true;  // unless something outside the node saw it (messages to clients are absorbed unseen)
+    for (const auto& it : obs.items) r.local = r.local && it.kind == Observations::Kind::send && it.msg.to >= s_.nodes;
+  }
   observe(n, obs, step, &r.violations);
+  forget_obsolete(n, touched, obs);
   r.actual = std::move(obs.actual);
   return r;
 }
@@ -523,6 +614,10 @@ Footprint Model::footprint(const World& w, const Choice& c) const {
       f.learns_any = true;  // a node that already learned answers at once
       break;
     case ChoiceKind::request: f.proposes = true; break;
+    case ChoiceKind::duplicate:
+      f.budget = k_budget_dups;
+      if (!o_.reduce_states) break;
+      [[fallthrough]];  // folded: also a delivery
     case ChoiceKind::deliver: {
       const Message& m = c.msg;
       switch (m.kind) {
@@ -547,7 +642,6 @@ Footprint Model::footprint(const World& w, const Choice& c) const {
       break;
     }
     case ChoiceKind::drop: f.budget = k_budget_drops; break;
-    case ChoiceKind::duplicate: f.budget = k_budget_dups; break;
     case ChoiceKind::timer: f.budget = k_budget_timers; break;
     case ChoiceKind::durable: {
       const PendingWrite& p = w.nodes[c.node].disk->pending.front();
@@ -652,7 +746,7 @@ std::string Model::describe(const Choice& c) const {
                          sim::endpoint_name(s_, s_.nodes + s_.workload.requests[c.index].client));
     case ChoiceKind::deliver: return "deliver " + msg_text(c.msg);
     case ChoiceKind::drop: return "drop " + msg_text(c.msg);
-    case ChoiceKind::duplicate: return "duplicate " + msg_text(c.msg);
+    case ChoiceKind::duplicate: return (o_.reduce_states ? "duplicate and deliver " : "duplicate ") + msg_text(c.msg);
     case ChoiceKind::timer: return fmt::format("timer {} {}", node_name(c.node), to_string(c.timer));
     case ChoiceKind::durable: return fmt::format("durable {}", node_name(c.node));
     case ChoiceKind::crash: return fmt::format("crash {}", node_name(c.node));
@@ -661,7 +755,7 @@ std::string Model::describe(const Choice& c) const {
   return "?";
 }
 
-sim::ScheduledStep Model::scheduled(const Choice& c) const {
+std::vector<sim::ScheduledStep> Model::scheduled(const Choice& c) const {
   using K = sim::ScheduledStep::Kind;
   sim::ScheduledStep st;
   st.msg = c.msg;
@@ -679,7 +773,12 @@ sim::ScheduledStep Model::scheduled(const Choice& c) const {
     case ChoiceKind::crash: st.kind = K::crash; break;
     case ChoiceKind::restart: st.kind = K::restart; break;
   }
-  return st;
+  if (c.kind == ChoiceKind::duplicate && o_.reduce_states) {
+    sim::ScheduledStep deliver = st;
+    deliver.kind = K::deliver;
+    return {st, deliver};
+  }
+  return {st};
 }
 
 }  // namespace paxsim::explore

@@ -12,8 +12,10 @@
 //   deliver m    one copy of message m reaches its node (node up); identical
 //                copies in flight are one choice
 //   drop m       a copy of m is lost            (--max-drops; never self-sends)
-//   duplicate m  a copy of m is added           (--max-dups;  never self-sends)
-//   timer n k    node n's pending timer of kind k fires (--max-timers, total)
+//   duplicate m  a copy of m is added           (--max-dups;  never self-sends;
+//                with the reductions: m is delivered and a copy stays)
+//   timer n k    node n's pending timer of kind k fires (--max-timers, total;
+//                --timer-kinds: only these kinds)
 //   durable n    node n's oldest unsynced write becomes durable (explicit mode)
 //   crash n      node n crashes                 (--max-crashes)
 //   restart n    crashed node n restarts from its durable records
@@ -33,6 +35,34 @@
 // through the sends it holds back and through the checkers, and syncing
 // sooner never hides a violation (every checker verdict is monotone in the
 // set of durable records); so "auto" picks immediate when --max-crashes is 0.
+//
+// Reductions that keep verdicts (ModelOptions::reduce_states). Each removes
+// states or steps that cannot lead to a violation no other kept state leads
+// to, in as few steps (a state A "covers" B when A equals B except that A has
+// a superset of B's messages in flight and has spent no more of any budget:
+// every path from B is then a path from A, with the same checker reports,
+// because nothing a node or checker does depends on a message being absent):
+//  - losses are never explored: dropping m leads to a state its predecessor
+//    covers (m may stay in flight forever; no timeout depends on it, since
+//    timers fire at any point anyway). So --max-drops changes no verdict and
+//    no shortest counterexample; it is accepted and reported as subsumed;
+//  - a delivery or a timer firing that is a no-op (the node's state does not
+//    change and it has no effect but messages to clients, which are absorbed)
+//    is not taken: its successor is covered by the state it leaves (one
+//    message or pending timer fewer, a budget more spent);
+//  - obsolete messages are forgotten: when a delivery of m would be a no-op
+//    now (delivered to a copy of the node to see) and, by the protocol, stays
+//    one while the receiver lives (paxos/obsolete.hpp: promise, accepted,
+//    nack, decide), and the crash budget is spent (no crash can reset the
+//    receiver), m is removed from the network. The state with m and the one
+//    without it have the same futures up to such no-op deliveries;
+//  - invisible local steps are postponed: see search.hpp ("Local steps");
+//  - a duplicate is folded into a delivery: "duplicate m" is taken as
+//    "deliver m and keep a copy in flight" (one step, the duplicate budget
+//    spent). A path that duplicates m and later delivers it twice is
+//    reordered so that the duplication happens just before the first of
+//    those deliveries (it commutes with every step in between); the repro
+//    pins both steps. Depths count the folded step once.
 //
 // Messages to clients (replies, redirects) are absorbed when sent: no checker
 // the explorer runs depends on them. Timeline faults, the nemesis, network
@@ -74,9 +104,15 @@ struct Budgets {
 };
 inline constexpr int k_budget_drops = 0, k_budget_dups = 1, k_budget_crashes = 2, k_budget_timers = 3;
 
+// The exact state-space reductions (see "Reductions that keep verdicts"
+// above); off, the model is the plain one (every loss, every duplicate as a
+// step of its own, every message kept until delivered or lost).
 struct ModelOptions {
   Budgets max;
   Writes writes = Writes::immediate;
+  bool reduce_states = true;
+  // Bit k: timers of kind k may fire (--timer-kinds); the budget counts them all.
+  std::uint32_t timer_kinds = (1u << k_timer_kind_count) - 1;
 };
 
 enum class ChoiceKind : std::uint8_t { propose, request, deliver, drop, duplicate, timer, durable, crash, restart };
@@ -182,6 +218,10 @@ struct Outcome {
   World next;
   std::vector<checkers::Violation> violations;
   Footprint actual;  // what it did touch
+  bool noop = false;  // a delivery or timer that changed no node (see reduce_states)
+  // A delivery that changed its node only (state, disk, timers) and showed
+  // nothing to another node or a checker: an invisible local step (search.hpp).
+  bool local = false;
 };
 
 class Model {
@@ -214,11 +254,17 @@ class Model {
   void check_footprint(const Choice& c, const Footprint& predicted, const Footprint& actual) const;
 
   std::string describe(const Choice& c) const;
-  sim::ScheduledStep scheduled(const Choice& c) const;
+  // The simulator's steps for `c` (a folded duplicate is two: duplicate, deliver).
+  std::vector<sim::ScheduledStep> scheduled(const Choice& c) const;
+  // Whether delivering `m` to its (live) receiver now changes nothing: no
+  // state change and no effects (tried on a copy of the node).
+  bool delivery_is_noop(const World& w, const Message& m) const;
 
  private:
   struct Observations;
-  void run_node(World& w, NodeId n, const Input& in, Observations& obs) const;
+  // Returns whether the step changed the node or had any effect.
+  bool run_node(World& w, NodeId n, const Input& in, Observations& obs) const;
+  void forget_obsolete(World& w, const std::vector<NodeId>& touched, const Observations& obs) const;
   void sync_oldest(World& w, NodeId n, Observations& obs) const;
   void send(World& w, const Message& m, Observations& obs) const;
   Disk& disk_for_write(World& w, NodeId n) const;
@@ -228,6 +274,7 @@ class Model {
   Value request_value(std::size_t j) const;
   std::uint64_t label_of(const Choice& c) const;
 
+  std::uint64_t serial_;  // tells models apart in per-thread caches
   sim::Scenario s_;
   ModelOptions o_;
   sim::NodeFactory factory_;

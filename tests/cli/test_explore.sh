@@ -15,7 +15,19 @@ one='workload.proposals=[{"at_ms":0,"node":"n1","value":"A"}]'
 "$PAXSIM" explore "$SRC/models/synod-3n-2p.json" --set "$one" -q >"$T/out" 2>"$T/err"
 [[ $? == 0 ]] || bad "exhaustive run: exit $?"
 grep -q "result: exhausted" "$T/out" || bad "exhaustive run: no 'result: exhausted'"
-grep -q "states        3,741" "$T/out" || bad "exhaustive run: not 3,741 states: $(grep states "$T/out")"
+grep -q "states        1,385" "$T/out" || bad "exhaustive run: not 1,385 states: $(grep states "$T/out")"
+
+# The plain model (every reduction off) has more states, and the same verdict.
+"$PAXSIM" explore "$SRC/models/synod-3n-2p.json" --set "$one" --no-reduction -q >"$T/out" 2>"$T/err"
+[[ $? == 0 ]] || bad "plain run: exit $?"
+grep -q "states        3,741" "$T/out" || bad "plain run: not 3,741 states: $(grep states "$T/out")"
+
+# Losses are subsumed: two of them change nothing; a duplicate does.
+"$PAXSIM" explore "$SRC/models/synod-3n-2p.json" --set "$one" --max-drops 2 --max-dups 1 -q >"$T/out" 2>"$T/err"
+[[ $? == 0 ]] || bad "drops and dups: exit $?"
+grep -q "result: exhausted" "$T/out" || bad "drops and dups: not exhausted"
+grep -q "states        7,773" "$T/out" || bad "drops and dups: not 7,773 states: $(grep states "$T/out")"
+grep -q "losses are subsumed" "$T/out" || bad "drops and dups: no note that losses are subsumed"
 
 "$PAXSIM" explore "$SRC/models/synod-3n-2p.json" --bug minority-quorum -q --out "$T/found" >"$T/out" 2>"$T/err"
 rc=$?
@@ -25,7 +37,17 @@ grep -q "VIOLATION  quorums at depth 3" "$T/out" || bad "minority-quorum: no quo
 "$PAXSIM" run "$T/found/repro.json" >"$T/run" 2>&1 || bad "paxsim run repro.json: exit $?: $(head -3 "$T/run")"
 grep -q "violated: quorums" "$T/run" || bad "paxsim run repro.json: not the quorums violation: $(head -5 "$T/run")"
 
+# A bug that needs a duplicate: the folded step replays as duplicate + deliver.
+"$PAXSIM" explore "$SRC/models/synod-3n-2p.json" --set "$one" --bug count-duplicate-acks --max-dups 1 -q --out "$T/dup" >"$T/out" 2>"$T/err"
+rc=$?
+[[ $rc == 1 ]] || bad "count-duplicate-acks: exit $rc, want 1"
+grep -q "replayed: " "$T/out" || bad "count-duplicate-acks: the repro did not replay: $(tail -5 "$T/out")"
+grep -q '"duplicate"' "$T/dup/repro.json" || bad "count-duplicate-acks: no duplicate step in the repro"
+"$PAXSIM" run "$T/dup/repro.json" >"$T/run" 2>&1 || bad "paxsim run dup repro.json: exit $?: $(head -3 "$T/run")"
+
 "$PAXSIM" explore --help >/dev/null || bad "explore --help"
+"$PAXSIM" explore "$SRC/models/synod-3n-2p.json" --timer-kinds sometimes >/dev/null 2>&1
+[[ $? == 2 ]] || bad "a bad --timer-kinds: want exit 2"
 "$PAXSIM" explore "$SRC/models/synod-3n-2p.json" --writes sometimes >/dev/null 2>&1
 [[ $? == 2 ]] || bad "a bad --writes: want exit 2"
 

@@ -1,10 +1,16 @@
-// paxsim explore: golden state counts for small configurations, the
-// partial-order reduction against the full search (same states, level by
-// level; same verdicts, invariants and shortest depths), breadth-first
-// against depth-first and -j 1 against -j 2, and a found violation replayed
-// through the simulator from its repro (cli::run_scenario).
+// paxsim explore: golden state counts for small configurations (with and
+// without the state reductions), the partial-order reduction against the full
+// search (same states, level by level; same verdicts, invariants and shortest
+// depths), the state reductions against the plain model (same verdicts and
+// invariants, no longer shortest counterexamples), obsolete messages staying
+// no-ops, breadth-first against depth-first and -j 1 against -j 2, and found
+// violations replayed through the simulator from their repro
+// (cli::run_scenario).
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
+#include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,6 +18,7 @@
 #include "explore/search.hpp"
 #include "explore/world.hpp"
 #include "helpers.hpp"
+#include "paxos/obsolete.hpp"
 
 using namespace paxsim;
 using namespace paxsim::test;
@@ -38,11 +45,17 @@ sim::Scenario multi(int requests) {
   return scenario_from_json(text.c_str());
 }
 
-explore::ModelOptions budgets(std::uint32_t drops, std::uint32_t dups, std::uint32_t crashes, std::uint32_t timers) {
+// The plain model (no state reductions) unless `reduce_states`.
+explore::ModelOptions budgets(std::uint32_t drops, std::uint32_t dups, std::uint32_t crashes, std::uint32_t timers,
+                              bool reduce_states = false) {
   explore::ModelOptions o;
   o.max = explore::Budgets{drops, dups, crashes, timers};
   o.writes = crashes > 0 ? explore::Writes::explicit_sync : explore::Writes::immediate;
+  o.reduce_states = reduce_states;
   return o;
+}
+explore::ModelOptions lean(std::uint32_t drops, std::uint32_t dups, std::uint32_t crashes, std::uint32_t timers) {
+  return budgets(drops, dups, crashes, timers, true);
 }
 
 explore::SearchResult run(const sim::Scenario& s, const explore::ModelOptions& mo, std::uint32_t max_depth,
@@ -60,6 +73,7 @@ explore::SearchResult run(const sim::Scenario& s, const explore::ModelOptions& m
 }  // namespace
 
 constexpr std::uint32_t k_all = 0xffffffffu;  // no depth bound
+constexpr std::uint64_t GOLDEN_1P = 1385, GOLDEN_1P_DEPTH = 11, GOLDEN_1P_DUP = 7773, GOLDEN_MULTI = 4, GOLDEN_MULTI_1T = 710;
 
 TEST_CASE("explore: golden state counts of small configurations") {
   SUBCASE("synod, one proposer, no faults: exhausted") {
@@ -88,6 +102,123 @@ TEST_CASE("explore: golden state counts of small configurations") {
   }
 }
 
+TEST_CASE("explore: golden state counts with the state reductions") {
+  SUBCASE("synod, one proposer, no faults: exhausted") {
+    const auto r = run(synod(1), lean(0, 0, 0, 0), k_all);
+    CHECK(r.end == explore::SearchEnd::exhausted);
+    CHECK(r.states == GOLDEN_1P);
+    CHECK(r.depth == GOLDEN_1P_DEPTH);
+  }
+  SUBCASE("synod, one proposer, two losses, a duplicate: exhausted (losses are subsumed)") {
+    const auto r = run(synod(1), lean(2, 1, 0, 0), k_all);
+    CHECK(r.end == explore::SearchEnd::exhausted);
+    CHECK(r.found.empty());
+    CHECK(r.states == GOLDEN_1P_DUP);
+    CHECK(r.states == run(synod(1), lean(0, 1, 0, 0), k_all).states);
+  }
+  SUBCASE("multi-paxos, two commands, no timers: exhausted") {
+    const auto r = run(multi(2), lean(0, 0, 0, 0), k_all);
+    CHECK(r.end == explore::SearchEnd::exhausted);
+    CHECK(r.states == GOLDEN_MULTI);
+  }
+  SUBCASE("multi-paxos, one command, one election, to depth 8") {
+    const auto r = run(multi(1), lean(0, 0, 0, 1), 8);
+    CHECK(r.found.empty());
+    CHECK(r.states == GOLDEN_MULTI_1T);
+  }
+}
+
+// The state reductions (world.hpp) and blocks of local steps (search.hpp)
+// drop states, so the counts differ; what must not differ is what can be
+// violated. Compared on searches that exhaust both models, and on the first
+// violation of two-proposer bugs (a block is one step of depth but lists all
+// its steps, so shortest paths are compared in steps).
+TEST_CASE("explore: the state reductions keep every verdict and every violated invariant") {
+  struct Case {
+    int proposals;
+    const char* bug;
+    explore::ModelOptions mo;
+  };
+  const auto names = [](const explore::SearchResult& r) { return fmt::format("{}", fmt::join(r.invariants_violated, ",")); };
+  for (const Case& c : {Case{1, nullptr, budgets(1, 0, 0, 0)}, Case{1, nullptr, budgets(0, 1, 0, 0)},
+                        Case{1, nullptr, budgets(0, 0, 1, 0)}, Case{1, "minority-quorum", budgets(0, 1, 0, 0)},
+                        Case{1, "ack-before-durable", budgets(0, 1, 0, 0)}, Case{1, "count-duplicate-acks", budgets(0, 1, 0, 0)},
+                        Case{1, "volatile-promise", budgets(0, 0, 1, 0)}}) {
+    CAPTURE(c.proposals);
+    const std::string bug = c.bug ? c.bug : "none";
+    CAPTURE(bug);
+    explore::ModelOptions on = c.mo;
+    on.reduce_states = true;
+    const auto full = run(synod(c.proposals, c.bug), c.mo, k_all, false, false, 1, true);
+    const auto less = run(synod(c.proposals, c.bug), on, k_all, true, false, 1, true);
+    CHECK(full.end != explore::SearchEnd::max_depth);
+    CHECK(names(less) == names(full));
+    CHECK(less.states < full.states);
+    if (!full.found.empty()) {
+      REQUIRE(!less.found.empty());
+      CHECK(less.found.front().path.size() <= full.found.front().path.size() + c.mo.max.dups);
+    }
+  }
+  for (const char* bug : {"minority-quorum", "ack-before-durable"}) {  // shallow: the plain search stops soon
+    CAPTURE(bug);
+    const auto full = run(synod(2, bug), budgets(0, 0, 0, 0), k_all, false);
+    const auto less = run(synod(2, bug), lean(0, 0, 0, 0), k_all, true);
+    REQUIRE(full.end == explore::SearchEnd::violation);
+    REQUIRE(less.end == explore::SearchEnd::violation);
+    CHECK(less.found.front().violations.front().invariant == full.found.front().violations.front().invariant);
+    CHECK(less.states <= full.states);
+  }
+  // Multi-Paxos, one command, one election, to a depth.
+  const auto full = run(multi(1), budgets(0, 0, 0, 1), 9, false, false, 1, true);
+  const auto less = run(multi(1), lean(0, 0, 0, 1), 9, true, false, 1, true);
+  CHECK(full.found.empty());
+  CHECK(less.found.empty());
+}
+
+// paxos/obsolete.hpp claims that for some kinds a no-op delivery stays one
+// while the receiver lives. Checked here on every state of small plain
+// searches: a message that is an obsolete no-op in a state is still a no-op
+// in every successor that still has it in flight (by induction: forever).
+TEST_CASE("explore: an obsolete message stays a no-op in every later state") {
+  struct Case {
+    sim::Scenario s;
+    explore::ModelOptions mo;
+    std::uint32_t depth;
+  };
+  std::uint64_t checked = 0;
+  for (const Case& c : {Case{synod(2), budgets(0, 1, 0, 1), 8}, Case{synod(1, "count-duplicate-acks"), budgets(0, 1, 0, 1), 9},
+                        Case{multi(2), budgets(0, 1, 0, 2), 8}}) {
+    explore::Model model(c.s, c.mo);
+    const bool multi_paxos = c.s.protocol == sim::Protocol::multi_paxos;
+    std::vector<explore::World> level{model.initial()};
+    std::set<std::pair<std::uint64_t, std::uint64_t>> seen;
+    for (std::uint32_t d = 0; d < c.depth && !level.empty(); ++d) {
+      std::vector<explore::World> next;
+      for (const explore::World& w : level) {
+        std::vector<Message> obsolete;
+        for (const explore::Flight& f : w.net)
+          if (f.msg.to < c.s.nodes && w.nodes[f.msg.to].node && noop_delivery_is_permanent(multi_paxos, f.msg.kind) &&
+              model.delivery_is_noop(w, f.msg))
+            obsolete.push_back(f.msg);
+        for (const explore::Choice& ch : model.choices(w)) {
+          explore::Outcome o = model.apply(w, ch, d + 1);
+          for (const Message& m : obsolete) {
+            const bool still = std::any_of(o.next.net.begin(), o.next.net.end(),
+                                           [&](const explore::Flight& f) { return explore::message_equal(f.msg, m); });
+            if (!still || !o.next.nodes[m.to].node) continue;
+            ++checked;
+            CHECK(model.delivery_is_noop(o.next, m));
+          }
+          const explore::Key k = model.key(o.next);
+          if (seen.insert({k.hi, k.lo}).second) next.push_back(std::move(o.next));
+        }
+      }
+      level = std::move(next);
+    }
+  }
+  CHECK(checked > 1000);
+}
+
 TEST_CASE("explore: the reduction keeps every state, level by level, and every verdict") {
   SUBCASE("clean: the same states at every depth, fewer transitions") {
     for (const auto& mo : {budgets(1, 1, 0, 1), budgets(0, 0, 1, 0)}) {
@@ -102,6 +233,11 @@ TEST_CASE("explore: the reduction keeps every state, level by level, and every v
     const auto reduced = run(multi(1), budgets(0, 0, 0, 1), 8, true);
     CHECK(reduced.states_by_depth == full.states_by_depth);
     CHECK(reduced.transitions < full.transitions);
+    // Sleep sets on top of the state reductions: the same, on the reduced model.
+    const auto full_r = run(synod(2), lean(1, 1, 0, 0), 7, false);
+    const auto sleep_r = run(synod(2), lean(1, 1, 0, 0), 7, true);
+    CHECK(sleep_r.states_by_depth == full_r.states_by_depth);
+    CHECK(sleep_r.transitions < full_r.transitions);
   }
   SUBCASE("bugs: the same invariants violated, the same shortest depth") {
     for (const char* bug : {"minority-quorum", "ack-before-durable", "count-duplicate-acks"}) {
@@ -140,7 +276,9 @@ TEST_CASE("explore: a violation's repro replays through paxsim run, with the sam
   };
   for (const Case& c : {Case{"minority-quorum", budgets(0, 0, 0, 0), "quorums"},
                         Case{"ack-before-durable", budgets(0, 0, 0, 0), "promises"},
-                        Case{"volatile-promise", budgets(0, 0, 1, 0), "promises"}}) {
+                        Case{"volatile-promise", budgets(0, 0, 1, 0), "promises"},
+                        Case{"count-duplicate-acks", lean(2, 1, 0, 0), "quorums"},  // a folded duplicate: two steps
+                        Case{"ignore-promised-value", lean(0, 0, 0, 0), "stability"}}) {
     CAPTURE(c.bug);
     const sim::Scenario s = synod(2, c.bug);
     explore::Model model(s, c.mo);
