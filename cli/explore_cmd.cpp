@@ -39,8 +39,14 @@ liveness and generated kv operations are not used.
 
 Visited states (every node's state, disks, timers, the messages in flight as
 a multiset, budgets used, what the checkers remember) are keyed by 128 bits
-and never expanded twice. Partial-order reduction (sleep sets) skips
-interleavings of independent transitions and keeps every reachable state.
+and never expanded twice. Reductions that keep every verdict (turn them off
+with --no-reduction): sleep sets skip interleavings of independent steps;
+losses are subsumed (a lost message is one never delivered, which every
+state allows); no-op steps are not taken; obsolete promises, acks, nacks and
+decides (no-ops now and forever, paxos/obsolete.hpp) are forgotten once no
+crash is left; a duplicate is taken as "deliver and keep a copy"; a delivery
+that changes only its receiver, invisibly, waits for that node's next step
+(explore/world.hpp, explore/search.hpp).
 
 A violation prints its path (the shortest, breadth-first) and writes
 DIR/repro.json: the scenario with every step pinned in "schedule", which
@@ -343,7 +349,7 @@ int cmd_explore(int argc, char** argv) {
       for (const auto& c : f.path) path.push_back(model.describe(c));
       nlohmann::json vs = nlohmann::json::array();
       for (const auto& v : f.violations) vs.push_back({{"invariant", v.invariant}, {"message", v.message}, {"evidence", v.evidence}});
-      found.push_back({{"depth", f.path.size()}, {"violations", vs}, {"path", path}});
+      found.push_back({{"depth", f.path.size()}, {"level", f.level}, {"violations", vs}, {"path", path}});
     }
     out["violations"] = found;
     if (!repro_path.empty()) {
@@ -354,7 +360,9 @@ int cmd_explore(int argc, char** argv) {
   } else {
     for (const auto& f : r.found) {
       for (const auto& v : f.violations) {
-        std::cout << fmt::format("\nVIOLATION  {} at depth {}\n  {}\n", v.invariant, f.path.size(), v.message);
+        std::cout << fmt::format("\nVIOLATION  {} at depth {}{}\n  {}\n", v.invariant, f.path.size(),
+                                 f.level != f.path.size() ? fmt::format(" (search level {})", f.level) : std::string(),
+                                 v.message);
         for (const auto& e : v.evidence) std::cout << "  evidence: " << e << "\n";
       }
       std::cout << fmt::format("  path ({} steps):\n", f.path.size());

@@ -175,7 +175,7 @@ class Searcher {
     origins_.push_back(Origin{k_none, 0, 0});
     count_depth(0);
     if (!at_start.empty()) {
-      record(id, at_start, {});
+      record(id, at_start, {}, 0);
       r_.end = SearchEnd::violation;
       return finish();
     }
@@ -221,13 +221,14 @@ class Searcher {
 
   // A violating state: kept (the first, and with keep_going the first per
   // new invariant), never expanded.
-  void record(std::uint32_t id, const std::vector<checkers::Violation>& vs, std::vector<std::uint32_t> path) {
+  void record(std::uint32_t id, const std::vector<checkers::Violation>& vs, std::vector<std::uint32_t> path,
+              std::uint32_t level) {
     ++r_.violating_states;
     bool new_invariant = false;
     for (const auto& v : vs) new_invariant = invariants_.insert(v.invariant).second || new_invariant;
     if (!r_.found.empty() && !(opt_.keep_going && new_invariant)) return;
     if (path.empty() && id != 0) path = path_to(id);
-    r_.found.push_back(FoundViolation{vs, replay_path(model_, path)});
+    r_.found.push_back(FoundViolation{vs, replay_path(model_, path), level});
   }
 
   bool state_budget_hit() const { return opt_.max_states != 0 && visited_.size() >= opt_.max_states; }
@@ -282,7 +283,7 @@ class Searcher {
                 // report belongs to the step, so it counts all the same.
                 std::vector<std::uint32_t> path = path_to(level[i].id);
                 path.insert(path.end(), s.chain.begin(), s.chain.end());
-                record(id, s.violations, std::move(path));
+                record(id, s.violations, std::move(path), depth + 1);
               } else if (id >= next_first_id && opt_.reduce) {
                 Entry& e = next[id - next_first_id];
                 e.sleep = intersect(e.sleep, s.sleep);
@@ -292,7 +293,7 @@ class Searcher {
             origins_.push_back(Origin{level[i].id, origin_choice(s.chain), depth + 1});
             count_depth(depth + 1);
             if (!s.violations.empty()) {
-              record(id, s.violations, {});
+              record(id, s.violations, {}, depth + 1);
               next.push_back(Entry{});  // keeps ids and positions aligned; never expanded
               next.back().id = k_none;
               continue;
@@ -371,7 +372,7 @@ class Searcher {
           std::vector<std::uint32_t> path;
           for (std::size_t k = 1; k < stack.size(); ++k) path.insert(path.end(), stack[k].via.begin(), stack[k].via.end());
           path.insert(path.end(), s.chain.begin(), s.chain.end());
-          record(id, s.violations, std::move(path));
+          record(id, s.violations, std::move(path), depth);
           if (!opt_.keep_going) {
             r_.end = SearchEnd::violation;
             return;

@@ -85,6 +85,7 @@ struct Progress {
 struct FoundViolation {
   std::vector<checkers::Violation> violations;  // as the checkers reported them, one per invariant
   std::vector<Choice> path;                     // from the initial state
+  std::uint32_t level = 0;  // search depth: path.size() less the extra steps of blocks (a folded duplicate is one step)
 };
 
 struct SearchResult {
