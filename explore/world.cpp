@@ -167,28 +167,46 @@ void Model::set_node(World& w, NodeId n, std::shared_ptr<const Node> node) const
     return;
   }
   std::vector<std::uint64_t> words;
-  StateHasher h(&words);
+  StateHasher h(&words, o_.reduce_states);
   ns.node->hash_state(h);
   ns.node_key = key_of(words);
 }
 
 void Model::rekey_disk(NodeState& ns) const {
-  KeyHasher h;
-  auto add_record = [&](const Record& r) {
+  auto add_record = [](KeyHasher& h, const Record& r) {
     h.add(static_cast<std::uint64_t>(r.kind) | (std::uint64_t{r.ballot.node} << 8));
     h.add(r.slot);
     h.add(r.ballot.round);
     h.add_bytes(r.value);
   };
-  h.add(ns.disk->durable.size());
-  for (const Record& r : ns.disk->durable) add_record(r);
-  h.add(ns.disk->pending.size());
-  for (const PendingWrite& p : ns.disk->pending) {
-    add_record(p.record);
-    h.add(p.gated.size());
-    for (const Message& m : p.gated) add_message_words(h, m);
-  }
-  ns.disk_key = h.finish();
+  auto add_pending = [&](KeyHasher& h) {
+    h.add(ns.disk->pending.size());
+    for (const PendingWrite& p : ns.disk->pending) {
+      add_record(h, p.record);
+      h.add(p.gated.size());
+      for (const Message& m : p.gated) add_message_words(h, m);
+    }
+  };
+  KeyHasher full;
+  full.add(ns.disk->durable.size());
+  for (const Record& r : ns.disk->durable) add_record(full, r);
+  add_pending(full);
+  ns.disk_key = full.finish();
+  if (!o_.reduce_states) return;
+
+  // The durable records as a set (see NodeState::disk_set_key).
+  std::vector<const Record*> set;
+  set.reserve(ns.disk->durable.size());
+  for (const Record& r : ns.disk->durable) set.push_back(&r);
+  auto tie = [](const Record* r) { return std::tie(r->kind, r->slot, r->ballot, r->value); };
+  std::sort(set.begin(), set.end(), [&](const Record* a, const Record* b) { return tie(a) < tie(b); });
+  set.erase(std::unique(set.begin(), set.end(), [&](const Record* a, const Record* b) { return tie(a) == tie(b); }),
+            set.end());
+  KeyHasher canon;
+  canon.add(set.size() | (std::uint64_t{1} << 63));
+  for (const Record* r : set) add_record(canon, *r);
+  add_pending(canon);
+  ns.disk_set_key = canon.finish();
 }
 
 Disk& Model::disk_for_write(World& w, NodeId n) const {
@@ -293,7 +311,7 @@ bool Model::delivery_is_noop(const World& w, const Message& m) const {
   bool noop = no_effects(out, s_.nodes);
   if (noop) {
     std::vector<std::uint64_t> words;
-    StateHasher h(&words);
+    StateHasher h(&words, o_.reduce_states);
     copy->hash_state(h);
     noop = key_of(words) == ns.node_key;
   }
@@ -584,7 +602,10 @@ Key Model::key(const World& w) const {
   for (const NodeState& ns : w.nodes) {
     h.add(ns.node ? 1 : 0);
     if (ns.node) h.add(ns.node_key);
-    h.add(ns.disk_key);
+    // With the state reductions, a live node's disk counts as the set of its
+    // durable records once no crash is left (NodeState::disk_set_key).
+    const bool as_set = o_.reduce_states && ns.node && w.used.crashes >= o_.max.crashes;
+    h.add(as_set ? ns.disk_set_key : ns.disk_key);
     for (std::uint64_t t : ns.timers) h.add(t);
   }
   h.add(w.net.size());

@@ -56,6 +56,10 @@
 //    nack, decide), and the crash budget is spent (no crash can reset the
 //    receiver), m is removed from the network. The state with m and the one
 //    without it have the same futures up to such no-op deliveries;
+//  - a live node's disk is keyed as a set of records once no crash is left
+//    (NodeState::disk_set_key), and the roles key their tallies of voters
+//    as sorted multisets (StateHasher::add_voters): states that differ only
+//    in the order of such records or answers have the same futures;
 //  - invisible local steps are postponed: see search.hpp ("Local steps");
 //  - a duplicate is folded into a delivery: "duplicate m" is taken as
 //    "deliver m and keep a copy in flight" (one step, the duplicate budget
@@ -164,7 +168,18 @@ struct NodeState {
   std::shared_ptr<const Disk> disk;
   std::array<std::uint64_t, k_timer_kind_count> timers{};  // the pending token per kind; 0: none
   Key node_key;                                             // of node->hash_state
-  Key disk_key;
+  Key disk_key;      // every record, in the order written
+  // The durable records as a set (sorted, repeats once), and the pending
+  // writes in order. The state key uses it for a live node once the crash
+  // budget is spent: the disk is then never read by its node again (only a
+  // restart reads it, and a live node can no longer crash), and what the
+  // checkers remember of it is a function of the set (the ChosenTracker's
+  // acceptances per slot and ballot, the PromiseChecker's highest promise and
+  // highest acceptance per slot: a state in which records arrived in an order
+  // that would make these differ is a violating state, never expanded). Two
+  // acceptors that wrote the same promises in another order, or one promise
+  // twice, are then one state.
+  Key disk_set_key;
 };
 struct Flight {
   Message msg;

@@ -59,7 +59,7 @@ class Leader {
     h.add(from_slot_);
     h.add(next_slot_);
     h.add(tick_);
-    for (NodeId n : promisers_) h.add(n);
+    h.add_voters(promisers_);
     for (const auto& [s, e] : recovered_) {
       h.add(s);
       h.add(e.ballot);
@@ -69,7 +69,7 @@ class Leader {
       h.add(s);
       h.add_bytes(p.value);
       h.add(p.sent_tick);
-      for (NodeId n : p.acceptors) h.add(n);
+      h.add_voters(p.acceptors);
     }
     for (const Value& v : pending_) h.add_bytes(v);
   }

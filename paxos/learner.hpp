@@ -39,7 +39,7 @@ class Learner {
     for (const auto& [k, voters] : tally_) {
       h.add(k.first);
       h.add_bytes(k.second);
-      for (NodeId n : voters) h.add(n);
+      h.add_voters(voters);
     }
   }
 

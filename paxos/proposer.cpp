@@ -58,7 +58,7 @@ void Proposer::on_promise(const NodeConfig& cfg, const Message& m, Effects& out)
   if (counted(cfg, promisers_, m.from)) return;  // a duplicate promise counts once
   promisers_.push_back(m.from);
   if (!m.accepted_ballot.is_null()) {
-    if (!first_value_) first_value_ = m.value;
+    if (!first_value_ && cfg.bugs.has(Bug::first_promise_value)) first_value_ = m.value;
     if (m.accepted_ballot > best_ballot_) {
       best_ballot_ = m.accepted_ballot;
       best_value_ = m.value;

@@ -42,12 +42,16 @@ class Proposer {
     h.add(failures_);
     h.add(retry_token_);
     h.add(won_phase1_);
-    for (NodeId n : promisers_) h.add(n);
+    h.add_voters(promisers_);
     h.add(best_ballot_);
-    h.add(best_value_.has_value() ? 1 + best_value_->size() : 0);
+    h.add(best_value_.has_value());
+    if (best_value_) h.add_bytes(*best_value_);
+    // Set only under the bug first-promise-value (the one behaviour that
+    // depends on the order promises arrived), and then part of the state.
     h.add(first_value_.has_value());
+    if (first_value_) h.add_bytes(*first_value_);
     h.add_bytes(proposal_);
-    for (NodeId n : acceptors_) h.add(n + 1000);
+    h.add_voters(acceptors_);
   }
   Ballot ballot() const { return ballot_; }
   // Won phase 1 with its current ballot (and is in phase 2, or finished it).
@@ -71,7 +75,7 @@ class Proposer {
   std::vector<NodeId> promisers_;
   Ballot best_ballot_;
   std::optional<Value> best_value_;
-  std::optional<Value> first_value_;
+  std::optional<Value> first_value_;  // only under the bug first-promise-value
   // Phase 2 tally.
   Value proposal_;
   std::vector<NodeId> acceptors_;
