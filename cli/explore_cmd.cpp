@@ -291,6 +291,7 @@ int cmd_explore(int argc, char** argv) {
   // The repro of the first (shortest) violation, replayed through the simulator.
   std::string repro_path;
   bool replayed = true;
+  std::uint64_t replay_step = 0;  // where paxsim run stops on the violation
   std::string replay_note;
   if (!r.found.empty()) {
     const explore::FoundViolation& f = r.found.front();
@@ -313,6 +314,7 @@ int cmd_explore(int argc, char** argv) {
     ro.recent_steps = 0;
     const RunResult rr = run_scenario(again, ro);
     replayed = rr.pass;
+    if (rr.pass) replay_step = rr.violations.front().step;
     replay_note = rr.pass ? fmt::format("replayed: paxsim run {} stops on {} at step {}", repro_path,
                                         rr.violations.front().invariant, rr.violations.front().step)
                           : fmt::format("NOT replayed: paxsim run {}: {}", repro_path, rr.verdict_reason);
@@ -355,6 +357,7 @@ int cmd_explore(int argc, char** argv) {
     if (!repro_path.empty()) {
       out["repro"] = repro_path;
       out["replayed"] = replayed;
+      if (replayed) out["replay_step"] = replay_step;
     }
     std::cout << out.dump(2) << "\n";
   } else {

@@ -88,7 +88,7 @@ class LeaseHolder {
     for (const Round& r : rounds_) {
       h.add(r.seq);
       h.add(static_cast<std::uint64_t>(r.sent));
-      for (NodeId n : r.acks) h.add(n);
+      h.add_voters(r.acks);
     }
   }
 

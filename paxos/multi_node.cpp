@@ -88,7 +88,7 @@ class MultiPaxosNode final : public Node {
       h.add(std::get<0>(k));
       h.add(std::get<1>(k));
       h.add_bytes(std::get<2>(k));
-      for (NodeId n : voters) h.add(n);
+      h.add_voters(voters);
     }
   }
 
