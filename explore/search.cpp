@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <set>
+#include <span>
 #include <thread>
 
 #include "sim/assert.hpp"
@@ -29,7 +30,7 @@ class VisitedSet {
   VisitedSet() { slots_.resize(1 << 16); }
   // The id of `k`, inserting it with `next_id` when new.
   std::pair<std::uint32_t, bool> insert(const Key& k, std::uint32_t next_id) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // at most 3/4 full: keys are uniform hashes
     std::size_t i = k.lo & (slots_.size() - 1);
     while (true) {
       Slot& s = slots_[i];
@@ -329,10 +330,50 @@ class Searcher {
     std::size_t next = 0;
   };
 
+  // Depth-first, per visited state: the smallest depth it was expanded at and
+  // its sleep set then, in 12 bytes and a shared pool of labels (a sleep set
+  // only ever shrinks in place: it is replaced by an intersection with it).
+  // Paths come from the stack, so no origin is kept per state.
+  class Expanded {
+   public:
+    void add(std::uint32_t depth, const Sleep& z) {
+      recs_.push_back(Rec{depth, static_cast<std::uint32_t>(pool_.size()), static_cast<std::uint32_t>(z.size())});
+      PAXSIM_ASSERT(pool_.size() + z.size() < 0xffffffffull);
+      pool_.insert(pool_.end(), z.begin(), z.end());
+    }
+    std::uint32_t depth(std::uint32_t id) const { return recs_[id].depth; }
+    std::span<const std::uint64_t> sleep(std::uint32_t id) const {
+      return {pool_.data() + recs_[id].offset, recs_[id].size};
+    }
+    // A new visit at a smaller depth: its sleep set replaces the old one
+    // (appended when it does not fit where the old one was).
+    void reset(std::uint32_t id, std::uint32_t depth, const Sleep& z) {
+      Rec& r = recs_[id];
+      r.depth = depth;
+      if (z.size() > r.size) {
+        r.offset = static_cast<std::uint32_t>(pool_.size());
+        pool_.insert(pool_.end(), z.begin(), z.end());
+      } else {
+        std::copy(z.begin(), z.end(), pool_.begin() + r.offset);
+      }
+      r.size = static_cast<std::uint32_t>(z.size());
+    }
+    void shrink(std::uint32_t id, const Sleep& subset) { reset(id, recs_[id].depth, subset); }
+
+   private:
+    struct Rec {
+      std::uint32_t depth;
+      std::uint32_t offset;
+      std::uint32_t size;
+    };
+    std::vector<Rec> recs_;
+    std::vector<std::uint64_t> pool_;
+  };
+
   void dfs(World root) {
-    // Per state: the smallest depth it was expanded at and its sleep set then.
-    std::vector<std::uint32_t> depth_of{0};
-    std::vector<Sleep> sleep_of{Sleep{}};
+    Expanded seen;
+    seen.add(0, Sleep{});
+    std::uint32_t next_id = 1;
     std::vector<Frame> stack;
     auto open = [&](World w, std::uint32_t id, std::uint32_t depth, std::vector<std::uint32_t> via, const Sleep& z,
                     const Sleep* only) {
@@ -358,12 +399,12 @@ class Searcher {
       Successor s = std::move(top.todo[top.next++]);
       ++r_.transitions;
       const std::uint32_t depth = top.depth + 1;
-      const auto [id, fresh] = visited_.insert(s.key, static_cast<std::uint32_t>(origins_.size()));
+      const auto [id, fresh] = visited_.insert(s.key, next_id);
       if (fresh || !s.violations.empty()) {
         if (fresh) {
-          origins_.push_back(Origin{top.id, origin_choice(s.chain), depth});
-          depth_of.push_back(depth);
-          sleep_of.push_back(s.sleep);
+          PAXSIM_ASSERT(next_id < k_none);
+          ++next_id;
+          seen.add(depth, s.sleep);
           count_depth(depth);
         }
         if (!s.violations.empty()) {
@@ -387,23 +428,21 @@ class Searcher {
         open(std::move(s.world), id, depth, std::move(s.chain), s.sleep, nullptr);
         continue;
       }
-      if (depth < depth_of[id]) {
+      if (depth < seen.depth(id)) {
         // Reached higher up than before, where the depth bound cut it short: again, in full.
-        depth_of[id] = depth;
-        sleep_of[id] = s.sleep;
+        seen.reset(id, depth, s.sleep);
         open(std::move(s.world), id, depth, std::move(s.chain), s.sleep, nullptr);
         continue;
       }
-      if (!opt_.reduce || std::includes(s.sleep.begin(), s.sleep.end(), sleep_of[id].begin(), sleep_of[id].end()))
-        continue;
+      const std::span<const std::uint64_t> was = seen.sleep(id);
+      if (!opt_.reduce || std::includes(s.sleep.begin(), s.sleep.end(), was.begin(), was.end())) continue;
       // Transitions asleep at the earlier visit but awake now must be taken.
-      Sleep woken;
-      std::set_difference(sleep_of[id].begin(), sleep_of[id].end(), s.sleep.begin(), s.sleep.end(),
-                          std::back_inserter(woken));
-      sleep_of[id] = intersect(sleep_of[id], s.sleep);
-      if (depth_of[id] >= opt_.max_depth) continue;
-      const Sleep z = sleep_of[id];
-      open(std::move(s.world), id, depth_of[id], std::move(s.chain), z, &woken);
+      Sleep woken, z;
+      std::set_difference(was.begin(), was.end(), s.sleep.begin(), s.sleep.end(), std::back_inserter(woken));
+      std::set_intersection(was.begin(), was.end(), s.sleep.begin(), s.sleep.end(), std::back_inserter(z));
+      seen.shrink(id, z);
+      if (seen.depth(id) >= opt_.max_depth) continue;
+      open(std::move(s.world), id, seen.depth(id), std::move(s.chain), z, &woken);
     }
     if (cut_by_depth_ && r_.end == SearchEnd::exhausted) r_.end = SearchEnd::max_depth;
   }
