@@ -451,8 +451,10 @@ World Model::initial(std::vector<checkers::Violation>* violations) const {
 std::uint64_t Model::label_of(const Choice& c) const {
   KeyHasher h;
   h.add(static_cast<std::uint64_t>(c.kind) | (std::uint64_t{c.node} << 8) | (std::uint64_t{c.index} << 40));
+  // A node has one pending timer per kind: (node, kind) names it. Its token
+  // is left out, so that states keyed alike give their transitions the same
+  // labels (sleep sets compare labels across visits of one state).
   h.add(static_cast<std::uint64_t>(c.timer));
-  h.add(c.token);
   if (c.kind == ChoiceKind::deliver || c.kind == ChoiceKind::drop || c.kind == ChoiceKind::duplicate)
     add_message_words(h, c.msg);
   return h.finish().hi;
@@ -606,7 +608,9 @@ Key Model::key(const World& w) const {
     // durable records once no crash is left (NodeState::disk_set_key).
     const bool as_set = o_.reduce_states && ns.node && w.used.crashes >= o_.max.crashes;
     h.add(as_set ? ns.disk_set_key : ns.disk_key);
-    for (std::uint64_t t : ns.timers) h.add(t);
+    // Canonically, whether a timer of each kind is pending: its token is the
+    // node's live one (StateHasher::add_token).
+    for (std::uint64_t t : ns.timers) h.add(o_.reduce_states ? (t != 0) : t);
   }
   h.add(w.net.size());
   for (const Flight& f : w.net) {

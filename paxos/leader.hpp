@@ -4,6 +4,7 @@
 // flight. A leader steps down as soon as it sees a higher ballot.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -58,7 +59,9 @@ class Leader {
     h.add(round_floor_);
     h.add(from_slot_);
     h.add(next_slot_);
-    h.add(tick_);
+    // The tick counter matters only through each proposal's age in ticks,
+    // and only up to k_resend_after_ticks: that is the canonical form.
+    if (!h.canonical()) h.add(tick_);
     h.add_voters(promisers_);
     for (const auto& [s, e] : recovered_) {
       h.add(s);
@@ -68,7 +71,7 @@ class Leader {
     for (const auto& [s, p] : in_flight_) {
       h.add(s);
       h.add_bytes(p.value);
-      h.add(p.sent_tick);
+      h.add(h.canonical() ? std::min<std::uint64_t>(tick_ - p.sent_tick, k_resend_after_ticks) : p.sent_tick);
       h.add_voters(p.acceptors);
     }
     for (const Value& v : pending_) h.add_bytes(v);

@@ -35,7 +35,7 @@ class Learner {
     h.add(decided_.has_value());
     if (decided_) h.add_bytes(*decided_);
     h.add(decided_ballot_);
-    h.add(catchup_token_);
+    h.add_token(catchup_token_);
     for (const auto& [k, voters] : tally_) {
       h.add(k.first);
       h.add_bytes(k.second);

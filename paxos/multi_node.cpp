@@ -68,21 +68,23 @@ class MultiPaxosNode final : public Node {
     acceptor_.hash_state(h);
     leader_.hash_state(h);
     replica_.hash_state(h);
-    h.add(known_leader_);
+    if (!h.canonical()) h.add(known_leader_);  // only a hint in redirects to clients
     h.add(heard_from_leader_);
     h.add(last_commit_seen_);
-    h.add(election_token_);
-    h.add(heartbeat_token_);
+    h.add_token(election_token_);
+    h.add_token(heartbeat_token_);
     if (leases()) {
       grantor_.hash_state(h);
       holder_.hash_state(h);
       h.add(read_barrier_);
     }
     lock_watch_.hash_state(h);
-    for (const auto& [k, e] : waiters_) {
-      h.add(k.first);
-      h.add(k.second);
-      h.add(e);
+    if (!h.canonical()) {  // who waits for a reply: only shapes replies to clients
+      for (const auto& [k, e] : waiters_) {
+        h.add(k.first);
+        h.add(k.second);
+        h.add(e);
+      }
     }
     for (const auto& [k, voters] : tally_) {
       h.add(std::get<0>(k));

@@ -40,7 +40,7 @@ class Proposer {
     h.add(highest_seen_);
     h.add(ballot_);
     h.add(failures_);
-    h.add(retry_token_);
+    h.add_token(retry_token_);
     h.add(won_phase1_);
     h.add_voters(promisers_);
     h.add(best_ballot_);

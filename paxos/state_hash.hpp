@@ -20,10 +20,24 @@ class StateHasher {
   StateHasher() = default;
   // Also appends every word folded in to `*words`, so the explorer can build a
   // wider key (or compare states exactly) from the same words.
-  // `sorted_voters`: fold tallies of voters in as sorted multisets (see
-  // add_voters); off, in the order the role keeps them (arrival order).
-  explicit StateHasher(std::vector<std::uint64_t>* words, bool sorted_voters = true)
-      : words_(words), sorted_voters_(sorted_voters) {}
+  // `canonical`: the explorer's canonical form of a node's state, which
+  // leaves out what cannot change any future the explorer sees (its state
+  // reductions, explore/world.hpp):
+  //  - tallies of voters are folded in as sorted multisets (add_voters);
+  //  - timer tokens are left out (add_token): the explorer keys whether a
+  //    timer of each kind is pending, and a pending timer's token is always
+  //    the node's live one (every new token comes with a timer request, which
+  //    replaces the pending one);
+  //  - state that only shapes messages to clients (a leader hint, who waits
+  //    for a reply) is left out by the roles (`canonical()`): the explorer
+  //    absorbs messages to clients, and no checker it runs reads them.
+  // Off, every word goes in as the role keeps it.
+  explicit StateHasher(std::vector<std::uint64_t>* words, bool canonical = true)
+      : words_(words), canonical_(canonical) {}
+  bool canonical() const { return canonical_; }
+  void add_token(std::uint64_t token) {
+    if (!canonical_) add(token);
+  }
 
   // On every step of every run (the fingerprint): kept inline, the explorer's
   // word list out of line.
@@ -58,7 +72,7 @@ class StateHasher {
   // checker, whose verdict depends on the multiset alone.
   void add_voters(std::span<const NodeId> ids) {
     add(ids.size());
-    if (!sorted_voters_) {
+    if (!canonical_) {
       for (NodeId n : ids) add(n);
       return;
     }
@@ -80,7 +94,7 @@ class StateHasher {
 
   std::uint64_t h_ = 0xcbf29ce484222325ull;
   std::vector<std::uint64_t>* words_ = nullptr;
-  bool sorted_voters_ = true;
+  bool canonical_ = true;
 };
 
 }  // namespace paxsim

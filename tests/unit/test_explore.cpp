@@ -73,7 +73,7 @@ explore::SearchResult run(const sim::Scenario& s, const explore::ModelOptions& m
 }  // namespace
 
 constexpr std::uint32_t k_all = 0xffffffffu;  // no depth bound
-constexpr std::uint64_t GOLDEN_1P = 319, GOLDEN_1P_DEPTH = 11, GOLDEN_1P_DUP = 1781, GOLDEN_MULTI = 4, GOLDEN_MULTI_1T = 392;
+constexpr std::uint64_t GOLDEN_1P = 319, GOLDEN_1P_DEPTH = 11, GOLDEN_1P_DUP = 1781, GOLDEN_MULTI = 4, GOLDEN_MULTI_1T = 311;
 
 TEST_CASE("explore: golden state counts of small configurations") {
   SUBCASE("synod, one proposer, no faults: exhausted") {
