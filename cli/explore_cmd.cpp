@@ -45,8 +45,11 @@ losses are subsumed (a lost message is one never delivered, which every
 state allows); no-op steps are not taken; obsolete promises, acks, nacks and
 decides (no-ops now and forever, paxos/obsolete.hpp) are forgotten once no
 crash is left; a duplicate is taken as "deliver and keep a copy"; a delivery
-that changes only its receiver, invisibly, waits for that node's next step
-(explore/world.hpp, explore/search.hpp).
+that changes only its receiver, invisibly, waits for that node's next step;
+states are keyed in a canonical form: tallies of voters as sets, a live
+node's disk as a set of records once no crash is left, timers as pending or
+not (no tokens), and nothing that only messages to clients show
+(explore/world.hpp, explore/search.hpp, paxos/state_hash.hpp).
 
 A violation prints its path (the shortest, breadth-first) and writes
 DIR/repro.json: the scenario with every step pinned in "schedule", which

@@ -56,10 +56,11 @@
 //    nack, decide), and the crash budget is spent (no crash can reset the
 //    receiver), m is removed from the network. The state with m and the one
 //    without it have the same futures up to such no-op deliveries;
-//  - a live node's disk is keyed as a set of records once no crash is left
-//    (NodeState::disk_set_key), and the roles key their tallies of voters
-//    as sorted multisets (StateHasher::add_voters): states that differ only
-//    in the order of such records or answers have the same futures;
+//  - states are keyed in a canonical form: a live node's disk as a set of
+//    records once no crash is left (NodeState::disk_set_key); the nodes in
+//    StateHasher's canonical form (tallies of voters as sorted multisets, no
+//    timer tokens, nothing only messages to clients show); each timer kind as
+//    pending or not. States keyed alike have the same futures;
 //  - invisible local steps are postponed: see search.hpp ("Local steps");
 //  - a duplicate is folded into a delivery: "duplicate m" is taken as
 //    "deliver m and keep a copy in flight" (one step, the duplicate budget
