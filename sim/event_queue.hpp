@@ -40,40 +40,46 @@ struct Event {
   std::uint8_t aux = 0;
 };
 
-// A 4-ary min-heap with hole-based sifting (half the depth of a binary heap,
-// and the four children of a node share a cache line or two), beside a
+// A 4-ary min-heap of 16-byte keys with hole-based sifting, beside a
 // first-in, first-out lane for events that come after every event already in
 // the lane: most of those are far-off timeouts pushed in time order (a kv
 // client's, one per request, mostly stale by the time they fall due), which
 // would otherwise make the heap hundreds deep. pop() takes the earlier of the
-// two fronts. The order is total (the sequence number is unique), so the
-// queue pops the same events in the same order however they are laid out.
+// two fronts.
+//
+// A heap key is the time and one word: class (2 bits), sequence number
+// (k_seq_bits) and the index of the event's other fields in a side slab
+// (k_index_bits). Comparing the words compares class, then sequence; the
+// sequence is unique, so the index never decides. Four keys fill a cache
+// line, and sifting moves 16 bytes, not a whole event. The order is total, so
+// the queue pops the same events in the same order however they are laid out.
 class EventQueue {
  public:
   void push(Event e) {
     e.seq = next_seq_++;
-    PAXSIM_ASSERT(e.seq < (std::uint64_t{1} << 56));
+    PAXSIM_ASSERT(e.seq < k_seq_limit);
     // Once the lane holds a far-off event, nearer ones (deliveries, writes)
     // go to the heap, which stays small.
     if (lane_.empty() || !before(e, lane_.back())) {
       lane_.push_back(e);
       return;
     }
-    sift_up(heap_.size(), e);
+    insert(e);
   }
   bool empty() const { return heap_.empty() && lane_.empty(); }
-  const Event& top() const { return from_lane() ? lane_.front() : heap_.front(); }
+  // The time of the next event (the queue is not empty).
+  Time_us top_time() const { return from_lane() ? lane_.front().time : heap_.front().time; }
   Event pop() {
     if (from_lane()) {
       const Event e = lane_.front();
       lane_.pop_front();
       return e;
     }
-    Event e = heap_.front();
-    Event last = heap_.back();
+    const Key k = heap_.front();
+    const Key last = heap_.back();
     heap_.pop_back();
     if (!heap_.empty()) sift_down(0, last);
-    return e;
+    return take(k);
   }
   std::size_t size() const { return heap_.size() + lane_.size(); }
 
@@ -81,44 +87,95 @@ class EventQueue {
   // `pick` holds. Linear in the queue's size: only a pinned schedule uses it.
   template <class Pick>
   std::optional<Event> take_first(Pick pick) {
-    for (const Event& e : lane_) sift_up(heap_.size(), e);  // keeps each event's sequence number
+    std::vector<Event> all(lane_.begin(), lane_.end());
     lane_.clear();
-    std::size_t best = heap_.size();
-    for (std::size_t i = 0; i < heap_.size(); ++i)
-      if (pick(heap_[i]) && (best == heap_.size() || before(heap_[i], heap_[best]))) best = i;
-    if (best == heap_.size()) return std::nullopt;
-    const Event found = heap_[best];
-    heap_[best] = heap_.back();
-    heap_.pop_back();
-    std::vector<Event> all = std::move(heap_);
+    for (const Key& k : heap_) all.push_back(take(k));
     heap_.clear();
-    heap_.reserve(all.size());
-    for (const Event& e : all) sift_up(heap_.size(), e);  // keeps each event's sequence number
+    std::optional<Event> found;
+    std::size_t best = all.size();
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (pick(all[i]) && (best == all.size() || before(all[i], all[best]))) best = i;
+    if (best != all.size()) found = all[best];
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (i != best) insert(all[i]);  // keeps each event's sequence number
     return found;
   }
 
  private:
+  static constexpr unsigned k_index_bits = 24;
+  static constexpr unsigned k_seq_bits = 62 - k_index_bits;
+  static constexpr std::uint64_t k_seq_limit = std::uint64_t{1} << k_seq_bits;
+  static constexpr std::uint32_t k_index_limit = std::uint32_t{1} << k_index_bits;
   static constexpr std::size_t k_arity = 4;
+
+  struct Key {
+    Time_us time;
+    std::uint64_t word;  // class | sequence | slab index
+  };
+  // An event's fields other than time, class and sequence.
+  struct Body {
+    std::uint64_t arg;
+    std::uint32_t target;
+    std::uint32_t incarnation;
+    EventKind kind;
+    std::uint8_t aux;
+  };
+
+  static std::uint64_t order_word(const Event& e) {
+    return (std::uint64_t{static_cast<std::uint8_t>(e.klass)} << 62) | (e.seq << k_index_bits);
+  }
   // (time, class, sequence), lexicographically.
   static bool before(const Event& x, const Event& y) {
     if (x.time != y.time) return x.time < y.time;
-    const std::uint64_t kx = (std::uint64_t{static_cast<std::uint8_t>(x.klass)} << 56) | x.seq;
-    const std::uint64_t ky = (std::uint64_t{static_cast<std::uint8_t>(y.klass)} << 56) | y.seq;
-    return kx < ky;
+    return order_word(x) < order_word(y);
   }
-  // Places `e` at or above the hole at index `hole` (== size(): a new leaf).
-  void sift_up(std::size_t hole, const Event& e) {
-    if (hole == heap_.size()) heap_.push_back(e);
+  static bool before(const Key& x, const Key& y) {
+    if (x.time != y.time) return x.time < y.time;
+    return x.word < y.word;
+  }
+
+  // Puts `e` (its sequence number already set) into the heap.
+  void insert(const Event& e) {
+    std::uint32_t index;
+    if (!free_.empty()) {
+      index = free_.back();
+      free_.pop_back();
+    } else {
+      index = static_cast<std::uint32_t>(bodies_.size());
+      PAXSIM_ASSERT(index < k_index_limit);
+      bodies_.emplace_back();
+    }
+    bodies_[index] = Body{e.arg, e.target, e.incarnation, e.kind, e.aux};
+    sift_up(heap_.size(), Key{e.time, order_word(e) | index});
+  }
+  // The event of a key taken off the heap; its slab entry is free again.
+  Event take(const Key& k) {
+    const auto index = static_cast<std::uint32_t>(k.word & (k_index_limit - 1));
+    const Body& b = bodies_[index];
+    free_.push_back(index);
+    return Event{k.time,
+                 (k.word & ~(std::uint64_t{3} << 62)) >> k_index_bits,
+                 b.arg,
+                 b.target,
+                 b.incarnation,
+                 b.kind,
+                 static_cast<EventClass>(k.word >> 62),
+                 b.aux};
+  }
+
+  // Places `k` at or above the hole at index `hole` (== size(): a new leaf).
+  void sift_up(std::size_t hole, const Key& k) {
+    if (hole == heap_.size()) heap_.push_back(k);
     while (hole > 0) {
       const std::size_t parent = (hole - 1) / k_arity;
-      if (!before(e, heap_[parent])) break;
+      if (!before(k, heap_[parent])) break;
       heap_[hole] = heap_[parent];
       hole = parent;
     }
-    heap_[hole] = e;
+    heap_[hole] = k;
   }
-  // Places `e` at or below the hole at index `hole`.
-  void sift_down(std::size_t hole, const Event& e) {
+  // Places `k` at or below the hole at index `hole`.
+  void sift_down(std::size_t hole, const Key& k) {
     const std::size_t n = heap_.size();
     for (;;) {
       const std::size_t first = hole * k_arity + 1;
@@ -127,17 +184,25 @@ class EventQueue {
       const std::size_t last = std::min(first + k_arity, n);
       for (std::size_t c = first + 1; c < last; ++c)
         if (before(heap_[c], heap_[best])) best = c;
-      if (!before(heap_[best], e)) break;
+      if (!before(heap_[best], k)) break;
       heap_[hole] = heap_[best];
       hole = best;
     }
-    heap_[hole] = e;
+    heap_[hole] = k;
   }
 
-  bool from_lane() const { return !lane_.empty() && (heap_.empty() || before(lane_.front(), heap_.front())); }
+  bool from_lane() const {
+    if (lane_.empty()) return false;
+    if (heap_.empty()) return true;
+    const Event& f = lane_.front();
+    const Key& h = heap_.front();
+    return f.time != h.time ? f.time < h.time : order_word(f) < h.word;
+  }
 
-  std::vector<Event> heap_;
-  std::deque<Event> lane_;  // in queue order
+  std::vector<Key> heap_;
+  std::vector<Body> bodies_;          // by slab index
+  std::vector<std::uint32_t> free_;   // free slab indices, reused last in, first out
+  std::deque<Event> lane_;            // in queue order
   std::uint64_t next_seq_ = 0;
 };
 

@@ -131,7 +131,7 @@ void Simulation::start() {
 bool Simulation::step() {
   if (!scenario_.schedule.empty()) return step_scheduled();
   while (!queue_.empty()) {
-    if (queue_.top().time > scenario_.max_time_us) {
+    if (queue_.top_time() > scenario_.max_time_us) {
       now_ = scenario_.max_time_us;
       return false;
     }
