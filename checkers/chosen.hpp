@@ -74,6 +74,7 @@ class ChosenTracker : public sim::Observer {
   std::string describe(const Ballot& b, const Value& v, const std::vector<NodeId>& who) const;
 
   std::uint32_t quorum_;
+  std::uint32_t nodes_;
   ViolationSink& sink_;
   bool agreement_, validity_, stability_;
   std::uint64_t step_ = 0;
