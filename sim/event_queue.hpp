@@ -5,8 +5,9 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <vector>
 
@@ -40,57 +41,60 @@ struct Event {
   std::uint8_t aux = 0;
 };
 
-// A 4-ary min-heap of 16-byte keys with hole-based sifting, beside a
-// first-in, first-out lane for events that come after every event already in
-// the lane: most of those are far-off timeouts pushed in time order (a kv
-// client's, one per request, mostly stale by the time they fall due), which
-// would otherwise make the heap hundreds deep. pop() takes the earlier of the
-// two fronts.
+// A radix heap of 16-byte keys.
 //
-// A heap key is the time and one word: class (2 bits), sequence number
+// A key is the time and one word: class (2 bits), sequence number
 // (k_seq_bits) and the index of the event's other fields in a side slab
 // (k_index_bits). Comparing the words compares class, then sequence; the
-// sequence is unique, so the index never decides. Four keys fill a cache
-// line, and sifting moves 16 bytes, not a whole event. The order is total, so
-// the queue pops the same events in the same order however they are laid out.
+// sequence is unique, so the index never decides.
+//
+// The radix heap relies on time never going back: every key pushed is at or
+// after the last time popped (`base_`; a simulation schedules nothing in its
+// past). A key goes into the bucket of the highest bit in which its time
+// differs from base_. Keys at base_ itself (`now_`) are a small binary heap
+// by word, so events at one instant leave in (class, sequence) order. When
+// now_ is empty, the lowest non-empty bucket is split: its earliest time
+// becomes base_ and its keys move to now_ and lower buckets. Each key moves a
+// few times at most, and a push is a bit scan and an append: far-off events
+// (a kv client's timeouts, mostly stale when they fall due) wait in high
+// buckets at no cost to the near ones. The order is total, so the queue pops
+// the same events in the same order however they are laid out.
 class EventQueue {
  public:
   void push(Event e) {
     e.seq = next_seq_++;
     PAXSIM_ASSERT(e.seq < k_seq_limit);
-    // Once the lane holds a far-off event, nearer ones (deliveries, writes)
-    // go to the heap, which stays small.
-    if (lane_.empty() || !before(e, lane_.back())) {
-      lane_.push_back(e);
-      return;
-    }
     insert(e);
   }
-  bool empty() const { return heap_.empty() && lane_.empty(); }
+  bool empty() const { return keys_ == 0; }
   // The time of the next event (the queue is not empty).
-  Time_us top_time() const { return from_lane() ? lane_.front().time : heap_.front().time; }
+  Time_us top_time() {
+    settle();
+    return now_.front().time;
+  }
   Event pop() {
-    if (from_lane()) {
-      const Event e = lane_.front();
-      lane_.pop_front();
-      return e;
-    }
-    const Key k = heap_.front();
-    const Key last = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) sift_down(0, last);
+    settle();
+    std::pop_heap(now_.begin(), now_.end(), later_word);
+    const Key k = now_.back();
+    now_.pop_back();
+    --keys_;
     return take(k);
   }
-  std::size_t size() const { return heap_.size() + lane_.size(); }
+  std::size_t size() const { return keys_; }
 
   // Removes and returns the earliest event (by the queue's order) for which
   // `pick` holds. Linear in the queue's size: only a pinned schedule uses it.
   template <class Pick>
   std::optional<Event> take_first(Pick pick) {
-    std::vector<Event> all(lane_.begin(), lane_.end());
-    lane_.clear();
-    for (const Key& k : heap_) all.push_back(take(k));
-    heap_.clear();
+    std::vector<Event> all;
+    for (const Key& k : now_) all.push_back(take(k));
+    now_.clear();
+    for (std::vector<Key>& bucket : buckets_) {
+      for (const Key& k : bucket) all.push_back(take(k));
+      bucket.clear();
+    }
+    occupied_ = 0;
+    keys_ = 0;
     std::optional<Event> found;
     std::size_t best = all.size();
     for (std::size_t i = 0; i < all.size(); ++i)
@@ -106,7 +110,6 @@ class EventQueue {
   static constexpr unsigned k_seq_bits = 62 - k_index_bits;
   static constexpr std::uint64_t k_seq_limit = std::uint64_t{1} << k_seq_bits;
   static constexpr std::uint32_t k_index_limit = std::uint32_t{1} << k_index_bits;
-  static constexpr std::size_t k_arity = 4;
 
   struct Key {
     Time_us time;
@@ -129,10 +132,8 @@ class EventQueue {
     if (x.time != y.time) return x.time < y.time;
     return order_word(x) < order_word(y);
   }
-  static bool before(const Key& x, const Key& y) {
-    if (x.time != y.time) return x.time < y.time;
-    return x.word < y.word;
-  }
+  // For the binary heap now_ (one time): the smallest word on top.
+  static bool later_word(const Key& x, const Key& y) { return x.word > y.word; }
 
   // Puts `e` (its sequence number already set) into the heap.
   void insert(const Event& e) {
@@ -146,7 +147,34 @@ class EventQueue {
       bodies_.emplace_back();
     }
     bodies_[index] = Body{e.arg, e.target, e.incarnation, e.kind, e.aux};
-    sift_up(heap_.size(), Key{e.time, order_word(e) | index});
+    place(Key{e.time, order_word(e) | index});
+    ++keys_;
+  }
+  // Puts a key into its bucket, by the highest bit its time differs from base_ in.
+  void place(const Key& k) {
+    PAXSIM_ASSERT(k.time >= base_);
+    const auto diff = static_cast<std::uint64_t>(k.time) ^ static_cast<std::uint64_t>(base_);
+    if (diff == 0) {
+      now_.push_back(k);
+      std::push_heap(now_.begin(), now_.end(), later_word);
+      return;
+    }
+    const int b = std::bit_width(diff) - 1;  // 0..63
+    buckets_[static_cast<std::size_t>(b)].push_back(k);
+    occupied_ |= std::uint64_t{1} << b;
+  }
+  // Makes now_ hold the earliest time, unless the heap is empty.
+  void settle() {
+    if (!now_.empty() || occupied_ == 0) return;
+    const auto b = static_cast<std::size_t>(std::countr_zero(occupied_));
+    std::vector<Key>& bucket = buckets_[b];
+    Time_us earliest = bucket.front().time;
+    for (const Key& k : bucket) earliest = std::min(earliest, k.time);
+    base_ = earliest;
+    occupied_ &= ~(std::uint64_t{1} << b);
+    split_.swap(bucket);  // its keys all go to lower buckets or now_, never back to this one
+    for (const Key& k : split_) place(k);
+    split_.clear();
   }
   // The event of a key taken off the heap; its slab entry is free again.
   Event take(const Key& k) {
@@ -163,46 +191,14 @@ class EventQueue {
                  b.aux};
   }
 
-  // Places `k` at or above the hole at index `hole` (== size(): a new leaf).
-  void sift_up(std::size_t hole, const Key& k) {
-    if (hole == heap_.size()) heap_.push_back(k);
-    while (hole > 0) {
-      const std::size_t parent = (hole - 1) / k_arity;
-      if (!before(k, heap_[parent])) break;
-      heap_[hole] = heap_[parent];
-      hole = parent;
-    }
-    heap_[hole] = k;
-  }
-  // Places `k` at or below the hole at index `hole`.
-  void sift_down(std::size_t hole, const Key& k) {
-    const std::size_t n = heap_.size();
-    for (;;) {
-      const std::size_t first = hole * k_arity + 1;
-      if (first >= n) break;
-      std::size_t best = first;
-      const std::size_t last = std::min(first + k_arity, n);
-      for (std::size_t c = first + 1; c < last; ++c)
-        if (before(heap_[c], heap_[best])) best = c;
-      if (!before(heap_[best], k)) break;
-      heap_[hole] = heap_[best];
-      hole = best;
-    }
-    heap_[hole] = k;
-  }
-
-  bool from_lane() const {
-    if (lane_.empty()) return false;
-    if (heap_.empty()) return true;
-    const Event& f = lane_.front();
-    const Key& h = heap_.front();
-    return f.time != h.time ? f.time < h.time : order_word(f) < h.word;
-  }
-
-  std::vector<Key> heap_;
+  std::vector<Key> now_;                      // keys at base_, a binary heap by word
+  std::array<std::vector<Key>, 64> buckets_;  // bucket b: keys whose time differs from base_ first in bit b
+  std::vector<Key> split_;                    // the bucket being split (its buffer reused)
+  std::uint64_t occupied_ = 0;                // bit b: bucket b is not empty
+  Time_us base_ = 0;                          // the earliest time in the heap, at most
+  std::size_t keys_ = 0;                      // keys in the heap
   std::vector<Body> bodies_;          // by slab index
   std::vector<std::uint32_t> free_;   // free slab indices, reused last in, first out
-  std::deque<Event> lane_;            // in queue order
   std::uint64_t next_seq_ = 0;
 };
 
