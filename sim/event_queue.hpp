@@ -74,7 +74,7 @@ class EventQueue {
   }
   Event pop() {
     settle();
-    std::pop_heap(now_.begin(), now_.end(), later_word);
+    if (now_.size() > 1) std::pop_heap(now_.begin(), now_.end(), later_word);
     const Key k = now_.back();
     now_.pop_back();
     --keys_;
@@ -156,7 +156,7 @@ class EventQueue {
     const auto diff = static_cast<std::uint64_t>(k.time) ^ static_cast<std::uint64_t>(base_);
     if (diff == 0) {
       now_.push_back(k);
-      std::push_heap(now_.begin(), now_.end(), later_word);
+      if (now_.size() > 1) std::push_heap(now_.begin(), now_.end(), later_word);
       return;
     }
     const int b = std::bit_width(diff) - 1;  // 0..63
@@ -168,6 +168,13 @@ class EventQueue {
     if (!now_.empty() || occupied_ == 0) return;
     const auto b = static_cast<std::size_t>(std::countr_zero(occupied_));
     std::vector<Key>& bucket = buckets_[b];
+    if (bucket.size() == 1) {  // the usual case near base_: the key is the earliest
+      base_ = bucket.front().time;
+      now_.push_back(bucket.front());
+      bucket.clear();
+      occupied_ &= ~(std::uint64_t{1} << b);
+      return;
+    }
     Time_us earliest = bucket.front().time;
     for (const Key& k : bucket) earliest = std::min(earliest, k.time);
     base_ = earliest;
