@@ -40,7 +40,9 @@ class ChosenTracker : public sim::Observer {
  public:
   ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool agreement, bool validity, bool stability);
 
-  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step, sim::Hook::durable, sim::Hook::learn); }
+  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::durable, sim::Hook::learn); }
+  // Called only when another observer forwards the hooks (the shard checks);
+  // added to a simulation, it reads the step index from there (step_index).
   void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_propose(Time_us, NodeId, const Value& v) override { proposed_.insert(v); }
   void on_durable(Time_us t, NodeId n, const Record& r) override;

@@ -54,6 +54,7 @@ class Simulation : private ClientWorld, private LockWorld {
 
   void add_observer(Observer* o) {
     observers_.push_back(o);
+    o->watch_step_count(&stats_.steps);
     const HookSet h = o->hooks();
     for (int k = 0; k < k_hook_count; ++k)
       if (h & (HookSet{1} << k)) hooked_[k].push_back(o);
