@@ -41,7 +41,7 @@ struct Event {
   std::uint8_t aux = 0;
 };
 
-// A radix heap of 16-byte keys.
+// A radix heap of 16-byte keys, in front of it a short sorted run.
 //
 // A key is the time and one word: class (2 bits), sequence number
 // (k_seq_bits) and the index of the event's other fields in a side slab
@@ -49,16 +49,19 @@ struct Event {
 // sequence is unique, so the index never decides.
 //
 // The radix heap relies on time never going back: every key pushed is at or
-// after the last time popped (`base_`; a simulation schedules nothing in its
-// past). A key goes into the bucket of the highest bit in which its time
-// differs from base_. Keys at base_ itself (`now_`) are a small binary heap
-// by word, so events at one instant leave in (class, sequence) order. When
-// now_ is empty, the lowest non-empty bucket is split: its earliest time
-// becomes base_ and its keys move to now_ and lower buckets. Each key moves a
-// few times at most, and a push is a bit scan and an append: far-off events
-// (a kv client's timeouts, mostly stale when they fall due) wait in high
-// buckets at no cost to the near ones. The order is total, so the queue pops
-// the same events in the same order however they are laid out.
+// after the last time popped, and `base_` is at or before it (a simulation
+// schedules nothing in its past). A key goes into bucket i, where i is the
+// bit width of (its time XOR base_): bucket 0 holds keys at base_, and every
+// key in a bucket comes before every key in a higher one. The next keys
+// leave from `run_`, sorted by (time, word); a key pushed before the run's
+// last joins the run in order, so every key in a bucket comes after the run.
+// When the run is empty, the lowest bucket becomes the run if it is short
+// (sorted), or else is split: its earliest time becomes base_ and its keys
+// move to lower buckets. Each key moves a few times at most, and a push is
+// a bit scan and an append: far-off events (a kv client's timeouts, mostly
+// stale when they fall due) wait in high buckets at no cost to the near
+// ones. The order is total, so the queue pops the same events in the same
+// order however they are laid out.
 class EventQueue {
  public:
   void push(Event e) {
@@ -70,13 +73,12 @@ class EventQueue {
   // The time of the next event (the queue is not empty).
   Time_us top_time() {
     settle();
-    return now_.front().time;
+    return run_.back().time;
   }
   Event pop() {
     settle();
-    if (now_.size() > 1) std::pop_heap(now_.begin(), now_.end(), later_word);
-    const Key k = now_.back();
-    now_.pop_back();
+    const Key k = run_.back();
+    run_.pop_back();
     --keys_;
     return take(k);
   }
@@ -87,8 +89,8 @@ class EventQueue {
   template <class Pick>
   std::optional<Event> take_first(Pick pick) {
     std::vector<Event> all;
-    for (const Key& k : now_) all.push_back(take(k));
-    now_.clear();
+    for (const Key& k : run_) all.push_back(take(k));
+    run_.clear();
     for (std::vector<Key>& bucket : buckets_) {
       for (const Key& k : bucket) all.push_back(take(k));
       bucket.clear();
@@ -110,6 +112,7 @@ class EventQueue {
   static constexpr unsigned k_seq_bits = 62 - k_index_bits;
   static constexpr std::uint64_t k_seq_limit = std::uint64_t{1} << k_seq_bits;
   static constexpr std::uint32_t k_index_limit = std::uint32_t{1} << k_index_bits;
+  static constexpr std::size_t k_run_max = 16;  // a bucket this short is sorted, not split
 
   struct Key {
     Time_us time;
@@ -132,8 +135,12 @@ class EventQueue {
     if (x.time != y.time) return x.time < y.time;
     return order_word(x) < order_word(y);
   }
-  // For the binary heap now_ (one time): the smallest word on top.
-  static bool later_word(const Key& x, const Key& y) { return x.word > y.word; }
+  static bool before(const Key& x, const Key& y) {
+    if (x.time != y.time) return x.time < y.time;
+    return x.word < y.word;
+  }
+  // run_ is sorted last first, so the next key is at its back.
+  static bool after(const Key& x, const Key& y) { return before(y, x); }
 
   // Puts `e` (its sequence number already set) into the heap.
   void insert(const Event& e) {
@@ -147,41 +154,41 @@ class EventQueue {
       bodies_.emplace_back();
     }
     bodies_[index] = Body{e.arg, e.target, e.incarnation, e.kind, e.aux};
-    place(Key{e.time, order_word(e) | index});
+    const Key k{e.time, order_word(e) | index};
     ++keys_;
+    if (!run_.empty() && before(k, run_.front())) {
+      run_.insert(std::upper_bound(run_.begin(), run_.end(), k, after), k);
+      return;
+    }
+    place(k);
   }
-  // Puts a key into its bucket, by the highest bit its time differs from base_ in.
+  // Puts a key into its bucket: the bit width of (its time XOR base_).
   void place(const Key& k) {
     PAXSIM_ASSERT(k.time >= base_);
     const auto diff = static_cast<std::uint64_t>(k.time) ^ static_cast<std::uint64_t>(base_);
-    if (diff == 0) {
-      now_.push_back(k);
-      if (now_.size() > 1) std::push_heap(now_.begin(), now_.end(), later_word);
-      return;
-    }
-    const int b = std::bit_width(diff) - 1;  // 0..63
+    const int b = std::bit_width(diff);  // 0..63: times are not negative
     buckets_[static_cast<std::size_t>(b)].push_back(k);
     occupied_ |= std::uint64_t{1} << b;
   }
-  // Makes now_ hold the earliest time, unless the heap is empty.
+  // Makes run_ hold the next keys, unless the heap is empty.
   void settle() {
-    if (!now_.empty() || occupied_ == 0) return;
-    const auto b = static_cast<std::size_t>(std::countr_zero(occupied_));
-    std::vector<Key>& bucket = buckets_[b];
-    if (bucket.size() == 1) {  // the usual case near base_: the key is the earliest
-      base_ = bucket.front().time;
-      now_.push_back(bucket.front());
-      bucket.clear();
+    while (run_.empty() && occupied_ != 0) {
+      const auto b = static_cast<std::size_t>(std::countr_zero(occupied_));
+      std::vector<Key>& bucket = buckets_[b];
       occupied_ &= ~(std::uint64_t{1} << b);
-      return;
+      if (b == 0 || bucket.size() <= k_run_max) {  // bucket 0: one time, nothing to split
+        run_.swap(bucket);
+        std::sort(run_.begin(), run_.end(), after);
+        base_ = run_.back().time;
+        return;
+      }
+      Time_us earliest = bucket.front().time;
+      for (const Key& k : bucket) earliest = std::min(earliest, k.time);
+      base_ = earliest;
+      split_.swap(bucket);  // its keys all go to lower buckets, never back to this one
+      for (const Key& k : split_) place(k);
+      split_.clear();
     }
-    Time_us earliest = bucket.front().time;
-    for (const Key& k : bucket) earliest = std::min(earliest, k.time);
-    base_ = earliest;
-    occupied_ &= ~(std::uint64_t{1} << b);
-    split_.swap(bucket);  // its keys all go to lower buckets or now_, never back to this one
-    for (const Key& k : split_) place(k);
-    split_.clear();
   }
   // The event of a key taken off the heap; its slab entry is free again.
   Event take(const Key& k) {
@@ -198,11 +205,11 @@ class EventQueue {
                  b.aux};
   }
 
-  std::vector<Key> now_;                      // keys at base_, a binary heap by word
-  std::array<std::vector<Key>, 64> buckets_;  // bucket b: keys whose time differs from base_ first in bit b
+  std::vector<Key> run_;                      // the next keys, sorted last first
+  std::array<std::vector<Key>, 64> buckets_;  // bucket i: keys whose time XOR base_ is i bits wide
   std::vector<Key> split_;                    // the bucket being split (its buffer reused)
-  std::uint64_t occupied_ = 0;                // bit b: bucket b is not empty
-  Time_us base_ = 0;                          // the earliest time in the heap, at most
+  std::uint64_t occupied_ = 0;                // bit i: bucket i is not empty
+  Time_us base_ = 0;                          // at or before every key's time in the buckets
   std::size_t keys_ = 0;                      // keys in the heap
   std::vector<Body> bodies_;          // by slab index
   std::vector<std::uint32_t> free_;   // free slab indices, reused last in, first out
