@@ -139,8 +139,11 @@ class EventQueue {
     if (x.time != y.time) return x.time < y.time;
     return x.word < y.word;
   }
-  // run_ is sorted last first, so the next key is at its back.
-  static bool after(const Key& x, const Key& y) { return before(y, x); }
+  // run_ is sorted last first, so the next key is at its back. A function
+  // object, so sort and upper_bound inline the comparison.
+  struct After {
+    bool operator()(const Key& x, const Key& y) const { return before(y, x); }
+  };
 
   // Puts `e` (its sequence number already set) into the heap.
   void insert(const Event& e) {
@@ -157,7 +160,7 @@ class EventQueue {
     const Key k{e.time, order_word(e) | index};
     ++keys_;
     if (!run_.empty() && before(k, run_.front())) {
-      run_.insert(std::upper_bound(run_.begin(), run_.end(), k, after), k);
+      run_.insert(std::upper_bound(run_.begin(), run_.end(), k, After{}), k);
       return;
     }
     place(k);
@@ -178,7 +181,7 @@ class EventQueue {
       occupied_ &= ~(std::uint64_t{1} << b);
       if (b == 0 || bucket.size() <= k_run_max) {  // bucket 0: one time, nothing to split
         run_.swap(bucket);
-        std::sort(run_.begin(), run_.end(), after);
+        std::sort(run_.begin(), run_.end(), After{});
         base_ = run_.back().time;
         return;
       }
