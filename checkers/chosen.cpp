@@ -29,7 +29,7 @@ static std::string names(const std::vector<NodeId>& who) { return fmt::format("{
 
 ChosenTracker::ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool agreement, bool validity,
                              bool stability)
-    : quorum_(s.nodes / 2 + 1), sink_(sink), agreement_(agreement), validity_(validity), stability_(stability) {}
+    : quorum_(s.nodes / 2 + 1), nodes_(s.nodes), sink_(sink), agreement_(agreement), validity_(validity), stability_(stability) {}
 
 const Choice* ChosenTracker::chosen(Slot s) const {
   return s < slots_.size() && slots_[s].first ? &*slots_[s].first : nullptr;
@@ -40,7 +40,7 @@ std::string ChosenTracker::describe(const Ballot& b, const Value& v, const std::
 }
 
 void ChosenTracker::report(const char* invariant, Time_us t, std::string message, std::vector<std::string> evidence) {
-  sink_.report(Violation{invariant, step_, t, std::move(message), std::move(evidence)});
+  sink_.report(Violation{invariant, step_index(step_), t, std::move(message), std::move(evidence)});
 }
 
 void ChosenTracker::on_durable(Time_us t, NodeId n, const Record& r) {
@@ -51,6 +51,7 @@ void ChosenTracker::on_durable(Time_us t, NodeId n, const Record& r) {
   if (tally == st.accepted.end()) {
     st.accepted.push_back(Tally{r.ballot, r.value, {}});
     tally = st.accepted.end() - 1;
+    tally->who.reserve(nodes_);  // one allocation, not one per doubling
   }
   auto& who = tally->who;
   if (std::find(who.begin(), who.end(), n) != who.end()) return;

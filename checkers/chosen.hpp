@@ -40,7 +40,9 @@ class ChosenTracker : public sim::Observer {
  public:
   ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool agreement, bool validity, bool stability);
 
-  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step, sim::Hook::durable, sim::Hook::learn); }
+  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::durable, sim::Hook::learn); }
+  // Called only when another observer forwards the hooks (the shard checks);
+  // added to a simulation, it reads the step index from there (step_index).
   void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_propose(Time_us, NodeId, const Value& v) override { proposed_.insert(v); }
   void on_durable(Time_us t, NodeId n, const Record& r) override;
@@ -74,6 +76,7 @@ class ChosenTracker : public sim::Observer {
   std::string describe(const Ballot& b, const Value& v, const std::vector<NodeId>& who) const;
 
   std::uint32_t quorum_;
+  std::uint32_t nodes_;
   ViolationSink& sink_;
   bool agreement_, validity_, stability_;
   std::uint64_t step_ = 0;

@@ -16,7 +16,9 @@ class LogChecker : public sim::Observer {
  public:
   LogChecker(const sim::Scenario& s, ViolationSink& sink);
 
-  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step, sim::Hook::apply); }
+  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::apply); }
+  // Called only when another observer forwards the hooks (the shard checks);
+  // added to a simulation, it reads the step index from there (step_index).
   void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_apply(Time_us t, NodeId n, const Learned& a) override;
   void on_restart(Time_us, NodeId n, bool) override { next_[n] = 0; }

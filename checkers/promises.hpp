@@ -20,8 +20,10 @@ class PromiseChecker : public sim::Observer {
   PromiseChecker(const sim::Scenario& s, ViolationSink& sink);
 
   sim::HookSet hooks() const override {
-    return sim::hook_set(sim::Hook::step, sim::Hook::durable, sim::Hook::send);
+    return sim::hook_set(sim::Hook::durable, sim::Hook::send);
   }
+  // Called only when another observer forwards the hooks (the shard checks);
+  // added to a simulation, it reads the step index from there (step_index).
   void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_durable(Time_us t, NodeId n, const Record& r) override;
   void on_send(Time_us t, const Message& m) override;

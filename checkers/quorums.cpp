@@ -15,7 +15,9 @@ void QuorumChecker::on_send(Time_us, const Message& m) {
   if (m.slot >= answered_.size()) answered_.resize(m.slot + 1);
   auto& list = answered_[m.slot];
   const Answer a{m.kind, m.ballot, m.from};
-  if (std::find(list.begin(), list.end(), a) == list.end()) list.push_back(a);
+  if (std::find(list.begin(), list.end(), a) != list.end()) return;
+  if (list.empty()) list.reserve(nodes_);  // a slot's acceptances: one allocation, not one per doubling
+  list.push_back(a);
 }
 
 void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
@@ -26,7 +28,7 @@ void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
     const std::string acted = fmt::format("{} acted on {} for ballot {} in slot {} from [{}]", node_name(n),
                                           promise ? "promises" : "acceptances", to_string(q.ballot), q.slot,
                                           node_list(q.members));
-    sink_.report(Violation{"quorums", step_, t, message_of(acted),
+    sink_.report(Violation{"quorums", step_index(step_), t, message_of(acted),
                            {acted, fmt::format("a majority of {} nodes is {}", nodes_, nodes_ / 2 + 1)}});
   };
 

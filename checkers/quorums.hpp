@@ -16,7 +16,9 @@ class QuorumChecker : public sim::Observer {
  public:
   QuorumChecker(const sim::Scenario& s, ViolationSink& sink);
 
-  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step, sim::Hook::send, sim::Hook::quorum); }
+  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::send, sim::Hook::quorum); }
+  // Called only when another observer forwards the hooks (the shard checks);
+  // added to a simulation, it reads the step index from there (step_index).
   void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_send(Time_us t, const Message& m) override;
   void on_quorum(Time_us t, NodeId n, const QuorumUse& q) override;

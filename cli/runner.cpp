@@ -82,9 +82,9 @@ class RecentSteps : public sim::Observer {
   std::deque<Entry> ring_;
 };
 
-bool quiescent(const sim::Simulation& sim, const checkers::ChosenTracker& chosen,
-               const checkers::ShardChecks* shards = nullptr) {
-  if (sim.now() < sim.faults_over_at() || !sim.workload_settled()) return false;
+// Every live node has learned all that is chosen (the rest of quiescent()).
+bool caught_up(const sim::Simulation& sim, const checkers::ChosenTracker& chosen,
+               const checkers::ShardChecks* shards) {
   if (shards) return shards->caught_up(sim);  // per group: its live members
   for (NodeId n = 0; n < sim.scenario().nodes; ++n) {
     if (!sim.is_up(n) || sim.is_paused(n)) continue;
@@ -92,6 +92,12 @@ bool quiescent(const sim::Simulation& sim, const checkers::ChosenTracker& chosen
     if (sim.is_live(n)) return false;  // a live node has yet to learn something chosen
   }
   return true;
+}
+
+// Asked after every step: the cheap tests first, inline.
+inline bool quiescent(const sim::Simulation& sim, const checkers::ChosenTracker& chosen,
+                      const checkers::ShardChecks* shards = nullptr) {
+  return sim.now() >= sim.faults_over_at() && sim.workload_settled() && caught_up(sim, chosen, shards);
 }
 
 bool named(const std::vector<std::string>& names, const std::string& n) {

@@ -60,7 +60,9 @@ void Leader::step_down(Ballot seen) {
 }
 
 void Leader::propose(const NodeConfig& cfg, Slot s, const Value& v, Effects& out) {
-  in_flight_[s] = Proposal{v, {}, tick_};
+  Proposal& p = in_flight_[s];
+  p = Proposal{v, {}, tick_};
+  p.acceptors.reserve(cfg.nodes);  // one allocation, not one per doubling
   send_accepts(cfg, s, v, out);
 }
 

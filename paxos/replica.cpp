@@ -34,7 +34,7 @@ void Replica::apply_ready(const NodeConfig& cfg, Effects& out) {
     if (v == k_noop_value) continue;
     const auto c = decode(v);
     if (!c) continue;  // not a command (cannot happen: only commands and no-ops are proposed)
-    if (auto r = kv_.apply(*c, cfg.bugs)) just_applied_.push_back(Applied{*c, *r});
+    if (auto r = kv_.apply(*c, cfg.bugs)) just_applied_.push_back(Applied{std::move(*c), std::move(*r)});
   }
 }
 

@@ -5,8 +5,9 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <vector>
 
@@ -40,104 +41,181 @@ struct Event {
   std::uint8_t aux = 0;
 };
 
-// A 4-ary min-heap with hole-based sifting (half the depth of a binary heap,
-// and the four children of a node share a cache line or two), beside a
-// first-in, first-out lane for events that come after every event already in
-// the lane: most of those are far-off timeouts pushed in time order (a kv
-// client's, one per request, mostly stale by the time they fall due), which
-// would otherwise make the heap hundreds deep. pop() takes the earlier of the
-// two fronts. The order is total (the sequence number is unique), so the
-// queue pops the same events in the same order however they are laid out.
+// A radix heap of 16-byte keys, in front of it a short sorted run.
+//
+// A key is the time and one word: class (2 bits), sequence number
+// (k_seq_bits) and the index of the event's other fields in a side slab
+// (k_index_bits). Comparing the words compares class, then sequence; the
+// sequence is unique, so the index never decides.
+//
+// The radix heap relies on time never going back: every key pushed is at or
+// after the last time popped, and `base_` is at or before it (a simulation
+// schedules nothing in its past). A key goes into bucket i, where i is the
+// bit width of (its time XOR base_): bucket 0 holds keys at base_, and every
+// key in a bucket comes before every key in a higher one. The next keys
+// leave from `run_`, sorted by (time, word); a key pushed before the run's
+// last joins the run in order, so every key in a bucket comes after the run.
+// When the run is empty, the lowest bucket becomes the run if it is short
+// (sorted), or else is split: its earliest time becomes base_ and its keys
+// move to lower buckets. Each key moves a few times at most, and a push is
+// a bit scan and an append: far-off events (a kv client's timeouts, mostly
+// stale when they fall due) wait in high buckets at no cost to the near
+// ones. The order is total, so the queue pops the same events in the same
+// order however they are laid out.
 class EventQueue {
  public:
   void push(Event e) {
     e.seq = next_seq_++;
-    PAXSIM_ASSERT(e.seq < (std::uint64_t{1} << 56));
-    // Once the lane holds a far-off event, nearer ones (deliveries, writes)
-    // go to the heap, which stays small.
-    if (lane_.empty() || !before(e, lane_.back())) {
-      lane_.push_back(e);
-      return;
-    }
-    sift_up(heap_.size(), e);
+    PAXSIM_ASSERT(e.seq < k_seq_limit);
+    insert(e);
   }
-  bool empty() const { return heap_.empty() && lane_.empty(); }
-  const Event& top() const { return from_lane() ? lane_.front() : heap_.front(); }
+  bool empty() const { return keys_ == 0; }
+  // The time of the next event (the queue is not empty).
+  Time_us top_time() {
+    settle();
+    return run_.back().time;
+  }
   Event pop() {
-    if (from_lane()) {
-      const Event e = lane_.front();
-      lane_.pop_front();
-      return e;
-    }
-    Event e = heap_.front();
-    Event last = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) sift_down(0, last);
-    return e;
+    settle();
+    const Key k = run_.back();
+    run_.pop_back();
+    --keys_;
+    return take(k);
   }
-  std::size_t size() const { return heap_.size() + lane_.size(); }
+  std::size_t size() const { return keys_; }
 
   // Removes and returns the earliest event (by the queue's order) for which
   // `pick` holds. Linear in the queue's size: only a pinned schedule uses it.
   template <class Pick>
   std::optional<Event> take_first(Pick pick) {
-    for (const Event& e : lane_) sift_up(heap_.size(), e);  // keeps each event's sequence number
-    lane_.clear();
-    std::size_t best = heap_.size();
-    for (std::size_t i = 0; i < heap_.size(); ++i)
-      if (pick(heap_[i]) && (best == heap_.size() || before(heap_[i], heap_[best]))) best = i;
-    if (best == heap_.size()) return std::nullopt;
-    const Event found = heap_[best];
-    heap_[best] = heap_.back();
-    heap_.pop_back();
-    std::vector<Event> all = std::move(heap_);
-    heap_.clear();
-    heap_.reserve(all.size());
-    for (const Event& e : all) sift_up(heap_.size(), e);  // keeps each event's sequence number
+    std::vector<Event> all;
+    for (const Key& k : run_) all.push_back(take(k));
+    run_.clear();
+    for (std::vector<Key>& bucket : buckets_) {
+      for (const Key& k : bucket) all.push_back(take(k));
+      bucket.clear();
+    }
+    occupied_ = 0;
+    keys_ = 0;
+    std::optional<Event> found;
+    std::size_t best = all.size();
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (pick(all[i]) && (best == all.size() || before(all[i], all[best]))) best = i;
+    if (best != all.size()) found = all[best];
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (i != best) insert(all[i]);  // keeps each event's sequence number
     return found;
   }
 
  private:
-  static constexpr std::size_t k_arity = 4;
+  static constexpr unsigned k_index_bits = 24;
+  static constexpr unsigned k_seq_bits = 62 - k_index_bits;
+  static constexpr std::uint64_t k_seq_limit = std::uint64_t{1} << k_seq_bits;
+  static constexpr std::uint32_t k_index_limit = std::uint32_t{1} << k_index_bits;
+  static constexpr std::size_t k_run_max = 16;  // a bucket this short is sorted, not split
+
+  struct Key {
+    Time_us time;
+    std::uint64_t word;  // class | sequence | slab index
+  };
+  // An event's fields other than time, class and sequence.
+  struct Body {
+    std::uint64_t arg;
+    std::uint32_t target;
+    std::uint32_t incarnation;
+    EventKind kind;
+    std::uint8_t aux;
+  };
+
+  static std::uint64_t order_word(const Event& e) {
+    return (std::uint64_t{static_cast<std::uint8_t>(e.klass)} << 62) | (e.seq << k_index_bits);
+  }
   // (time, class, sequence), lexicographically.
   static bool before(const Event& x, const Event& y) {
     if (x.time != y.time) return x.time < y.time;
-    const std::uint64_t kx = (std::uint64_t{static_cast<std::uint8_t>(x.klass)} << 56) | x.seq;
-    const std::uint64_t ky = (std::uint64_t{static_cast<std::uint8_t>(y.klass)} << 56) | y.seq;
-    return kx < ky;
+    return order_word(x) < order_word(y);
   }
-  // Places `e` at or above the hole at index `hole` (== size(): a new leaf).
-  void sift_up(std::size_t hole, const Event& e) {
-    if (hole == heap_.size()) heap_.push_back(e);
-    while (hole > 0) {
-      const std::size_t parent = (hole - 1) / k_arity;
-      if (!before(e, heap_[parent])) break;
-      heap_[hole] = heap_[parent];
-      hole = parent;
-    }
-    heap_[hole] = e;
+  static bool before(const Key& x, const Key& y) {
+    if (x.time != y.time) return x.time < y.time;
+    return x.word < y.word;
   }
-  // Places `e` at or below the hole at index `hole`.
-  void sift_down(std::size_t hole, const Event& e) {
-    const std::size_t n = heap_.size();
-    for (;;) {
-      const std::size_t first = hole * k_arity + 1;
-      if (first >= n) break;
-      std::size_t best = first;
-      const std::size_t last = std::min(first + k_arity, n);
-      for (std::size_t c = first + 1; c < last; ++c)
-        if (before(heap_[c], heap_[best])) best = c;
-      if (!before(heap_[best], e)) break;
-      heap_[hole] = heap_[best];
-      hole = best;
+  // run_ is sorted last first, so the next key is at its back. A function
+  // object, so sort and upper_bound inline the comparison.
+  struct After {
+    bool operator()(const Key& x, const Key& y) const { return before(y, x); }
+  };
+
+  // Puts `e` (its sequence number already set) into the heap.
+  void insert(const Event& e) {
+    std::uint32_t index;
+    if (!free_.empty()) {
+      index = free_.back();
+      free_.pop_back();
+    } else {
+      index = static_cast<std::uint32_t>(bodies_.size());
+      PAXSIM_ASSERT(index < k_index_limit);
+      bodies_.emplace_back();
     }
-    heap_[hole] = e;
+    bodies_[index] = Body{e.arg, e.target, e.incarnation, e.kind, e.aux};
+    const Key k{e.time, order_word(e) | index};
+    ++keys_;
+    if (!run_.empty() && before(k, run_.front())) {
+      run_.insert(std::upper_bound(run_.begin(), run_.end(), k, After{}), k);
+      return;
+    }
+    place(k);
+  }
+  // Puts a key into its bucket: the bit width of (its time XOR base_).
+  void place(const Key& k) {
+    PAXSIM_ASSERT(k.time >= base_);
+    const auto diff = static_cast<std::uint64_t>(k.time) ^ static_cast<std::uint64_t>(base_);
+    const int b = std::bit_width(diff);  // 0..63: times are not negative
+    buckets_[static_cast<std::size_t>(b)].push_back(k);
+    occupied_ |= std::uint64_t{1} << b;
+  }
+  // Makes run_ hold the next keys, unless the heap is empty.
+  void settle() {
+    while (run_.empty() && occupied_ != 0) {
+      const auto b = static_cast<std::size_t>(std::countr_zero(occupied_));
+      std::vector<Key>& bucket = buckets_[b];
+      occupied_ &= ~(std::uint64_t{1} << b);
+      if (b == 0 || bucket.size() <= k_run_max) {  // bucket 0: one time, nothing to split
+        run_.swap(bucket);
+        std::sort(run_.begin(), run_.end(), After{});
+        base_ = run_.back().time;
+        return;
+      }
+      Time_us earliest = bucket.front().time;
+      for (const Key& k : bucket) earliest = std::min(earliest, k.time);
+      base_ = earliest;
+      split_.swap(bucket);  // its keys all go to lower buckets, never back to this one
+      for (const Key& k : split_) place(k);
+      split_.clear();
+    }
+  }
+  // The event of a key taken off the heap; its slab entry is free again.
+  Event take(const Key& k) {
+    const auto index = static_cast<std::uint32_t>(k.word & (k_index_limit - 1));
+    const Body& b = bodies_[index];
+    free_.push_back(index);
+    return Event{k.time,
+                 (k.word & ~(std::uint64_t{3} << 62)) >> k_index_bits,
+                 b.arg,
+                 b.target,
+                 b.incarnation,
+                 b.kind,
+                 static_cast<EventClass>(k.word >> 62),
+                 b.aux};
   }
 
-  bool from_lane() const { return !lane_.empty() && (heap_.empty() || before(lane_.front(), heap_.front())); }
-
-  std::vector<Event> heap_;
-  std::deque<Event> lane_;  // in queue order
+  std::vector<Key> run_;                      // the next keys, sorted last first
+  std::array<std::vector<Key>, 64> buckets_;  // bucket i: keys whose time XOR base_ is i bits wide
+  std::vector<Key> split_;                    // the bucket being split (its buffer reused)
+  std::uint64_t occupied_ = 0;                // bit i: bucket i is not empty
+  Time_us base_ = 0;                          // at or before every key's time in the buckets
+  std::size_t keys_ = 0;                      // keys in the heap
+  std::vector<Body> bodies_;          // by slab index
+  std::vector<std::uint32_t> free_;   // free slab indices, reused last in, first out
   std::uint64_t next_seq_ = 0;
 };
 

@@ -88,11 +88,12 @@ void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {
   cmd.client = c.index;
   cmd.request = c.next_request++;
   c.current = std::move(cmd);
+  c.encoded = encode(c.current);
   c.busy = true;
   ++busy_;
   if (via) c.target = *via;
   else if (c.leader) c.target = *c.leader;
-  w.client_call(c.index, c.current);
+  w.client_call(c.index, c.current, c.encoded);
   send_attempt(c, now, w, true);
 }
 
@@ -102,7 +103,7 @@ void KvClients::send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_ti
   m.from = endpoint(c);
   m.to = c.target;
   m.request = c.current.request;
-  m.value = encode(c.current);
+  m.value = c.encoded;
   m.group = c.group;
   w.client_send(m);
   if (arm_timeout) {

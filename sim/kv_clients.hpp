@@ -30,7 +30,8 @@ class ClientWorld {
   virtual ~ClientWorld() = default;
   virtual void client_send(const Message& m) = 0;
   virtual void client_timer(std::uint32_t client, Time_us at, ClientTimer kind, std::uint64_t arg) = 0;
-  virtual void client_call(std::uint32_t client, const Command& c) = 0;
+  // `encoded`: the command as its requests carry it (encode(c)).
+  virtual void client_call(std::uint32_t client, const Command& c, const Value& encoded) = 0;
   virtual void client_return(std::uint32_t client, const Command& c, const Message& reply) = 0;
 };
 
@@ -72,6 +73,7 @@ class KvClients {
     std::optional<NodeId> leader;  // the last node that answered us
     bool busy = false;
     Command current;
+    Value encoded;                 // encode(current), made once per request
     std::uint64_t next_request = 1;
     std::uint64_t generated = 0;   // generated operations issued so far
     std::deque<std::size_t> arrived;  // exact requests that fell due, waiting for the client

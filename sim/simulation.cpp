@@ -131,7 +131,7 @@ void Simulation::start() {
 bool Simulation::step() {
   if (!scenario_.schedule.empty()) return step_scheduled();
   while (!queue_.empty()) {
-    if (queue_.top().time > scenario_.max_time_us) {
+    if (queue_.top_time() > scenario_.max_time_us) {
       now_ = scenario_.max_time_us;
       return false;
     }
@@ -670,11 +670,10 @@ void Simulation::client_timer(std::uint32_t client, Time_us at, ClientTimer kind
   queue_.push(Event{at, 0, arg, client, 0, EventKind::client, EventClass::other, static_cast<std::uint8_t>(kind)});
 }
 
-void Simulation::client_call(std::uint32_t client, const Command& c) {
-  const Value v = encode(c);
+void Simulation::client_call(std::uint32_t client, const Command& c, const Value& encoded) {
   ++open_requests_;
   for (Observer* o : observers_) {
-    o->on_propose(now_, scenario_.nodes + client, v);
+    o->on_propose(now_, scenario_.nodes + client, encoded);
     o->on_client_call(now_, client, c);
     o->on_request_open(now_, request_id(client, c.request), scenario_.nodes + client);
   }
@@ -948,12 +947,13 @@ void Simulation::scheduled_request(std::size_t index) {
   info.node = scenario_.nodes + r.client;
   info.client_timer = static_cast<std::uint8_t>(ClientTimer::arrival);
   begin_step(info);
-  client_call(r.client, c);
+  const Value encoded = encode(c);
+  client_call(r.client, c, encoded);
   Message m;
   m.kind = MsgKind::client_request;
   m.from = scenario_.nodes + r.client;
   m.request = c.request;
-  m.value = encode(c);
+  m.value = encoded;
   for (NodeId n = 0; n < scenario_.nodes; ++n) {
     if (r.via && *r.via != n) continue;
     m.to = n;

@@ -54,6 +54,7 @@ class Simulation : private ClientWorld, private LockWorld {
 
   void add_observer(Observer* o) {
     observers_.push_back(o);
+    o->watch_step_count(&stats_.steps);
     const HookSet h = o->hooks();
     for (int k = 0; k < k_hook_count; ++k)
       if (h & (HookSet{1} << k)) hooked_[k].push_back(o);
@@ -155,7 +156,7 @@ class Simulation : private ClientWorld, private LockWorld {
   // ClientWorld: what the kv clients ask of the world.
   void client_send(const Message& m) override { send(m); }
   void client_timer(std::uint32_t client, Time_us at, ClientTimer kind, std::uint64_t arg) override;
-  void client_call(std::uint32_t client, const Command& c) override;
+  void client_call(std::uint32_t client, const Command& c, const Value& encoded) override;
   void client_return(std::uint32_t client, const Command& c, const Message& reply) override;
   // LockWorld: what the lock clients ask of the world.
   bool on_lock_event(const Event& e);
