@@ -40,7 +40,7 @@ std::string ChosenTracker::describe(const Ballot& b, const Value& v, const std::
 }
 
 void ChosenTracker::report(const char* invariant, Time_us t, std::string message, std::vector<std::string> evidence) {
-  sink_.report(Violation{invariant, step_index(step_), t, std::move(message), std::move(evidence)});
+  sink_.report(Violation{invariant, step_index(), t, std::move(message), std::move(evidence)});
 }
 
 void ChosenTracker::on_durable(Time_us t, NodeId n, const Record& r) {

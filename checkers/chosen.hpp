@@ -41,9 +41,6 @@ class ChosenTracker : public sim::Observer {
   ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool agreement, bool validity, bool stability);
 
   sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::durable, sim::Hook::learn); }
-  // Called only when another observer forwards the hooks (the shard checks);
-  // added to a simulation, it reads the step index from there (step_index).
-  void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_propose(Time_us, NodeId, const Value& v) override { proposed_.insert(v); }
   void on_durable(Time_us t, NodeId n, const Record& r) override;
   void on_learn(Time_us t, NodeId n, const Learned& l) override;
@@ -79,7 +76,6 @@ class ChosenTracker : public sim::Observer {
   std::uint32_t nodes_;
   ViolationSink& sink_;
   bool agreement_, validity_, stability_;
-  std::uint64_t step_ = 0;
   std::unordered_set<Value> proposed_;  // membership only: never iterated
   std::deque<SlotState> slots_;         // by slot; slots are dense from 0
   std::uint64_t chosen_count_ = 0;

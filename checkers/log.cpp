@@ -10,7 +10,7 @@ LogChecker::LogChecker(const sim::Scenario& s, ViolationSink& sink) : sink_(sink
 
 void LogChecker::on_apply(Time_us t, NodeId n, const Learned& a) {
   if (a.slot != next_[n]) {
-    sink_.report(Violation{"log", step_index(step_), t,
+    sink_.report(Violation{"log", step_index(), t,
                            fmt::format("{} applied index {} but its next index was {} (a gap or a reordering)",
                                        node_name(n), a.slot, next_[n]),
                            {fmt::format("{} applied {} at index {}", node_name(n), quote(a.value), a.slot)}});
@@ -22,7 +22,7 @@ void LogChecker::on_apply(Time_us t, NodeId n, const Learned& a) {
   if (!f) {
     f = First{a.value, n};
   } else if (f->value != a.value) {
-    sink_.report(Violation{"log", step_index(step_), t,
+    sink_.report(Violation{"log", step_index(), t,
                            fmt::format("replicas diverge at index {}: {} applied {}, {} applied {}", a.slot,
                                        node_name(f->node), quote(f->value), node_name(n), quote(a.value)),
                            {fmt::format("{} applied {} at index {}", node_name(f->node), quote(f->value), a.slot),

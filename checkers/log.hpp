@@ -17,9 +17,6 @@ class LogChecker : public sim::Observer {
   LogChecker(const sim::Scenario& s, ViolationSink& sink);
 
   sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::apply); }
-  // Called only when another observer forwards the hooks (the shard checks);
-  // added to a simulation, it reads the step index from there (step_index).
-  void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_apply(Time_us t, NodeId n, const Learned& a) override;
   void on_restart(Time_us, NodeId n, bool) override { next_[n] = 0; }
 
@@ -31,7 +28,6 @@ class LogChecker : public sim::Observer {
   ViolationSink& sink_;
   std::vector<Slot> next_;                  // per replica: the index it must apply next
   std::vector<std::optional<First>> first_;  // per index: the first command applied there, and by whom
-  std::uint64_t step_ = 0;
 };
 
 }  // namespace paxsim::checkers

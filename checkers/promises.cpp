@@ -10,7 +10,7 @@ PromiseChecker::PromiseChecker(const sim::Scenario& s, ViolationSink& sink)
     : sink_(sink), nodes_(s.nodes), durable_(s.nodes) {}
 
 void PromiseChecker::report(Time_us t, std::string message, std::vector<std::string> evidence) {
-  sink_.report(Violation{"promises", step_index(step_), t, std::move(message), std::move(evidence)});
+  sink_.report(Violation{"promises", step_index(), t, std::move(message), std::move(evidence)});
 }
 
 void PromiseChecker::on_restart(Time_us, NodeId n, bool wiped) {

@@ -22,9 +22,6 @@ class PromiseChecker : public sim::Observer {
   sim::HookSet hooks() const override {
     return sim::hook_set(sim::Hook::durable, sim::Hook::send);
   }
-  // Called only when another observer forwards the hooks (the shard checks);
-  // added to a simulation, it reads the step index from there (step_index).
-  void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_durable(Time_us t, NodeId n, const Record& r) override;
   void on_send(Time_us t, const Message& m) override;
   void on_restart(Time_us, NodeId n, bool wiped) override;
@@ -39,7 +36,6 @@ class PromiseChecker : public sim::Observer {
   ViolationSink& sink_;
   std::uint32_t nodes_;
   std::vector<Durable> durable_;
-  std::uint64_t step_ = 0;
 };
 
 }  // namespace paxsim::checkers

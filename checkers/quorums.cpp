@@ -28,7 +28,7 @@ void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
     const std::string acted = fmt::format("{} acted on {} for ballot {} in slot {} from [{}]", node_name(n),
                                           promise ? "promises" : "acceptances", to_string(q.ballot), q.slot,
                                           node_list(q.members));
-    sink_.report(Violation{"quorums", step_index(step_), t, message_of(acted),
+    sink_.report(Violation{"quorums", step_index(), t, message_of(acted),
                            {acted, fmt::format("a majority of {} nodes is {}", nodes_, nodes_ / 2 + 1)}});
   };
 

@@ -17,9 +17,6 @@ class QuorumChecker : public sim::Observer {
   QuorumChecker(const sim::Scenario& s, ViolationSink& sink);
 
   sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::send, sim::Hook::quorum); }
-  // Called only when another observer forwards the hooks (the shard checks);
-  // added to a simulation, it reads the step index from there (step_index).
-  void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_send(Time_us t, const Message& m) override;
   void on_quorum(Time_us t, NodeId n, const QuorumUse& q) override;
 
@@ -34,7 +31,6 @@ class QuorumChecker : public sim::Observer {
   std::deque<std::vector<Answer>> answered_;
   ViolationSink& sink_;
   std::uint32_t nodes_;
-  std::uint64_t step_ = 0;
 };
 
 }  // namespace paxsim::checkers

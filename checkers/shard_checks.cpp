@@ -76,9 +76,9 @@ ShardChecks::ShardChecks(const sim::Scenario& s, ViolationSink& sink, ShardCheck
 
 ShardChecks::~ShardChecks() = default;
 
-void ShardChecks::on_step(const sim::StepInfo& info) {
+void ShardChecks::watch_step_count(const std::uint64_t* count) {
   for (auto& g : groups_)
-    for (sim::Observer* o : g->all()) o->on_step(info);
+    for (sim::Observer* o : g->all()) o->watch_step_count(count);
 }
 
 void ShardChecks::after_step(const sim::StepInfo&) {

@@ -44,7 +44,11 @@ class ShardChecks : public sim::Observer {
   ShardChecks(const sim::Scenario& s, ViolationSink& sink, ShardCheckOptions opt);
   ~ShardChecks() override;
 
-  void on_step(const sim::StepInfo& info) override;
+  sim::HookSet hooks() const override {
+    using sim::Hook;
+    return sim::hook_set(Hook::after_step, Hook::send, Hook::durable, Hook::learn, Hook::quorum, Hook::apply);
+  }
+  void watch_step_count(const std::uint64_t* count) override;
   void after_step(const sim::StepInfo& info) override;
   void on_send(Time_us t, const Message& m) override;
   void on_durable(Time_us t, NodeId n, const Record& r) override;

@@ -32,8 +32,7 @@ class StateHasher {
   //    for a reply) is left out by the roles (`canonical()`): the explorer
   //    absorbs messages to clients, and no checker it runs reads them.
   // Off, every word goes in as the role keeps it.
-  explicit StateHasher(std::vector<std::uint64_t>* words, bool canonical = true)
-      : words_(words), canonical_(canonical) {}
+  StateHasher(std::vector<std::uint64_t>* words, bool canonical) : words_(words), canonical_(canonical) {}
   bool canonical() const { return canonical_; }
   void add_token(std::uint64_t token) {
     if (!canonical_) add(token);
@@ -76,16 +75,16 @@ class StateHasher {
       for (NodeId n : ids) add(n);
       return;
     }
-    std::array<NodeId, 16> small;
-    if (ids.size() <= small.size()) {
-      std::copy(ids.begin(), ids.end(), small.begin());
-      std::sort(small.begin(), small.begin() + static_cast<std::ptrdiff_t>(ids.size()));
-      for (std::size_t i = 0; i < ids.size(); ++i) add(small[i]);
-      return;
+    std::array<NodeId, 16> small;  // a sorted copy, on the stack unless the tally is large
+    std::vector<NodeId> large;
+    NodeId* sorted = small.data();
+    if (ids.size() > small.size()) {
+      large.resize(ids.size());
+      sorted = large.data();
     }
-    std::vector<NodeId> sorted(ids.begin(), ids.end());
-    std::sort(sorted.begin(), sorted.end());
-    for (NodeId n : sorted) add(n);
+    std::copy(ids.begin(), ids.end(), sorted);
+    std::sort(sorted, sorted + ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) add(sorted[i]);
   }
   std::uint64_t value() const { return h_; }
 
@@ -94,7 +93,7 @@ class StateHasher {
 
   std::uint64_t h_ = 0xcbf29ce484222325ull;
   std::vector<std::uint64_t>* words_ = nullptr;
-  bool canonical_ = true;
+  bool canonical_ = false;
 };
 
 }  // namespace paxsim

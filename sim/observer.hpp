@@ -95,13 +95,13 @@ class Observer {
   // Simulation::add_observer hands every observer the simulation's step count
   // (during a step, that step's index), so an observer that only wants the
   // index for its reports need not watch Hook::step: a virtual call per step.
-  void watch_step_count(const std::uint64_t* count) { step_count_ = count; }
+  // An observer that forwards the hooks to others hands it on to them.
+  virtual void watch_step_count(const std::uint64_t* count) { step_count_ = count; }
 
  protected:
-  // The index of the step under way: the simulation's count when added to
-  // one, else `own` (the index an on_step call gave, when another observer
-  // forwards the hooks, as the shard checks do).
-  std::uint64_t step_index(std::uint64_t own) const { return step_count_ ? *step_count_ : own; }
+  // The index of the step under way; 0 outside a simulation (the explorer
+  // numbers the reports it takes out itself).
+  std::uint64_t step_index() const { return step_count_ ? *step_count_ : 0; }
 
  private:
   const std::uint64_t* step_count_ = nullptr;

@@ -92,9 +92,8 @@ TEST_CASE("chosen tracker: two values chosen is an agreement violation naming bo
   Tracker t(/*stability=*/false);
   t.propose("A");
   t.propose("B");
-  sim::StepInfo step;
-  step.index = 42;
-  t.chosen.on_step(step);
+  const std::uint64_t step = 42;  // the simulation's step count, as add_observer hands it over
+  t.chosen.watch_step_count(&step);
   t.durably_accept(0, ballot(1, 0), "A");
   t.durably_accept(1, ballot(1, 0), "A");
   REQUIRE_FALSE(t.sink.any());
