@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -44,12 +45,22 @@ with --no-reduction): sleep sets skip interleavings of independent steps;
 losses are subsumed (a lost message is one never delivered, which every
 state allows); no-op steps are not taken; obsolete promises, acks, nacks and
 decides (no-ops now and forever, paxos/obsolete.hpp) are forgotten once no
-crash is left; a duplicate is taken as "deliver and keep a copy"; a delivery
-that changes only its receiver, invisibly, waits for that node's next step;
+crash is left; a duplicate is taken as "deliver and keep a copy"; a kv
+request sent to one node is issued and delivered in one step; a delivery
+that changes only its receiver, invisibly to other nodes (a follower may
+learn and apply), waits for that node's next step;
 states are keyed in a canonical form: tallies of voters as sets, a live
 node's disk as a set of records once no crash is left, timers as pending or
 not (no tokens), and nothing that only messages to clients show
 (explore/world.hpp, explore/search.hpp, paxos/state_hash.hpp).
+
+A prefix: when the scenario has a "schedule" (as every repro.json does),
+the explorer takes those steps first, each matched against what is enabled,
+and explores every continuation of the state they reach (budgets count the
+prefix too). Use it to start from a given point (a leader already elected,
+say: models/multi-3n-2c-one-leader-change.json) or from part of a repro's
+path. A step that matches nothing enabled is an error (exit 2) naming
+/schedule/N.
 
 A violation prints its path (the shortest, breadth-first) and writes
 DIR/repro.json: the scenario with every step pinned in "schedule", which
@@ -127,7 +138,7 @@ nlohmann::json repro_document(const nlohmann::json& source, const explore::Model
   nlohmann::json schedule = nlohmann::json::array();
   // With immediate writes a step's records sync right after it: pinned as
   // "durable" steps of their own, as the simulator takes them.
-  explore::World w = model.initial();
+  explore::World w = model.start();  // `path` includes the prefix
   const bool immediate = model.options().writes == explore::Writes::immediate;
   const auto synced_by = [&](const explore::World& x, NodeId n) -> std::size_t {
     return x.nodes[n].disk ? x.nodes[n].disk->durable.size() : 0;
@@ -210,7 +221,6 @@ int cmd_explore(int argc, char** argv) {
     if (!bug_by_name(name)) return usage(fmt::format("unknown bug switch \"{}\" (see paxsim bugs)", name));
     doc["bug"] = name;
   }
-  doc.erase("schedule");
   const sim::Scenario s = parse_scenario(doc, file);
   if (s.workload.type == sim::Workload::Type::propose && s.workload.proposals.empty())
     return usage("the workload has no proposals: nothing to explore");
@@ -255,7 +265,13 @@ int cmd_explore(int argc, char** argv) {
   const bool json = vm["json"].as<bool>();
   const bool quiet = vm["quiet"].as<bool>();
 
-  explore::Model model(s, mo);
+  std::optional<explore::Model> built;
+  try {
+    built.emplace(s, mo);
+  } catch (const explore::PrefixError& e) {
+    throw InputError(file, fmt::format("/schedule/{}", e.index), e.what());
+  }
+  const explore::Model& model = *built;
   const std::string config = fmt::format(
       "{}: {}, {} nodes, {} {}{}; budgets: drops {}, dups {}, crashes {}, timers {}{}; writes {}; sleep sets {}; state reductions {}; {}{}",
       file, s.protocol == sim::Protocol::synod ? "synod" : "multi-paxos", s.nodes,
@@ -266,6 +282,9 @@ int cmd_explore(int argc, char** argv) {
       mo.writes == explore::Writes::immediate ? "immediate" : "explicit", so.reduce ? "on" : "off",
       mo.reduce_states ? "on" : "off", so.dfs ? "dfs" : "bfs", so.dfs ? std::string() : fmt::format(" -j {}", so.jobs));
   if (!json) std::cout << "explore " << config << "\n" << std::flush;
+  if (!json && !model.prefix().empty())
+    std::cout << fmt::format("  from the state after the scenario's schedule ({} steps; budgets count them too)\n",
+                             model.prefix().size());
   if (!json && mo.reduce_states && mo.max.drops > 0)
     std::cout << "  (losses are subsumed: a lost message is one never delivered, which every state already allows;\n"
                  "   see \"Reductions that keep verdicts\" in explore/world.hpp)\n";
@@ -333,6 +352,7 @@ int cmd_explore(int argc, char** argv) {
                            {{"drops", mo.max.drops}, {"dups", mo.max.dups}, {"crashes", mo.max.crashes}, {"timers", mo.max.timers}}},
                           {"writes", mo.writes == explore::Writes::immediate ? "immediate" : "explicit"},
                           {"search", so.dfs ? "dfs" : "bfs"},
+                          {"prefix_steps", model.prefix().size()},
                           {"reduction", so.reduce},
                           {"state_reduction", mo.reduce_states},
                           {"jobs", so.jobs},
@@ -372,8 +392,10 @@ int cmd_explore(int argc, char** argv) {
         for (const auto& e : v.evidence) std::cout << "  evidence: " << e << "\n";
       }
       std::cout << fmt::format("  path ({} steps):\n", f.path.size());
-      for (std::size_t k = 0; k < f.path.size(); ++k)
+      for (std::size_t k = 0; k < f.path.size(); ++k) {
+        if (k == model.prefix().size() && k > 0) std::cout << "        (the scenario's schedule ends here)\n";
         std::cout << fmt::format("  {:>4}  {}\n", k + 1, model.describe(f.path[k]));
+      }
     }
     if (!repro_path.empty()) std::cout << fmt::format("\nrepro: {}\n{}\n", repro_path, replay_note);
     std::cout << fmt::format("\nresult: {}\n", explore::to_string(r.end));

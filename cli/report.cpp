@@ -44,6 +44,9 @@ std::string human_report(const Invocation& inv, const RunResult& r) {
       "completed {}\n",
       s.steps, to_ms(r.sim_time_us), s.messages_sent, s.messages_delivered, s.messages_dropped, r.decided_slots,
       s.client_ops_completed);
+  if (r.schedule_unmatched)
+    out += fmt::format("  note: schedule step {} (/schedule/{}) matched nothing pending; the run ended there\n",
+                       *r.schedule_unmatched + 1, *r.schedule_unmatched);
   if (!r.linearizability.empty()) out += fmt::format("  history: {}\n", r.linearizability);
   for (const auto& g : r.shards)
     out += fmt::format("  shard {}: {} slots chosen, {} messages between its nodes\n", g.group, g.chosen_slots,
@@ -66,7 +69,7 @@ nlohmann::json json_result(const Invocation& inv, const RunResult& r) {
                           {"message", v.message},
                           {"evidence", v.evidence}});
   const auto& s = r.stats;
-  return {
+  nlohmann::json out = {
       {"scenario", r.scenario},
       {"file", inv.file},
       {"seed", r.seed},
@@ -122,6 +125,8 @@ nlohmann::json json_result(const Invocation& inv, const RunResult& r) {
       {"fingerprint", fingerprint_hex(r.fingerprint)},
       {"replay", replay_command(inv, r)},
   };
+  if (r.schedule_unmatched) out["schedule_unmatched"] = *r.schedule_unmatched;  // /schedule/N: the run ended there
+  return out;
 }
 
 }  // namespace paxsim::cli

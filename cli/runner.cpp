@@ -198,6 +198,7 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
   if (shards) r.shards = shards->stats();
   if (const sim::LockClients* lc = sim.lock_clients()) r.lock = lc->stats();
   r.fingerprint = sim.fingerprint();
+  r.schedule_unmatched = sim.schedule_unmatched();
   if (recent) r.recent = recent->lines();
 
   if (!r.violations.empty()) r.outcome = Outcome::violation;

@@ -54,6 +54,9 @@ struct RunResult {
   std::string linearizability;
   std::optional<sim::LockStats> lock;  // lock runs: what the clients and the resource saw
   std::vector<checkers::ShardStats> shards;  // shards > 1: per Paxos group
+  // A pinned schedule's first step that matched nothing pending: the run
+  // ended there (sim/scenario.hpp, ScheduledStep).
+  std::optional<std::size_t> schedule_unmatched;
 };
 
 RunResult run_scenario(const sim::Scenario& s, const RunOptions& opt = {});

@@ -229,7 +229,9 @@ class Searcher {
     for (const auto& v : vs) new_invariant = invariants_.insert(v.invariant).second || new_invariant;
     if (!r_.found.empty() && !(opt_.keep_going && new_invariant)) return;
     if (path.empty() && id != 0) path = path_to(id);
-    r_.found.push_back(FoundViolation{vs, replay_path(model_, path), level});
+    std::vector<Choice> full = model_.prefix();  // the scenario's schedule, taken before the search
+    for (Choice& c : replay_path(model_, path)) full.push_back(std::move(c));
+    r_.found.push_back(FoundViolation{vs, std::move(full), level});
   }
 
   bool state_budget_hit() const { return opt_.max_states != 0 && visited_.size() >= opt_.max_states; }

@@ -36,13 +36,25 @@
 //
 // Local steps (with the state reductions, world.hpp): a delivery that
 // changes only its receiver x (its state, disk, timers) and shows nothing to
-// anyone else (no message to a node, no record made durable, nothing a
-// checker observes) commutes with every step at another node: it reads and
-// writes x alone, spends no budget, and no other node can take its message.
-// So in any path such a step t can be moved later, to just before x's next
-// step, without changing any state from there on; and if x takes no later
-// step, t can be left out: the steps after it neither read x nor see t, so
-// they report the same violations, in fewer steps. Hence the search never
+// anyone else (no message to a node, no record made durable that a checker
+// reads) commutes with every step at another node: it reads and writes x
+// alone, spends no budget, and no other node can take its message. So in any
+// path such a step t can be moved later, to just before x's next step,
+// without changing any state from there on; and if x takes no later step, t
+// can be left out: the steps after it neither read x nor see t, so they
+// report the same violations, in fewer steps.
+// A local step may show the checkers a learn or an apply (a follower taking
+// a decision), because what they make of one does not depend on when it
+// happens: a learned value is checked against the chosen one, which never
+// changes in a state that violates nothing; an apply moves the replica's own
+// next index (only x's steps read it) and is compared with the first
+// command applied at its index by any replica, a check that gives the same
+// verdict in either order of two applies (a divergence is reported by
+// whichever comes second). The one difference: a step u at another node
+// that would have been judged against t's apply (u applies another command
+// at the same index) is judged without it when t moves later; then t, which
+// stays enabled, finds the divergence itself, where it is taken. A step that
+// the checkers find a violation in is never local: its state is kept. Hence the search never
 // stops after a local step: t and x's next step form one block (t, then each
 // step x can take then, itself possibly local), and the state between them is
 // not visited. Every violation stays reachable, in as many steps or fewer.
@@ -84,7 +96,7 @@ struct Progress {
 
 struct FoundViolation {
   std::vector<checkers::Violation> violations;  // as the checkers reported them, one per invariant
-  std::vector<Choice> path;                     // from the initial state
+  std::vector<Choice> path;                     // from the start, the prefix included (Model::prefix)
   std::uint32_t level = 0;  // search depth: path.size() less the extra steps of blocks (a folded duplicate is one step)
 };
 
@@ -103,7 +115,7 @@ SearchResult search(const Model& model, const SearchOptions& opt,
                     const std::function<void(const Progress&)>& progress = nullptr);
 
 // Replays a path of choice indices from the initial state (as the search
-// records it) into the choices themselves.
+// records it, after the prefix) into the choices themselves.
 std::vector<Choice> replay_path(const Model& model, const std::vector<std::uint32_t>& indices);
 
 }  // namespace paxsim::explore

@@ -142,6 +142,7 @@ Model::Model(const sim::Scenario& s, ModelOptions o)
   const auto& requests = s_.workload.requests;
   for (std::size_t j = 0; j < requests.size(); ++j) request_values_.push_back(request_value(j));
   PAXSIM_ASSERT(s_.workload.proposals.size() + requests.size() <= 64);
+  take_prefix();
 }
 
 // The command of kv request j, as the simulator's pinned schedule issues it:
@@ -241,22 +242,40 @@ void Model::sync_oldest(World& w, NodeId n, Observations& obs) const {
   rekey_disk(w.nodes[n]);
 }
 
+// Bit k: a timer of kind k is pending.
+static std::uint32_t pending_timers(const NodeState& ns) {
+  std::uint32_t bits = 0;
+  for (int k = 0; k < k_timer_kind_count; ++k)
+    if (ns.timers[k] != 0) bits |= 1u << k;
+  return bits;
+}
+
 // No effect the world or a checker the explorer runs would see: messages to
-// clients are absorbed when sent (world.hpp), so they do not count.
+// clients are absorbed when sent (world.hpp), so they do not count (nor do
+// timers: run_node judges them).
+
 static bool no_effects(const Effects& out, std::uint32_t nodes) {
   for (const Outgoing& o : out.send)
     if (o.msg.to < nodes) return false;
-  return out.persist.empty() && out.timers.empty() && out.learned.empty() && out.quorums.empty() &&
-         out.applied.empty() && out.proposed.empty();
+  return out.persist.empty() && out.learned.empty() && out.quorums.empty() && out.applied.empty() &&
+         out.proposed.empty();
 }
 
-bool Model::run_node(World& w, NodeId n, const Input& in, Observations& obs) const {
+bool Model::run_node(World& w, NodeId n, const Input& in, Observations& obs, std::uint32_t pending_before) const {
   std::unique_ptr<Node> node = w.nodes[n].node->clone();
   Effects out;
   node->step(in, out);
   const Key before = w.nodes[n].node_key;
   set_node(w, n, std::shared_ptr<const Node>(std::move(node)));
-  const bool changed = !no_effects(out, s_.nodes) || !(w.nodes[n].node_key == before);
+  bool changed = !no_effects(out, s_.nodes) || !(w.nodes[n].node_key == before);
+  if (o_.reduce_states) {
+    // Canonically a timer is pending or not (its token is left out): a step
+    // that only re-arms timers that were pending before it (a Multi-Paxos
+    // leader's election timer, say) leaves the key as it was.
+    for (const TimerRequest& t : out.timers) changed = changed || !(pending_before & (1u << static_cast<int>(t.kind)));
+  } else {
+    changed = changed || !out.timers.empty();
+  }
   // The simulator's apply_effects: records, then sends (guarded ones wait for
   // the last record written so far), then timers, then observations.
   if (!out.persist.empty() || !out.send.empty()) {
@@ -313,7 +332,7 @@ bool Model::delivery_is_noop(const World& w, const Message& m) const {
   std::unique_ptr<Node> copy = ns.node->clone();
   Effects out;
   copy->step(Input::message(m), out);
-  bool noop = no_effects(out, s_.nodes);
+  bool noop = no_effects(out, s_.nodes) && out.timers.empty();
   if (noop) {
     std::vector<std::uint64_t> words;
     StateHasher h(&words, o_.reduce_states);
@@ -430,7 +449,7 @@ void Model::observe(World& w, const Observations& obs, std::uint64_t step,
   }
 }
 
-World Model::initial(std::vector<checkers::Violation>* violations) const {
+World Model::start(std::vector<checkers::Violation>* violations) const {
   World w;
   w.nodes.resize(s_.nodes);
   w.checkers = Checkers(s_, sink_, invariants_);
@@ -442,7 +461,7 @@ World Model::initial(std::vector<checkers::Violation>* violations) const {
     w.nodes[n].disk = std::make_shared<Disk>();
     rekey_disk(w.nodes[n]);
     set_node(w, n, std::shared_ptr<const Node>(factory_(configs_[n], {})));
-    run_node(w, n, Input::start(), obs);
+    run_node(w, n, Input::start(), obs, 0);
   }
   std::vector<checkers::Violation> found;
   observe(w, obs, 0, &found);
@@ -451,6 +470,110 @@ World Model::initial(std::vector<checkers::Violation>* violations) const {
   forget_obsolete(w, all, obs);
   if (violations) *violations = std::move(found);
   return w;
+}
+
+bool Model::fused_request(std::size_t j) const { return o_.reduce_states && s_.workload.requests[j].via.has_value(); }
+
+// Kv request j's message (to its "via" node, if it has one).
+Message Model::request_message(std::size_t j) const {
+  const sim::KvRequest& q = s_.workload.requests[j];
+  Message m;
+  m.kind = MsgKind::client_request;
+  m.from = s_.nodes + q.client;
+  m.to = q.via ? *q.via : 0;
+  m.value = request_values_[j];
+  m.request = decode(m.value)->request;
+  return m;
+}
+
+World Model::initial(std::vector<checkers::Violation>* violations) const {
+  if (violations) *violations = root_violations_;
+  return root_;
+}
+
+static bool same_step(const sim::ScheduledStep& a, const sim::ScheduledStep& b) {
+  using K = sim::ScheduledStep::Kind;
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case K::deliver:
+    case K::drop:
+    case K::duplicate: return message_equal(a.msg, b.msg);
+    case K::timer: return a.node == b.node && a.timer == b.timer;
+    case K::durable:
+    case K::crash:
+    case K::restart: return a.node == b.node;
+    case K::propose:
+    case K::request: return a.index == b.index;
+  }
+  return false;
+}
+
+// The enabled transition that steps[i] (and, for a folded duplicate,
+// steps[i + 1]) pins in `w`; advances i past what it matched.
+std::optional<Choice> Model::match_step(const World& w, const std::vector<sim::ScheduledStep>& steps,
+                                        std::size_t& i) const {
+  std::vector<Choice> enabled = choices(w);
+  if (o_.reduce_states && steps[i].kind == sim::ScheduledStep::Kind::drop && w.used.drops < o_.max.drops) {
+    // Losses are subsumed, so not among the choices; a prefix may still take one.
+    for (const Flight& f : w.net) {
+      Choice c;
+      c.kind = ChoiceKind::drop;
+      c.node = f.msg.to;
+      c.msg = f.msg;
+      c.label = label_of(c);
+      enabled.push_back(std::move(c));
+    }
+  }
+  for (Choice& c : enabled) {
+    const std::vector<sim::ScheduledStep> pinned = scheduled(c);
+    if (i + pinned.size() > steps.size()) continue;
+    bool same = true;
+    for (std::size_t k = 0; k < pinned.size(); ++k) same = same && same_step(pinned[k], steps[i + k]);
+    if (!same) continue;
+    i += pinned.size();
+    return std::move(c);
+  }
+  return std::nullopt;
+}
+
+void Model::take_prefix() {
+  root_ = start(&root_violations_);
+  const std::vector<sim::ScheduledStep>& steps = s_.schedule;
+  std::uint64_t step = 0;
+  for (std::size_t i = 0; i < steps.size() && root_violations_.empty();) {
+    const sim::ScheduledStep& st = steps[i];
+    if (st.kind == sim::ScheduledStep::Kind::durable && o_.writes == Writes::immediate) {
+      ++i;  // immediate writes: already durable
+      continue;
+    }
+    const std::size_t at = i;
+    const std::optional<Choice> c = match_step(root_, steps, i);
+    if (!c) {
+      std::string why = "matches nothing enabled at this point of the prefix";
+      if (st.kind == sim::ScheduledStep::Kind::timer && root_.used.timers >= o_.max.timers)
+        why += fmt::format(" (the timer budget, --max-timers {}, is spent)", o_.max.timers);
+      else if (st.kind == sim::ScheduledStep::Kind::timer && !(o_.timer_kinds & (1u << static_cast<int>(st.timer))))
+        why += " (--timer-kinds leaves this kind out)";
+      else if (st.kind == sim::ScheduledStep::Kind::drop && root_.used.drops >= o_.max.drops)
+        why += fmt::format(" (the loss budget, --max-drops {}, is spent)", o_.max.drops);
+      else if (st.kind == sim::ScheduledStep::Kind::duplicate && root_.used.dups >= o_.max.dups)
+        why += fmt::format(" (the duplicate budget, --max-dups {}, is spent)", o_.max.dups);
+      else if (st.kind == sim::ScheduledStep::Kind::crash && root_.used.crashes >= o_.max.crashes)
+        why += fmt::format(" (the crash budget, --max-crashes {}, is spent)", o_.max.crashes);
+      else if (st.kind == sim::ScheduledStep::Kind::duplicate && o_.reduce_states)
+        why += " (with the state reductions a duplicate is followed at once by the delivery of the same message)";
+      else if (st.kind == sim::ScheduledStep::Kind::durable)
+        why += " (no unsynced write at that node)";
+      else if (st.kind == sim::ScheduledStep::Kind::deliver || st.kind == sim::ScheduledStep::Kind::drop ||
+               st.kind == sim::ScheduledStep::Kind::duplicate)
+        why += st.msg.to >= s_.nodes ? " (messages to clients are absorbed when sent)" : " (no such message in flight, or its receiver is down)";
+      throw PrefixError(at, why);
+    }
+    Outcome o = apply(root_, *c, ++step);
+    root_ = std::move(o.next);
+    root_violations_ = std::move(o.violations);
+    prefix_.push_back(*c);
+  }
 }
 
 std::uint64_t Model::label_of(const Choice& c) const {
@@ -481,7 +604,12 @@ std::vector<Choice> Model::choices(const World& w) const {
     if (w.issued >> j & 1) continue;
     bool earlier_open = false;  // a client issues its requests in file order
     for (std::size_t i = 0; i < j; ++i) earlier_open = earlier_open || (reqs[i].client == reqs[j].client && !(w.issued >> i & 1));
-    if (!earlier_open) push(Choice{ChoiceKind::request, k_no_node, static_cast<std::uint32_t>(j), {}, 0, {}, 0});
+    if (earlier_open) continue;
+    if (fused_request(j)) {
+      if (up(*reqs[j].via)) push(Choice{ChoiceKind::request, *reqs[j].via, static_cast<std::uint32_t>(j), {}, 0, {}, 0});
+    } else {
+      push(Choice{ChoiceKind::request, k_no_node, static_cast<std::uint32_t>(j), {}, 0, {}, 0});
+    }
   }
   for (const Flight& f : w.net)
     if (up(f.msg.to)) push(Choice{ChoiceKind::deliver, f.msg.to, 0, {}, 0, f.msg, 0});
@@ -529,7 +657,7 @@ Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const 
       item.msg.value = p.value;
       obs.items.push_back(std::move(item));
       obs.actual.proposes = true;
-      run_node(n, p.node, Input::propose(p.value), obs);
+      run_node(n, p.node, Input::propose(p.value), obs, pending_timers(w.nodes[p.node]));
       break;
     }
     case ChoiceKind::request: {
@@ -539,21 +667,23 @@ Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const 
       item.msg.value = request_values_[c.index];
       obs.items.push_back(std::move(item));
       obs.actual.proposes = true;
-      Message m;
-      m.kind = MsgKind::client_request;
-      m.from = s_.nodes + q.client;
-      m.value = request_values_[c.index];
-      m.request = decode(m.value)->request;
+      const Message m = request_message(c.index);
+      if (fused_request(c.index)) {  // issued and delivered in one step (world.hpp)
+        r.noop = false;
+        run_node(n, c.node, Input::message(m), obs, pending_timers(w.nodes[c.node]));
+        break;
+      }
       for (NodeId to = 0; to < s_.nodes; ++to) {
         if (q.via && *q.via != to) continue;
-        m.to = to;
-        send(n, m, obs);
+        Message copy = m;
+        copy.to = to;
+        send(n, copy, obs);
       }
       break;
     }
     case ChoiceKind::deliver:
       net_remove(n.net, c.msg);
-      r.noop = !run_node(n, c.node, Input::message(c.msg), obs);
+      r.noop = !run_node(n, c.node, Input::message(c.msg), obs, pending_timers(w.nodes[c.node]));
       break;
     case ChoiceKind::drop:
       net_remove(n.net, c.msg);
@@ -562,7 +692,7 @@ Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const 
     case ChoiceKind::duplicate:
       ++n.used.dups;
       if (o_.reduce_states) {
-        r.noop = !run_node(n, c.node, Input::message(c.msg), obs);  // delivered, and the copy stays
+        r.noop = !run_node(n, c.node, Input::message(c.msg), obs, pending_timers(w.nodes[c.node]));  // delivered, and the copy stays
       } else {
         net_add(n.net, c.msg);
       }
@@ -570,7 +700,7 @@ Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const 
     case ChoiceKind::timer:
       n.nodes[c.node].timers[static_cast<int>(c.timer)] = 0;
       ++n.used.timers;
-      r.noop = !run_node(n, c.node, Input::fire(c.timer, c.token), obs);
+      r.noop = !run_node(n, c.node, Input::fire(c.timer, c.token), obs, pending_timers(w.nodes[c.node]));
       break;
     case ChoiceKind::durable: sync_oldest(n, c.node, obs); break;
     case ChoiceKind::crash: {
@@ -590,15 +720,29 @@ Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const 
       set_node(n, c.node, std::shared_ptr<const Node>(factory_(configs_[c.node], n.nodes[c.node].disk->durable)));
       obs.items.push_back({Observations::Kind::restart, c.node, {}, {}, {}, {}});
       obs.actual.applies = true;  // (LogChecker forgets the replica's position)
-      run_node(n, c.node, Input::start(), obs);
+      run_node(n, c.node, Input::start(), obs, 0);
       break;
     }
   }
   if (c.kind == ChoiceKind::deliver && !r.noop && o_.reduce_states) {
-    r.local = true;  // unless something outside the node saw it (messages to clients are absorbed unseen)
-    for (const auto& it : obs.items) r.local = r.local && it.kind == Observations::Kind::send && it.msg.to >= s_.nodes;
+    // Local unless something outside the node saw it. Messages to clients are
+    // absorbed unseen. What the checkers see of a learn or an apply commutes
+    // with every other node's step and is judged the same whenever it is
+    // seen (search.hpp, "Local steps"): a learned value is checked against
+    // the chosen one, which once set never changes in a state that violates
+    // nothing; an apply moves the replica's own next index, and is compared
+    // with the first command applied at its index, by whichever replica came
+    // first. A decided record is read by no checker.
+    r.local = true;
+    for (const auto& it : obs.items) {
+      using K = Observations::Kind;
+      const bool unseen = (it.kind == K::send && it.msg.to >= s_.nodes) || it.kind == K::learn ||
+                          it.kind == K::apply || (it.kind == K::durable && it.record.kind == RecordKind::decided);
+      r.local = r.local && unseen;
+    }
   }
   observe(n, obs, step, &r.violations);
+  if (!r.violations.empty()) r.local = false;  // a violating state is kept, to report it
   forget_obsolete(n, touched, obs);
   r.actual = std::move(obs.actual);
   return r;
@@ -772,8 +916,9 @@ std::string Model::describe(const Choice& c) const {
     case ChoiceKind::propose:
       return fmt::format("propose {} at {}", checkers::quote(s_.workload.proposals[c.index].value), node_name(c.node));
     case ChoiceKind::request:
-      return fmt::format("request {} from {}", checkers::quote(request_values_[c.index]),
-                         sim::endpoint_name(s_, s_.nodes + s_.workload.requests[c.index].client));
+      return fmt::format("request {} from {}{}", checkers::quote(request_values_[c.index]),
+                         sim::endpoint_name(s_, s_.nodes + s_.workload.requests[c.index].client),
+                         fused_request(c.index) ? ", delivered to " + node_name(c.node) : std::string());
     case ChoiceKind::deliver: return "deliver " + msg_text(c.msg);
     case ChoiceKind::drop: return "drop " + msg_text(c.msg);
     case ChoiceKind::duplicate: return (o_.reduce_states ? "duplicate and deliver " : "duplicate ") + msg_text(c.msg);
@@ -802,6 +947,12 @@ std::vector<sim::ScheduledStep> Model::scheduled(const Choice& c) const {
     case ChoiceKind::durable: st.kind = K::durable; break;
     case ChoiceKind::crash: st.kind = K::crash; break;
     case ChoiceKind::restart: st.kind = K::restart; break;
+  }
+  if (c.kind == ChoiceKind::request && fused_request(c.index)) {
+    sim::ScheduledStep deliver;
+    deliver.kind = K::deliver;
+    deliver.msg = request_message(c.index);
+    return {st, deliver};
   }
   if (c.kind == ChoiceKind::duplicate && o_.reduce_states) {
     sim::ScheduledStep deliver = st;

@@ -62,6 +62,16 @@
 //    timer tokens, nothing only messages to clients show); each timer kind as
 //    pending or not. States keyed alike have the same futures;
 //  - invisible local steps are postponed: see search.hpp ("Local steps");
+//  - a step that only re-arms timers that were pending before it (a leader's
+//    election timer firing) is a no-op: canonically a timer is pending or
+//    not, so its successor is the state it leaves, a budget more spent;
+//  - a kv request sent to one node ("via") is issued and delivered in one
+//    step. Issuing it only puts the message in flight and adds the command
+//    to the proposals (the validity checker's set); no step reads either
+//    before the delivery (no node has the command before it, so none can
+//    propose or choose it), so a path that issues it earlier can issue it
+//    just before the delivery instead, and a path that never delivers it
+//    can leave it unissued. The repro pins both steps;
 //  - a duplicate is folded into a delivery: "duplicate m" is taken as
 //    "deliver m and keep a copy in flight" (one step, the duplicate budget
 //    spent). A path that duplicates m and later delivers it twice is
@@ -80,6 +90,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -252,7 +263,22 @@ class Model {
 
   // The state after every node's start; `violations` gets any report (none
   // for a sound protocol).
+  World start(std::vector<checkers::Violation>* violations = nullptr) const;
+  // The state the search starts from: start() followed by the prefix (the
+  // scenario's "schedule", see below); `violations` gets the reports of the
+  // start and of the prefix's steps.
   World initial(std::vector<checkers::Violation>* violations = nullptr) const;
+  // The scenario's "schedule", when it has one, is a prefix: the explorer
+  // takes those steps first and explores every continuation of them. Each
+  // step is matched against what is enabled at that point, as the simulator
+  // matches a pinned schedule (a message by its content, a node's timer by
+  // kind, a node's oldest unsynced write); with immediate writes a "durable"
+  // step is implied and skipped. Budgets count the prefix's steps too. The
+  // prefix stops at its first step that violates an invariant (the search
+  // then reports that violation at the start). Paths (FoundViolation::path)
+  // and repros include the prefix. Throws PrefixError for a step that
+  // matches nothing enabled.
+  const std::vector<Choice>& prefix() const { return prefix_; }
   // Every enabled transition, in a fixed order (proposals, requests,
   // deliveries, timers, syncs, drops, duplications, crashes, restarts).
   std::vector<Choice> choices(const World& w) const;
@@ -278,8 +304,9 @@ class Model {
 
  private:
   struct Observations;
-  // Returns whether the step changed the node or had any effect.
-  bool run_node(World& w, NodeId n, const Input& in, Observations& obs) const;
+  // Returns whether the step changed the node or had any effect
+  // (`pending_before`, bit k: a timer of kind k was pending before the step).
+  bool run_node(World& w, NodeId n, const Input& in, Observations& obs, std::uint32_t pending_before) const;
   void forget_obsolete(World& w, const std::vector<NodeId>& touched, const Observations& obs) const;
   void sync_oldest(World& w, NodeId n, Observations& obs) const;
   void send(World& w, const Message& m, Observations& obs) const;
@@ -288,7 +315,12 @@ class Model {
   void rekey_disk(NodeState& ns) const;
   void observe(World& w, const Observations& obs, std::uint64_t step, std::vector<checkers::Violation>* out) const;
   Value request_value(std::size_t j) const;
+  bool fused_request(std::size_t j) const;
+  Message request_message(std::size_t j) const;
   std::uint64_t label_of(const Choice& c) const;
+
+  void take_prefix();
+  std::optional<Choice> match_step(const World& w, const std::vector<sim::ScheduledStep>& steps, std::size_t& i) const;
 
   std::uint64_t serial_;  // tells models apart in per-thread caches
   sim::Scenario s_;
@@ -300,6 +332,16 @@ class Model {
   // The one sink every checker copy reports to (see Checkers).
   mutable checkers::ViolationSink sink_;
   mutable std::mutex sink_mutex_;
+  std::vector<Choice> prefix_;
+  World root_;  // start() after the prefix
+  std::vector<checkers::Violation> root_violations_;
+};
+
+// A step of the scenario's "schedule" that matches nothing enabled where the
+// explorer takes it (`index`: its position in the schedule).
+struct PrefixError : std::runtime_error {
+  PrefixError(std::size_t i, const std::string& message) : std::runtime_error(message), index(i) {}
+  std::size_t index;
 };
 
 // Total order on messages (every field), for the canonical network.
