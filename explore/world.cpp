@@ -167,7 +167,8 @@ void Model::set_node(World& w, NodeId n, std::shared_ptr<const Node> node) const
     ns.node_key = Key{};
     return;
   }
-  std::vector<std::uint64_t> words;
+  thread_local std::vector<std::uint64_t> words;  // reused: its capacity stays
+  words.clear();
   StateHasher h(&words, o_.reduce_states);
   ns.node->hash_state(h);
   ns.node_key = key_of(words);
@@ -201,8 +202,8 @@ void Model::rekey_disk(NodeState& ns) const {
   if (!o_.reduce_states) return;
 
   // The durable records as a set (see NodeState::disk_set_key).
-  std::vector<const Record*> set;
-  set.reserve(ns.disk->durable.size());
+  thread_local std::vector<const Record*> set;  // reused: its capacity stays
+  set.clear();
   for (const Record& r : ns.disk->durable) set.push_back(&r);
   auto tie = [](const Record* r) { return std::tie(r->kind, r->slot, r->ballot, r->value); };
   std::sort(set.begin(), set.end(), [&](const Record* a, const Record* b) { return tie(a) < tie(b); });
@@ -369,30 +370,34 @@ void Model::forget_obsolete(World& w, const std::vector<NodeId>& touched, const 
 void Model::observe(World& w, const Observations& obs, std::uint64_t step,
                     std::vector<checkers::Violation>* out) const {
   if (obs.items.empty()) return;
-  auto memory = std::make_shared<CheckerMemory>(*w.memory);
-  bool memory_changed = false;
+  std::shared_ptr<CheckerMemory> memory;  // copied when first changed
+  const auto changing = [&]() -> CheckerMemory& {
+    if (!memory) memory = std::make_shared<CheckerMemory>(*w.memory);
+    return *memory;
+  };
   for (const auto& it : obs.items) {
     if (it.kind == Observations::Kind::send && (it.msg.kind == MsgKind::promise || it.msg.kind == MsgKind::accepted) &&
         it.msg.from < s_.nodes) {
       const auto a = std::make_tuple(it.msg.kind, it.msg.slot, it.msg.ballot, it.msg.from);
-      auto pos = std::lower_bound(memory->answers.begin(), memory->answers.end(), a);
-      if (pos == memory->answers.end() || *pos != a) {
-        memory->answers.insert(pos, a);
-        memory_changed = true;
+      const auto& answers = memory ? memory->answers : w.memory->answers;
+      const auto pos = std::lower_bound(answers.begin(), answers.end(), a);
+      if (pos == answers.end() || *pos != a) {
+        const auto at = pos - answers.begin();
+        auto& mine = changing().answers;
+        mine.insert(mine.begin() + at, a);
       }
     } else if (it.kind == Observations::Kind::apply) {
-      memory->next_apply[it.node] = it.learned.slot + 1;
-      if (memory->first_applied.size() <= it.learned.slot) {
-        memory->first_applied.resize(it.learned.slot + 1, k_noop_value + "?");  // an impossible value: not yet applied
-        memory->first_applied[it.learned.slot] = it.learned.value;
+      CheckerMemory& m = changing();
+      m.next_apply[it.node] = it.learned.slot + 1;
+      if (m.first_applied.size() <= it.learned.slot) {
+        m.first_applied.resize(it.learned.slot + 1, k_noop_value + "?");  // an impossible value: not yet applied
+        m.first_applied[it.learned.slot] = it.learned.value;
       }
-      memory_changed = true;
     } else if (it.kind == Observations::Kind::restart) {
-      memory->next_apply[it.node] = 0;
-      memory_changed = true;
+      changing().next_apply[it.node] = 0;
     }
   }
-  if (memory_changed) {
+  if (memory) {
     KeyHasher h;
     h.add(memory->answers.size());
     for (const auto& [kind, slot, ballot, from] : memory->answers) {
@@ -744,8 +749,35 @@ Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const 
   observe(n, obs, step, &r.violations);
   if (!r.violations.empty()) r.local = false;  // a violating state is kept, to report it
   forget_obsolete(n, touched, obs);
+  if (c.kind == ChoiceKind::deliver && o_.reduce_states && !r.noop && r.violations.empty())
+    r.noop = only_forgotten_sends(w, n, c, obs);
   r.actual = std::move(obs.actual);
   return r;
+}
+
+// Whether a delivery's only effect was messages already forgotten as
+// obsolete (a nack to a deposed leader that knows the higher ballot): its
+// successor is then the state it leaves with one message fewer, a no-op.
+bool Model::only_forgotten_sends(const World& before, const World& after, const Choice& c,
+                                 const Observations& obs) const {
+  const NodeState& was = before.nodes[c.node];
+  const NodeState& is = after.nodes[c.node];
+  if (!(was.node_key == is.node_key) || !(was.disk_set_key == is.disk_set_key) || !(was.disk_key == is.disk_key) ||
+      pending_timers(was) != pending_timers(is) || !(before.memory->key == after.memory->key))
+    return false;
+  for (const auto& it : obs.items)
+    if (it.kind != Observations::Kind::send) return false;
+  // The network: the one before, less one copy of the delivered message.
+  if (after.net.size() + 1 < before.net.size() || after.net.size() > before.net.size()) return false;
+  auto a = after.net.begin();
+  for (const Flight& f : before.net) {
+    std::uint32_t want = f.count;
+    if (message_equal(f.msg, c.msg)) --want;
+    if (want == 0) continue;
+    if (a == after.net.end() || a->count != want || !message_equal(a->msg, f.msg)) return false;
+    ++a;
+  }
+  return a == after.net.end();
 }
 
 Key Model::key(const World& w) const {

@@ -308,6 +308,7 @@ class Model {
   // (`pending_before`, bit k: a timer of kind k was pending before the step).
   bool run_node(World& w, NodeId n, const Input& in, Observations& obs, std::uint32_t pending_before) const;
   void forget_obsolete(World& w, const std::vector<NodeId>& touched, const Observations& obs) const;
+  bool only_forgotten_sends(const World& before, const World& after, const Choice& c, const Observations& obs) const;
   void sync_oldest(World& w, NodeId n, Observations& obs) const;
   void send(World& w, const Message& m, Observations& obs) const;
   Disk& disk_for_write(World& w, NodeId n) const;
