@@ -47,8 +47,10 @@ state allows); no-op steps are not taken; obsolete promises, acks, nacks and
 decides (no-ops now and forever, paxos/obsolete.hpp) are forgotten once no
 crash is left; a duplicate is taken as "deliver and keep a copy"; a kv
 request sent to one node is issued and delivered in one step; a delivery
-that changes only its receiver, invisibly to other nodes (a follower may
-learn and apply), waits for that node's next step;
+that changes only its receiver and sends nothing another node can take (a
+follower learning a decision, a leader's own acceptor accepting) waits for
+that node's next step; a delivery whose only effect is an obsolete message
+(a nack to a leader that already knows) is a no-op;
 states are keyed in a canonical form: tallies of voters as sets, a live
 node's disk as a set of records once no crash is left, timers as pending or
 not (no tokens), and nothing that only messages to clients show

@@ -35,34 +35,47 @@
 // pruning.
 //
 // Local steps (with the state reductions, world.hpp): a delivery that
-// changes only its receiver x (its state, disk, timers) and shows nothing to
-// anyone else (no message to a node, no record made durable that a checker
-// reads) commutes with every step at another node: it reads and writes x
-// alone, spends no budget, and no other node can take its message. So in any
-// path such a step t can be moved later, to just before x's next step,
-// without changing any state from there on; and if x takes no later step, t
-// can be left out: the steps after it neither read x nor see t, so they
-// report the same violations, in fewer steps.
-// A local step may show the checkers a learn or an apply (a follower taking
-// a decision), because what they make of one does not depend on when it
-// happens: a learned value is checked against the chosen one, which never
-// changes in a state that violates nothing; an apply moves the replica's own
-// next index (only x's steps read it) and is compared with the first
-// command applied at its index by any replica, a check that gives the same
-// verdict in either order of two applies (a divergence is reported by
-// whichever comes second). The one difference: a step u at another node
-// that would have been judged against t's apply (u applies another command
-// at the same index) is judged without it when t moves later; then t, which
-// stays enabled, finds the divergence itself, where it is taken. A step that
-// the checkers find a violation in is never local: its state is kept. Hence the search never
-// stops after a local step: t and x's next step form one block (t, then each
-// step x can take then, itself possibly local), and the state between them is
-// not visited. Every violation stays reachable, in as many steps or fewer.
+// changes only its receiver x (its state, disk, timers) and sends nothing
+// another node could take (messages to clients are absorbed; a message to x
+// itself, as a leader's own acceptor answers it, only x can take) commutes
+// with every step at another node: it reads and writes x alone, spends no
+// budget, and no other node can take its message. So in any path such a
+// step t can be moved later, to just before x's next step, without changing
+// any state from there on; and if x takes no later step, t can be left out:
+// the steps after it do not read x.
+// What the checkers see of t (a value learned, a command applied, a record
+// made durable, an answer sent) is judged the same whenever it is seen, and
+// commutes with what they see of other nodes' steps:
+//  - a learned value is checked against the chosen one, which never changes
+//    in a state that violates nothing;
+//  - an apply moves the replica's own next index (only x's steps read it)
+//    and is compared with the first command applied at its index, by any
+//    replica: two applies give the same verdict in either order;
+//  - a durable promise is checked against x's own earlier ones (only x's
+//    steps make them); a durable acceptance joins the tallies from which
+//    chosen values follow, and agreement (two values chosen), stability (an
+//    acceptance above a chosen ballot with another value, checked both when
+//    the acceptance comes and when the value becomes chosen) and validity
+//    (no node holds a value before it is proposed) judge the tallies alike
+//    in any order of the acceptances;
+//  - an answer sent joins a set (the quorums checker's memory), which only
+//    x's own quorums can use before x takes another step.
+// So when t moves later, or is left out and then taken last, a step u at
+// another node that would have been judged against what t showed is judged
+// without it, and t, still enabled, is judged against what u showed, with
+// the same verdict; the violation is found where t is taken. A step in which
+// the checkers find a violation, or that uses a quorum (judged against the
+// answers sent so far, which grow), is never local: its state is kept.
+// Hence the search never stops after a local step: t and x's next step form
+// one block (t, then each step x can take then, itself possibly local), and
+// the state between them is not visited. Every violation stays reachable,
+// in as many steps or fewer.
 // This removes the states in which some node has absorbed a message that
-// changed nothing visible yet (a promise or an acceptance short of a quorum,
-// a nack) while the others move on. A block counts as one step of depth (its
-// path lists each step); a local step is never put to sleep (a sibling cannot
-// rely on having taken it, since its successor is not a state).
+// changed nothing other nodes can see yet (a promise or an acceptance short
+// of a quorum, a nack, a decision, its own prepare or accept) while the
+// others move on. A block counts as one step of depth (its path lists each
+// step); a local step is never put to sleep (a sibling cannot rely on having
+// taken it, since its successor is not a state).
 #pragma once
 
 #include <cstdint>

@@ -730,19 +730,17 @@ Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const 
     }
   }
   if (c.kind == ChoiceKind::deliver && !r.noop && o_.reduce_states) {
-    // Local unless something outside the node saw it. Messages to clients are
-    // absorbed unseen. What the checkers see of a learn or an apply commutes
+    // Local unless another node could see it: messages to clients are
+    // absorbed unseen, and a message to the node itself (a leader's own
+    // acceptor answering it) only the node can take. What the checkers see of
+    // a learn, an apply, a record made durable or an answer sent commutes
     // with every other node's step and is judged the same whenever it is
-    // seen (search.hpp, "Local steps"): a learned value is checked against
-    // the chosen one, which once set never changes in a state that violates
-    // nothing; an apply moves the replica's own next index, and is compared
-    // with the first command applied at its index, by whichever replica came
-    // first. A decided record is read by no checker.
+    // seen (search.hpp, "Local steps").
     r.local = true;
     for (const auto& it : obs.items) {
       using K = Observations::Kind;
-      const bool unseen = (it.kind == K::send && it.msg.to >= s_.nodes) || it.kind == K::learn ||
-                          it.kind == K::apply || (it.kind == K::durable && it.record.kind == RecordKind::decided);
+      const bool unseen = (it.kind == K::send && (it.msg.to >= s_.nodes || it.msg.to == c.node)) ||
+                          it.kind == K::learn || it.kind == K::apply || it.kind == K::durable;
       r.local = r.local && unseen;
     }
   }

@@ -73,7 +73,7 @@ explore::SearchResult run(const sim::Scenario& s, const explore::ModelOptions& m
 }  // namespace
 
 constexpr std::uint32_t k_all = 0xffffffffu;  // no depth bound
-constexpr std::uint64_t GOLDEN_1P = 196, GOLDEN_1P_DEPTH = 9, GOLDEN_1P_DUP = 1217, GOLDEN_MULTI = 4, GOLDEN_MULTI_1T = 311;
+constexpr std::uint64_t GOLDEN_1P = 114, GOLDEN_1P_DEPTH = 7, GOLDEN_1P_DUP = 797, GOLDEN_MULTI = 4, GOLDEN_MULTI_1T = 350;
 
 TEST_CASE("explore: golden state counts of small configurations") {
   SUBCASE("synod, one proposer, no faults: exhausted") {
