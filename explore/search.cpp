@@ -5,6 +5,7 @@
 #include <set>
 #include <span>
 #include <thread>
+#include <unordered_map>
 
 #include "sim/assert.hpp"
 
@@ -97,8 +98,17 @@ struct Successor {
 // `w` (non-empty inside a block, after a local step at `node`). With the
 // state reductions a no-op is not taken, and a local step is not a successor
 // of its own: the block goes on with that node's next steps.
+// Inside one expansion, the worlds reached between the steps of blocks, with
+// the sleep set each was expanded with: local steps at one node often commute,
+// and the same world comes back along another order of them.
+struct KeyHash {
+  std::size_t operator()(const Key& k) const { return static_cast<std::size_t>(k.lo); }
+};
+using BlockSeen = std::unordered_map<Key, std::vector<Sleep>, KeyHash>;  // looked up only: no order leaks
+
 void expand_into(const Model& model, const World& w, const Sleep& z, std::uint32_t depth, bool reduce,
-                 const Sleep* only, NodeId node, const std::vector<std::uint32_t>& chain, std::vector<Successor>& out) {
+                 const Sleep* only, NodeId node, const std::vector<std::uint32_t>& chain, std::vector<Successor>& out,
+                 BlockSeen& seen) {
   const std::vector<Choice> choices = model.choices(w);
   std::vector<Footprint> fps;
   if (reduce) {
@@ -142,7 +152,16 @@ void expand_into(const Model& model, const World& w, const Sleep& z, std::uint32
       // Not a state of its own: the block goes on with this node's steps. It
       // is never put to sleep: a sibling cannot rely on having taken it.
       PAXSIM_ASSERT(o.violations.empty());
-      expand_into(model, o.next, inherited, depth, reduce, nullptr, c.node, next_chain, out);
+      // Already expanded in this block with a sleep set inside this one (so
+      // with every transition this one would take, and successors that
+      // inherit no more sleep): nothing new to find.
+      std::vector<Sleep>& before = seen[model.key(o.next)];
+      const bool covered = std::any_of(before.begin(), before.end(), [&](const Sleep& b) {
+        return std::includes(inherited.begin(), inherited.end(), b.begin(), b.end());
+      });
+      if (covered) continue;
+      before.push_back(inherited);
+      expand_into(model, o.next, inherited, depth, reduce, nullptr, c.node, next_chain, out, seen);
       continue;
     }
     Successor s;
@@ -159,7 +178,8 @@ void expand_into(const Model& model, const World& w, const Sleep& z, std::uint32
 std::vector<Successor> expand(const Model& model, const World& w, const Sleep& z, std::uint32_t depth, bool reduce,
                               const Sleep* only) {
   std::vector<Successor> out;
-  expand_into(model, w, z, depth, reduce, only, k_no_node, {}, out);
+  BlockSeen seen;
+  expand_into(model, w, z, depth, reduce, only, k_no_node, {}, out, seen);
   return out;
 }
 
