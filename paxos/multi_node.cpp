@@ -284,7 +284,8 @@ class MultiPaxosNode final : public Node {
   }
 
   void on_client_request(const Message& m, Effects& out) {
-    const auto cmd = decode(m.value);
+    Command scratch;
+    const Command* cmd = command_of(m.value, scratch);
     if (!cmd) return;  // malformed: ignore
     if (auto done = replica_.kv().cached(cmd->client, cmd->request)) {
       reply(m.from, cmd->request, *done, out);  // a retry of what we already applied

@@ -32,9 +32,10 @@ void Replica::apply_ready(const NodeConfig& cfg, Effects& out) {
     const Value& v = d->value;
     out.applied_copy(applied_, v);
     if (v == k_noop_value) continue;
-    const auto c = decode(v);
+    Command scratch;
+    const Command* c = command_of(v, scratch);
     if (!c) continue;  // not a command (cannot happen: only commands and no-ops are proposed)
-    if (auto r = kv_.apply(*c, cfg.bugs)) just_applied_.push_back(Applied{std::move(*c), std::move(*r)});
+    if (auto r = kv_.apply(*c, cfg.bugs)) just_applied_.push_back(Applied{*c, std::move(*r)});
   }
 }
 
