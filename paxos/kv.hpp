@@ -7,9 +7,9 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "paxos/bugs.hpp"
 #include "paxos/command.hpp"
@@ -54,8 +54,12 @@ class KvStore {
     std::uint64_t request = 0;
     KvResult result;
   };
-  std::map<std::string, std::string> data_;
-  std::map<std::uint32_t, ClientEntry> clients_;
+  // Hash tables, looked up by key only and never iterated, so their order
+  // cannot leak into a run: every replica applies every command, and a
+  // lookup here costs a hash and one comparison rather than a walk down a
+  // tree of string comparisons.
+  std::unordered_map<std::string, std::string> data_;
+  std::unordered_map<std::uint32_t, ClientEntry> clients_;
   std::uint64_t executed_ = 0;
   LockTable locks_;
 };
