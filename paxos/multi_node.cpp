@@ -331,9 +331,9 @@ class MultiPaxosNode final : public Node {
     tally_.erase(tally_.lower_bound({s, Ballot{}, Value{}}), tally_.lower_bound({s + 1, Ballot{}, Value{}}));
     leader_.settled(s);
     for (const Replica::Applied& a : replica_.just_applied()) {
-      auto it = waiters_.find({a.command.client, a.command.request});
+      auto it = waiters_.find({a.client, a.request});
       if (it == waiters_.end()) continue;
-      reply(it->second, a.command.request, a.result, out);
+      reply(it->second, a.request, a.result, out);
       waiters_.erase(it);
     }
     leader_.fill_window(cfg_, out);
