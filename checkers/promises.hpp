@@ -22,6 +22,9 @@ class PromiseChecker : public sim::Observer {
   sim::HookSet hooks() const override {
     return sim::hook_set(sim::Hook::durable, sim::Hook::send);
   }
+  sim::MsgKindSet sends_watched() const override {
+    return sim::msg_kind_set(MsgKind::promise, MsgKind::accepted);
+  }
   void on_durable(Time_us t, NodeId n, const Record& r) override;
   void on_send(Time_us t, const Message& m) override;
   void on_restart(Time_us, NodeId n, bool wiped) override;

@@ -17,6 +17,9 @@ class QuorumChecker : public sim::Observer {
   QuorumChecker(const sim::Scenario& s, ViolationSink& sink);
 
   sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::send, sim::Hook::quorum); }
+  sim::MsgKindSet sends_watched() const override {
+    return sim::msg_kind_set(MsgKind::promise, MsgKind::accepted);
+  }
   void on_send(Time_us t, const Message& m) override;
   void on_quorum(Time_us t, NodeId n, const QuorumUse& q) override;
 

@@ -64,11 +64,13 @@ Value encode(const Command& c) {
   v += '|';
   put_field(v, c.key);
   put_field(v, c.value);
-  return Value(std::move(v));
+  if (c.op > KvOpKind::expire) return Value(std::move(v));  // not decodable: carries no command
+  return Value(std::move(v), c);
 }
 
-std::optional<Command> decode(const Value& value) {
-  const std::string_view v = value.view();
+namespace {
+
+std::optional<Command> parse(std::string_view v) {
   if (v.empty() || v[0] != 'C') return std::nullopt;
   Command c;
   std::size_t pos = 1;
@@ -79,6 +81,21 @@ std::optional<Command> decode(const Value& value) {
   c.client = static_cast<std::uint32_t>(client);
   c.op = static_cast<KvOpKind>(op);
   return c;
+}
+
+}  // namespace
+
+std::optional<Command> decode(const Value& v) {
+  if (const Command* c = v.command()) return *c;
+  return parse(v.view());
+}
+
+const Command* command_of(const Value& v, Command& scratch) {
+  if (const Command* c = v.command()) return c;
+  auto parsed = parse(v.view());
+  if (!parsed) return nullptr;
+  scratch = std::move(*parsed);
+  return &scratch;
 }
 
 std::optional<KvResult> KvStore::cached(std::uint32_t client, std::uint64_t request) const {

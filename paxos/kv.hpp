@@ -7,33 +7,26 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "paxos/bugs.hpp"
+#include "paxos/command.hpp"
 #include "paxos/lock_service.hpp"
 #include "paxos/types.hpp"
 
 namespace paxsim {
 
-// acquire..expire are the lock service's commands (paxos/lock_service.hpp).
-enum class KvOpKind : std::uint8_t { put, get, append, acquire, renew, release, expire };
-inline constexpr bool is_lock_op(KvOpKind k) { return k >= KvOpKind::acquire; }
-const char* to_string(KvOpKind k);
-
-struct Command {
-  std::uint32_t client = 0;   // client index (c1 = 0)
-  std::uint64_t request = 0;  // the client's request id, from 1, increasing
-  KvOpKind op = KvOpKind::get;
-  std::string key;
-  std::string value;          // put, append
-};
-
 // A command as a log value: "C<client>|<request>|<op>|<key>|<value>", where
 // key and value are length-prefixed so any bytes round-trip.
+// The value carries the command it was encoded from (Value::command), so
+// decoding it again costs no parsing.
 Value encode(const Command& c);
 std::optional<Command> decode(const Value& v);
+// The command `v` encodes, without copying it when `v` carries it; otherwise
+// parsed into `scratch`. Null if `v` is not a command.
+const Command* command_of(const Value& v, Command& scratch);
 
 struct KvResult {
   std::string value;   // get: the value read
@@ -61,8 +54,12 @@ class KvStore {
     std::uint64_t request = 0;
     KvResult result;
   };
-  std::map<std::string, std::string> data_;
-  std::map<std::uint32_t, ClientEntry> clients_;
+  // Hash tables, looked up by key only and never iterated, so their order
+  // cannot leak into a run: every replica applies every command, and a
+  // lookup here costs a hash and one comparison rather than a walk down a
+  // tree of string comparisons.
+  std::unordered_map<std::string, std::string> data_;
+  std::unordered_map<std::uint32_t, ClientEntry> clients_;
   std::uint64_t executed_ = 0;
   LockTable locks_;
 };

@@ -284,7 +284,8 @@ class MultiPaxosNode final : public Node {
   }
 
   void on_client_request(const Message& m, Effects& out) {
-    const auto cmd = decode(m.value);
+    Command scratch;
+    const Command* cmd = command_of(m.value, scratch);
     if (!cmd) return;  // malformed: ignore
     if (auto done = replica_.kv().cached(cmd->client, cmd->request)) {
       reply(m.from, cmd->request, *done, out);  // a retry of what we already applied
@@ -330,9 +331,9 @@ class MultiPaxosNode final : public Node {
     tally_.erase(tally_.lower_bound({s, Ballot{}, Value{}}), tally_.lower_bound({s + 1, Ballot{}, Value{}}));
     leader_.settled(s);
     for (const Replica::Applied& a : replica_.just_applied()) {
-      auto it = waiters_.find({a.command.client, a.command.request});
+      auto it = waiters_.find({a.client, a.request});
       if (it == waiters_.end()) continue;
-      reply(it->second, a.command.request, a.result, out);
+      reply(it->second, a.request, a.result, out);
       waiters_.erase(it);
     }
     leader_.fill_window(cfg_, out);

@@ -28,13 +28,14 @@ bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Eff
 }
 
 void Replica::apply_ready(const NodeConfig& cfg, Effects& out) {
+  Command scratch;  // a command parsed from a value that does not carry one
   for (const Decision* d; (d = log_.find(applied_)) != nullptr; ++applied_) {
     const Value& v = d->value;
     out.applied_copy(applied_, v);
     if (v == k_noop_value) continue;
-    const auto c = decode(v);
+    const Command* c = command_of(v, scratch);
     if (!c) continue;  // not a command (cannot happen: only commands and no-ops are proposed)
-    if (auto r = kv_.apply(*c, cfg.bugs)) just_applied_.push_back(Applied{std::move(*c), std::move(*r)});
+    if (auto r = kv_.apply(*c, cfg.bugs)) just_applied_.push_back(Applied{c->client, c->request, std::move(*r)});
   }
 }
 

@@ -29,10 +29,11 @@ class Replica {
   // Returns true the first time the slot is learned.
   bool learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Effects& out);
 
-  // Commands applied by the last learn/replay, with their results, so the
+  // Requests applied by the last learn/replay, with their results, so the
   // node can answer the clients waiting for them.
   struct Applied {
-    Command command;
+    std::uint32_t client = 0;
+    std::uint64_t request = 0;
     KvResult result;
   };
   const std::vector<Applied>& just_applied() const { return just_applied_; }

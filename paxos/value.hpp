@@ -6,6 +6,12 @@
 // equal at once), so containers keyed by values order them as strings do and
 // nothing depends on addresses.
 //
+// A value made by `encode` (paxos/kv.hpp) also carries the command it was
+// encoded from, so the replicas and the leader that decode it read the fields
+// instead of parsing the text each time. The command is set when the text is
+// made and never changes after (no cache filled on first use), so threads
+// sharing a value only read it.
+//
 // The count is atomic: values are never shared between simulations on
 // purpose, but a scenario's values (and k_noop_value) may be read by several
 // runs in parallel threads (fuzz -j).
@@ -16,9 +22,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "paxos/command.hpp"
 
 namespace paxsim {
 
@@ -67,6 +76,9 @@ class Value {
   bool starts_with(std::string_view p) const noexcept { return view().starts_with(p); }
   std::size_t find(std::string_view p, std::size_t pos = 0) const noexcept { return view().find(p, pos); }
   std::string substr(std::size_t pos, std::size_t n = std::string::npos) const { return str().substr(pos, n); }
+  // The command this value was encoded from (`encode`), or null: a value
+  // made from text alone carries none, even when the text is a command.
+  const Command* command() const noexcept { return rep_ && rep_->command ? &*rep_->command : nullptr; }
   // Two handles on one text: true without comparing bytes.
   bool same_text(const Value& o) const noexcept { return rep_ == o.rep_; }
 
@@ -92,9 +104,15 @@ class Value {
  private:
   struct Rep {
     explicit Rep(std::string t) : text(std::move(t)) {}
+    Rep(std::string t, Command c) : text(std::move(t)), command(std::move(c)) {}
     std::atomic<std::uint32_t> refs{1};
     const std::string text;
+    const std::optional<Command> command;  // `text` decoded (set by `encode` only)
   };
+  // `text` must be the encoding of `c`: only `encode` makes one.
+  Value(std::string&& text, Command c) : rep_(new Rep(std::move(text), std::move(c))) {}
+  friend Value encode(const Command& c);
+
   void retain() const noexcept {
     if (rep_) rep_->refs.fetch_add(1, std::memory_order_relaxed);
   }

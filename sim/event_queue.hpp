@@ -13,6 +13,7 @@
 
 #include "paxos/types.hpp"
 #include "sim/assert.hpp"
+#include "sim/free_list.hpp"
 
 namespace paxsim::sim {
 
@@ -149,8 +150,7 @@ class EventQueue {
   void insert(const Event& e) {
     std::uint32_t index;
     if (!free_.empty()) {
-      index = free_.back();
-      free_.pop_back();
+      index = free_.pop();
     } else {
       index = static_cast<std::uint32_t>(bodies_.size());
       PAXSIM_ASSERT(index < k_index_limit);
@@ -197,7 +197,7 @@ class EventQueue {
   Event take(const Key& k) {
     const auto index = static_cast<std::uint32_t>(k.word & (k_index_limit - 1));
     const Body& b = bodies_[index];
-    free_.push_back(index);
+    free_.push(index);
     return Event{k.time,
                  (k.word & ~(std::uint64_t{3} << 62)) >> k_index_bits,
                  b.arg,
@@ -215,7 +215,7 @@ class EventQueue {
   Time_us base_ = 0;                          // at or before every key's time in the buckets
   std::size_t keys_ = 0;                      // keys in the heap
   std::vector<Body> bodies_;          // by slab index
-  std::vector<std::uint32_t> free_;   // free slab indices, reused last in, first out
+  FreeList free_;                     // free slab indices, reused last in, first out
   std::uint64_t next_seq_ = 0;
 };
 

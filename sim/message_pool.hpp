@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "paxos/message.hpp"
+#include "sim/free_list.hpp"
 
 namespace paxsim::sim {
 
@@ -30,25 +31,21 @@ class MessagePool {
     (*this)[slot] = std::move(m);
     return slot;
   }
-  void free(std::uint32_t slot) { free_.push_back(slot); }
+  void free(std::uint32_t slot) { free_.push(slot); }
 
  private:
   static constexpr unsigned k_chunk_bits = 8;
   static constexpr std::uint32_t k_chunk_mask = (1u << k_chunk_bits) - 1;
 
   std::uint32_t take() {
-    if (!free_.empty()) {
-      const std::uint32_t slot = free_.back();
-      free_.pop_back();
-      return slot;
-    }
+    if (!free_.empty()) return free_.pop();
     if ((size_ & k_chunk_mask) == 0) chunks_.push_back(std::make_unique<Message[]>(std::size_t{1} << k_chunk_bits));
     return size_++;
   }
 
   std::vector<std::unique_ptr<Message[]>> chunks_;
   std::uint32_t size_ = 0;            // slots ever used
-  std::vector<std::uint32_t> free_;   // freed slots, reused last in, first out
+  FreeList free_;                     // freed slots, reused last in, first out
 };
 
 }  // namespace paxsim::sim

@@ -65,11 +65,25 @@ constexpr HookSet hook_set(H... h) {
   return ((HookSet{1} << static_cast<int>(h)) | ... | HookSet{0});
 }
 
+// Message kinds, as bits: those whose sends an observer of Hook::send wants.
+// Most messages are of kinds a checker ignores (a quorum checker looks at
+// promises and acceptances only), and the send hook runs on every message.
+using MsgKindSet = std::uint32_t;
+static_assert(k_msg_kind_count <= 32);
+inline constexpr MsgKindSet k_every_msg_kind = (MsgKindSet{1} << k_msg_kind_count) - 1;
+template <class... K>
+constexpr MsgKindSet msg_kind_set(K... k) {
+  return ((MsgKindSet{1} << static_cast<int>(k)) | ... | MsgKindSet{0});
+}
+
 class Observer {
  public:
   virtual ~Observer() = default;
   // Which of the hooks in Hook it overrides; the others below are always called.
   virtual HookSet hooks() const { return k_every_hook; }
+  // With Hook::send: the kinds of message on_send is called for (the simulator
+  // skips the others; an explorer may still pass any, and on_send ignores them).
+  virtual MsgKindSet sends_watched() const { return k_every_msg_kind; }
   // Before the step changes anything (the state is still the one at its time).
   virtual void on_step(const StepInfo&) {}
   virtual void on_send(Time_us, const Message&) {}

@@ -775,7 +775,7 @@ void Simulation::send_slot(std::uint32_t slot) {
   const Message& m = pool_[slot];
   ++stats_.messages_sent;
   ++stats_.sent_by_kind[static_cast<int>(m.kind)];
-  for (Observer* o : watching(Hook::send)) o->on_send(now_, m);
+  for (Observer* o : sending_[static_cast<int>(m.kind)]) o->on_send(now_, m);
   // The message's fate, one decision (a node's messages to itself: one copy, at once).
   Decision fate;
   if (m.from != m.to && scenario_.schedule.empty()) {

@@ -58,6 +58,11 @@ class Simulation : private ClientWorld, private LockWorld {
     const HookSet h = o->hooks();
     for (int k = 0; k < k_hook_count; ++k)
       if (h & (HookSet{1} << k)) hooked_[k].push_back(o);
+    if (h & hook_set(Hook::send)) {
+      const MsgKindSet kinds = o->sends_watched();
+      for (int k = 0; k < k_msg_kind_count; ++k)
+        if (kinds & (MsgKindSet{1} << k)) sending_[k].push_back(o);
+    }
   }
 
   // Boots the nodes (their start input) and schedules the timeline. Call once,
@@ -198,6 +203,9 @@ class Simulation : private ClientWorld, private LockWorld {
   std::vector<Observer*> observers_;
   std::array<std::vector<Observer*>, k_hook_count> hooked_;  // per Hook: the observers that watch it
   const std::vector<Observer*>& watching(Hook h) const { return hooked_[static_cast<int>(h)]; }
+  // Per message kind: the observers of Hook::send that want its sends, in the
+  // order they were added (as in hooked_).
+  std::array<std::vector<Observer*>, k_msg_kind_count> sending_;
   EventQueue queue_;
   Network network_;
   std::vector<NodeSlot> nodes_;

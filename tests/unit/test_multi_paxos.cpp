@@ -232,6 +232,29 @@ TEST_CASE("kv: commands round-trip through their log encoding, any bytes") {
   CHECK_FALSE(decode(encode(c) + "x").has_value());
 }
 
+TEST_CASE("kv: an encoded value carries its command; the same text alone decodes to the same fields") {
+  const Command c{7, 42, KvOpKind::put, "key", "value|with:bars"};
+  const Value encoded = encode(c);
+  const Value text(encoded.str());  // the same text, made without the command
+  REQUIRE(encoded.command() != nullptr);
+  CHECK(text.command() == nullptr);
+  CHECK(encoded == text);
+  Command scratch;
+  const Command* carried = command_of(encoded, scratch);
+  CHECK(carried == encoded.command());  // read, not parsed
+  const Command* parsed = command_of(text, scratch);
+  REQUIRE(parsed == &scratch);
+  for (const Command* d : {carried, parsed}) {
+    CHECK(d->client == c.client);
+    CHECK(d->request == c.request);
+    CHECK(d->op == c.op);
+    CHECK(d->key == c.key);
+    CHECK(d->value == c.value);
+  }
+  CHECK(command_of(Value("hello"), scratch) == nullptr);
+  CHECK(command_of(k_noop_value, scratch) == nullptr);
+}
+
 TEST_CASE("multi-paxos node: a follower redirects a client to the leader it knows") {
   const NodeConfig cfg = multi_config(1, 3);
   auto node = make_multi_paxos_node(cfg, {});

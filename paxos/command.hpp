@@ -1,0 +1,24 @@
+// A command of the replicated key-value state machine (paxos/kv.hpp), as its
+// fields. Apart from kv.hpp so that a value (paxos/value.hpp) can carry the
+// command it was encoded from.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace paxsim {
+
+// acquire..expire are the lock service's commands (paxos/lock_service.hpp).
+enum class KvOpKind : std::uint8_t { put, get, append, acquire, renew, release, expire };
+inline constexpr bool is_lock_op(KvOpKind k) { return k >= KvOpKind::acquire; }
+const char* to_string(KvOpKind k);
+
+struct Command {
+  std::uint32_t client = 0;   // client index (c1 = 0)
+  std::uint64_t request = 0;  // the client's request id, from 1, increasing
+  KvOpKind op = KvOpKind::get;
+  std::string key;
+  std::string value;          // put, append
+};
+
+}  // namespace paxsim
