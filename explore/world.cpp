@@ -167,11 +167,15 @@ void Model::set_node(World& w, NodeId n, std::shared_ptr<const Node> node) const
     ns.node_key = Key{};
     return;
   }
+  ns.node_key = node_key(*ns.node);
+}
+
+Key Model::node_key(const Node& node) const {
   thread_local std::vector<std::uint64_t> words;  // reused: its capacity stays
   words.clear();
   StateHasher h(&words, o_.reduce_states);
-  ns.node->hash_state(h);
-  ns.node_key = key_of(words);
+  node.hash_state(h);
+  return key_of(words);
 }
 
 void Model::rekey_disk(NodeState& ns) const {
@@ -253,8 +257,7 @@ static std::uint32_t pending_timers(const NodeState& ns) {
 
 // No effect the world or a checker the explorer runs would see: messages to
 // clients are absorbed when sent (world.hpp), so they do not count (nor do
-// timers: run_node judges them).
-
+// timers: the callers judge them).
 static bool no_effects(const Effects& out, std::uint32_t nodes) {
   for (const Outgoing& o : out.send)
     if (o.msg.to < nodes) return false;
@@ -333,13 +336,9 @@ bool Model::delivery_is_noop(const World& w, const Message& m) const {
   std::unique_ptr<Node> copy = ns.node->clone();
   Effects out;
   copy->step(Input::message(m), out);
-  bool noop = no_effects(out, s_.nodes) && out.timers.empty();
-  if (noop) {
-    std::vector<std::uint64_t> words;
-    StateHasher h(&words, o_.reduce_states);
-    copy->hash_state(h);
-    noop = key_of(words) == ns.node_key;
-  }
+  // Strict about timers: even a re-armed one (a new token) counts, since an
+  // obsolete message must stay a no-op whatever the node's timers become.
+  const bool noop = no_effects(out, s_.nodes) && out.timers.empty() && node_key(*copy) == ns.node_key;
   e = Entry{k, noop};
   return noop;
 }
@@ -674,7 +673,6 @@ Outcome Model::apply(const World& w, const Choice& c, std::uint64_t step) const 
       obs.actual.proposes = true;
       const Message m = request_message(c.index);
       if (fused_request(c.index)) {  // issued and delivered in one step (world.hpp)
-        r.noop = false;
         run_node(n, c.node, Input::message(m), obs, pending_timers(w.nodes[c.node]));
         break;
       }

@@ -313,6 +313,7 @@ class Model {
   void send(World& w, const Message& m, Observations& obs) const;
   Disk& disk_for_write(World& w, NodeId n) const;
   void set_node(World& w, NodeId n, std::shared_ptr<const Node> node) const;
+  Key node_key(const Node& node) const;  // the node's state, canonical with the state reductions
   void rekey_disk(NodeState& ns) const;
   void observe(World& w, const Observations& obs, std::uint64_t step, std::vector<checkers::Violation>* out) const;
   Value request_value(std::size_t j) const;
