@@ -21,6 +21,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,6 +31,14 @@
 #include "paxos/command.hpp"
 
 namespace paxsim {
+
+namespace detail {
+inline constexpr std::uint64_t k_hash_start = 0xcbf29ce484222325ull;
+constexpr std::uint64_t fold(std::uint64_t h, std::uint64_t w) noexcept {
+  h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 29);
+}
+}  // namespace detail
 
 class Value {
  public:
@@ -79,6 +88,27 @@ class Value {
   // The command this value was encoded from (`encode`), or null: a value
   // made from text alone carries none, even when the text is a command.
   const Command* command() const noexcept { return rep_ && rep_->command ? &*rep_->command : nullptr; }
+  // A 64-bit hash of the text, computed once when the value is made (the run
+  // fingerprint folds it in for every message that carries the value).
+  std::uint64_t text_hash() const noexcept { return rep_ ? rep_->hash : detail::fold(detail::k_hash_start, 0); }
+  // The text hash: its length, then 8 bytes at a time (little-endian, the
+  // last word zero-padded), each word w as h = (h ^ w) * 0x9e3779b97f4a7c15,
+  // h ^= h >> 29, from h = 0xcbf29ce484222325 (the state hash's folding).
+  static std::uint64_t hash_text(std::string_view s) noexcept {
+    std::uint64_t h = detail::fold(detail::k_hash_start, s.size());
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      h = detail::fold(h, w);
+    }
+    if (i < s.size()) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, s.data() + i, s.size() - i);
+      h = detail::fold(h, w);
+    }
+    return h;
+  }
   // Two handles on one text: true without comparing bytes.
   bool same_text(const Value& o) const noexcept { return rep_ == o.rep_; }
 
@@ -103,10 +133,11 @@ class Value {
 
  private:
   struct Rep {
-    explicit Rep(std::string t) : text(std::move(t)) {}
-    Rep(std::string t, Command c) : text(std::move(t)), command(std::move(c)) {}
+    explicit Rep(std::string t) : text(std::move(t)), hash(hash_text(text)) {}
+    Rep(std::string t, Command c) : text(std::move(t)), hash(hash_text(text)), command(std::move(c)) {}
     std::atomic<std::uint32_t> refs{1};
     const std::string text;
+    const std::uint64_t hash;              // hash_text(text)
     const std::optional<Command> command;  // `text` decoded (set by `encode` only)
   };
   // `text` must be the encoding of `c`: only `encode` makes one.
@@ -121,6 +152,7 @@ class Value {
   }
   static const std::string& empty_text() noexcept { return k_empty_; }
   static inline const std::string k_empty_;  // constant-initialized (no allocation)
+
 
   Rep* rep_ = nullptr;  // null: the empty value
 };

@@ -976,54 +976,52 @@ void Simulation::end_step(const StepInfo& info) {
 }
 
 void Simulation::hash_message(const Message& m) {
-  fingerprint_.add(static_cast<std::uint64_t>(m.kind) | (std::uint64_t{m.from} << 8) | (std::uint64_t{m.to} << 36));
-  fingerprint_.add(m.slot);
-  fingerprint_.add(m.ballot.round);
-  fingerprint_.add(m.accepted_ballot.round);
-  fingerprint_.add(std::uint64_t{m.ballot.node} | (std::uint64_t{m.accepted_ballot.node} << 32));
-  fingerprint_.add_bytes(m.value);
+  fingerprint_.add(static_cast<std::uint64_t>(m.kind) | (std::uint64_t{m.from} << 8) | (std::uint64_t{m.to} << 36),
+                   m.slot);
+  fingerprint_.add(m.ballot.round, m.accepted_ballot.round);
+  fingerprint_.add(std::uint64_t{m.ballot.node} | (std::uint64_t{m.accepted_ballot.node} << 32), m.value.text_hash());
   if (m.kind >= MsgKind::heartbeat || !m.entries.empty()) {
     // Multi-Paxos fields.
-    fingerprint_.add(m.entries.size());
+    fingerprint_.add(m.entries.size(), m.commit);
     for (const LogEntry& e : m.entries) {
-      fingerprint_.add(e.slot);
-      fingerprint_.add(e.ballot.round);
-      fingerprint_.add(std::uint64_t{e.ballot.node} | (std::uint64_t{e.value.size()} << 32));
+      fingerprint_.add(e.slot, e.ballot.round);
+      fingerprint_.add(e.ballot.node, e.value.text_hash());
     }
-    fingerprint_.add(m.commit);
-    fingerprint_.add(m.request);
-    fingerprint_.add(std::uint64_t{m.leader_hint} | (std::uint64_t{m.flags} << 32));
+    fingerprint_.add(m.request, std::uint64_t{m.leader_hint} | (std::uint64_t{m.flags} << 32));
   }
-  if (m.group != 0) fingerprint_.add(0x5348415244000000ull | m.group);  // shards: the group (none for 1 shard)
+  if (m.group != 0) fingerprint_.add(0x5348415244000000ull | m.group, 0);  // shards: the group (none for 1 shard)
 }
 
-// The fingerprint covers, per step: time; kind and node; then the kind's
-// fields (the message; the loss reason; the timer kind; the record; the fault
-// action, whether it did anything and whether it was an undo; the proposal).
-// Never checker verdicts.
+// The fingerprint (sim/fingerprint.hpp) covers, per step: time; kind and
+// node; then the kind's fields (the message, each value by its text hash;
+// the loss reason; the timer kind; the record; the fault action, whether it
+// did anything and whether it was an undo; the proposal). Never checker
+// verdicts.
 void Simulation::hash_step(const StepInfo& info) {
-  fingerprint_.add(static_cast<std::uint64_t>(info.time));
   std::uint64_t head = static_cast<std::uint64_t>(info.kind) | (std::uint64_t{info.node} << 8);
   if (info.loss) head |= (std::uint64_t{1} + static_cast<std::uint64_t>(*info.loss)) << 40;
   if (info.kind == StepKind::timer) head |= static_cast<std::uint64_t>(info.timer) << 48;
   if (info.kind == StepKind::client) head |= std::uint64_t{info.client_timer} << 48;
   if (info.did_nothing) head |= std::uint64_t{1} << 56;
   if (info.undo) head |= std::uint64_t{1} << 57;
-  fingerprint_.add(head);
+  fingerprint_.add(static_cast<std::uint64_t>(info.time), head);
   if (info.msg) hash_message(*info.msg);
   if (info.record) {
-    fingerprint_.add(static_cast<std::uint64_t>(info.record->kind) | (std::uint64_t{info.record->ballot.node} << 8) |
-                     (std::uint64_t{info.record->value.size()} << 40));
-    fingerprint_.add(info.record->slot);
-    fingerprint_.add(info.record->ballot.round);
+    const Record& r = *info.record;
+    fingerprint_.add(static_cast<std::uint64_t>(r.kind) | (std::uint64_t{r.ballot.node} << 8) |
+                         (std::uint64_t{r.group} << 40),
+                     r.value.text_hash());
+    fingerprint_.add(r.slot, r.ballot.round);
   }
-  if (info.record && info.record->group != 0) fingerprint_.add(0x5348415244000000ull | info.record->group);  // shards
-  if (info.fault) fingerprint_.add(static_cast<std::uint64_t>(info.fault->action));
-  if (info.fault && info.fault->action == FaultAction::clock) {
-    fingerprint_.add(static_cast<std::uint64_t>(ms_to_us(info.fault->offset_ms.value_or(0))));
-    fingerprint_.add(static_cast<std::uint64_t>(std::llround(info.fault->drift_ppm.value_or(-1e9) * 1000)));
+  if (info.fault) {
+    std::uint64_t clock_offset = 0, clock_drift = 0;
+    if (info.fault->action == FaultAction::clock) {
+      clock_offset = static_cast<std::uint64_t>(ms_to_us(info.fault->offset_ms.value_or(0)));
+      clock_drift = static_cast<std::uint64_t>(std::llround(info.fault->drift_ppm.value_or(-1e9) * 1000));
+    }
+    fingerprint_.add(static_cast<std::uint64_t>(info.fault->action) | (clock_offset << 8), clock_drift);
   }
-  if (info.value) fingerprint_.add_bytes(*info.value);
+  if (info.value) fingerprint_.add(info.value->text_hash(), 0);
 }
 
 const char* to_string(StepKind k) {

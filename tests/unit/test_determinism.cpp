@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "helpers.hpp"
+#include "paxos/kv.hpp"
+#include "sim/fingerprint.hpp"
 #include "sim/observer.hpp"
 
 using namespace paxsim;
@@ -181,4 +183,35 @@ TEST_CASE("determinism: an explicit default node factory gives the same run") {
   cli::RunOptions opt;
   opt.factory = sim::default_node_factory(s);
   check_same_run(cli::run_scenario(s), cli::run_scenario(s, opt));
+}
+
+TEST_CASE("fingerprint: a value goes in by its text hash, made once from the text alone") {
+  using paxsim::Value;
+  CHECK(Value("put k1 v").text_hash() == Value(std::string("put k1 v")).text_hash());
+  CHECK(Value("put k1 v").text_hash() == Value::hash_text("put k1 v"));
+  CHECK(Value("put k1 v").text_hash() != Value("put k1 w").text_hash());
+  CHECK(Value().text_hash() == Value::hash_text(""));
+  CHECK(Value("12345678").text_hash() != Value("123456780").text_hash());  // the length counts
+  paxsim::Command c;
+  c.client = 3;
+  c.request = 7;
+  c.op = paxsim::KvOpKind::put;
+  c.key = "k1";
+  c.value = "c0004-0000007";
+  const Value encoded = paxsim::encode(c);
+  REQUIRE(encoded.command() != nullptr);  // made by encode, with its command
+  CHECK(encoded.text_hash() == Value(encoded.str()).text_hash());
+}
+
+TEST_CASE("fingerprint: order and position of the words count") {
+  auto of = [](std::initializer_list<std::pair<std::uint64_t, std::uint64_t>> pairs) {
+    paxsim::sim::Fingerprint f;
+    for (const auto& [a, b] : pairs) f.add(a, b);
+    return f.value();
+  };
+  CHECK(of({}) == 0xcbf29ce484222325ull);
+  CHECK(of({{1, 2}, {3, 4}}) == of({{1, 2}, {3, 4}}));
+  CHECK(of({{1, 2}, {3, 4}}) != of({{3, 4}, {1, 2}}));
+  CHECK(of({{1, 2}}) != of({{2, 1}}));
+  CHECK(of({{0, 0}}) != of({{0, 0}, {0, 0}}));
 }
