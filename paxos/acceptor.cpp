@@ -66,12 +66,12 @@ void Acceptor::on_prepare(const NodeConfig& cfg, const Message& m, Effects& out)
 
 void Acceptor::on_accept(const NodeConfig& cfg, const Message& m, Effects& out) {
   if (!would_accept(cfg, m.ballot)) {
-    Message nack;
+    Message& nack = out.send_new(false);
     nack.kind = MsgKind::nack;
+    nack.from = cfg.self;
     nack.to = m.from;
     nack.slot = m.slot;
     nack.ballot = promised_;
-    send(cfg, out, std::move(nack), false);
     return;
   }
   const Acceptance* prev = accepted(m.slot);
@@ -81,22 +81,27 @@ void Acceptor::on_accept(const NodeConfig& cfg, const Message& m, Effects& out) 
     Acceptance& a = accepted_[m.slot];
     a.ballot = m.ballot;
     a.value = m.value;
-    out.persist.push_back(Record{RecordKind::accept, m.slot, m.ballot, m.value});
+    Record& r = out.persist.next();
+    r.kind = RecordKind::accept;
+    r.slot = m.slot;
+    r.ballot = m.ballot;
+    r.value = m.value;
+    r.group = 0;
   }
-  Message ack;
-  ack.kind = MsgKind::accepted;
-  ack.slot = m.slot;
-  ack.ballot = m.ballot;
-  ack.value = m.value;
   const bool durable_first = !cfg.bugs.has(Bug::ack_before_durable);
+  const auto ack = [&](EndpointId to) {
+    Message& a = out.send_new(durable_first);
+    a.kind = MsgKind::accepted;
+    a.from = cfg.self;
+    a.to = to;
+    a.slot = m.slot;
+    a.ballot = m.ballot;
+    a.value = m.value;
+  };
   if (cfg.learning == LearningMode::all_to_all) {
-    for (NodeId n = 0; n < cfg.nodes; ++n) {
-      ack.to = n;
-      send(cfg, out, ack, durable_first);
-    }
+    for (NodeId n = 0; n < cfg.nodes; ++n) ack(n);
   } else {
-    ack.to = m.from;
-    send(cfg, out, std::move(ack), durable_first);
+    ack(m.from);
   }
 }
 

@@ -131,6 +131,14 @@ struct Effects {
     o.msg = m;
     o.after_durable = after_durable;
   }
+  // A new message to send, default-constructed (a reused slot, reset): the
+  // caller fills it in place. The reference is good until the next send.
+  Message& send_new(bool after_durable) {
+    Outgoing& o = send.next();
+    o.msg.reset();
+    o.after_durable = after_durable;
+    return o.msg;
+  }
   void learned_copy(Slot s, const Value& v) { assign(learned.next(), s, v); }
   void applied_copy(Slot s, const Value& v) { assign(applied.next(), s, v); }
   void quorum_copy(QuorumUse::Phase phase, Slot s, Ballot b, const std::vector<NodeId>& members) {

@@ -20,8 +20,19 @@ const char* to_string(KvOpKind k) {
 
 namespace {
 
+// Appends n in decimal (as std::to_string does), without a temporary string.
+void append_number(std::string& out, std::uint64_t n) {
+  char digits[20];
+  std::size_t len = 0;
+  do {
+    digits[len++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  while (len > 0) out += digits[--len];
+}
+
 void put_field(std::string& out, const std::string& s) {
-  out += std::to_string(s.size());
+  append_number(out, s.size());
   out += ':';
   out += s;
 }
@@ -55,10 +66,12 @@ bool read_field(std::string_view v, std::size_t& pos, std::string& s) {
 }  // namespace
 
 Value encode(const Command& c) {
-  std::string v = "C";
-  v += std::to_string(c.client);
+  std::string v;
+  v.reserve(32 + c.key.size() + c.value.size());  // room for every field: one allocation
+  v += 'C';
+  append_number(v, c.client);
   v += '|';
-  v += std::to_string(c.request);
+  append_number(v, c.request);
   v += '|';
   v += static_cast<char>('0' + static_cast<int>(c.op));
   v += '|';

@@ -9,7 +9,7 @@
 #include <deque>
 #include <map>
 #include <optional>
-#include <set>
+#include <unordered_set>
 #include <span>
 #include <vector>
 
@@ -102,7 +102,7 @@ class Leader {
   std::map<Slot, LogEntry> recovered_;  // highest-ballot acceptance per slot among the promises
   std::map<Slot, Proposal> in_flight_;
   std::deque<Value> pending_;
-  std::set<Value> queued_;              // pending or in flight, to drop duplicates of a retried request
+  std::unordered_set<Value> queued_;    // pending or in flight, to drop duplicates of a retried request (never iterated)
 };
 
 template <class Decided>

@@ -56,6 +56,26 @@ struct Message {
   EndpointId leader_hint = k_no_node;  // redirect
   std::uint8_t flags = 0;         // client_reply: k_absent
   std::uint32_t group = 0;        // shards > 1: the Paxos group it belongs to (paxos/shard_map.hpp)
+
+  // Back to a default-constructed message, keeping the entries' buffer (a
+  // reused effects slot is refilled this way, without a temporary).
+  void reset() noexcept {
+    kind = MsgKind::prepare;
+    from = 0;
+    to = 0;
+    slot = 0;
+    ballot = Ballot{};
+    accepted_ballot = Ballot{};
+    value.clear();
+    entries.clear();
+    commit = 0;
+    request = 0;
+    leader_hint = k_no_node;
+    flags = 0;
+    group = 0;
+  }
 };
+// reset() names every field: a new field must be added there too.
+static_assert(sizeof(void*) != 8 || sizeof(Message) == 120, "Message changed: update Message::reset()");
 
 }  // namespace paxsim

@@ -340,14 +340,13 @@ class MultiPaxosNode final : public Node {
   }
 
   void reply(EndpointId to, std::uint64_t request, const KvResult& r, Effects& out) {
-    Message m;
+    Message& m = out.send_new(false);
     m.kind = MsgKind::client_reply;
     m.from = cfg_.self;
     m.to = to;
     m.request = request;
     m.value = r.value;
     m.flags = r.absent ? k_absent : 0;
-    out.send_copy(m, false);
   }
 
   void arm(TimerKind k, Effects& out) {

@@ -21,7 +21,12 @@ bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Eff
   d.value = v;
   while (log_.contains(first_undecided_)) ++first_undecided_;
   // Not needed for safety (a replica can always learn again from its peers).
-  out.persist.push_back(Record{RecordKind::decided, s, b, v});
+  Record& r = out.persist.next();
+  r.kind = RecordKind::decided;
+  r.slot = s;
+  r.ballot = b;
+  r.value = v;
+  r.group = 0;
   out.learned_copy(s, v);
   apply_ready(cfg, out);
   return true;

@@ -58,7 +58,10 @@ class SlotMap {
 
  private:
   std::optional<T>& cell_at(Slot s) {
-    if (s >= items_.size()) items_.resize(s + 1);
+    if (s >= items_.size()) {
+      if (s == items_.size()) return items_.emplace_back();  // the usual case: the next slot
+      items_.resize(s + 1);
+    }
     return items_[s];
   }
 

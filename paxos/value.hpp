@@ -172,5 +172,6 @@ void from_json(const Json& j, Value& v) {
 
 template <>
 struct std::hash<paxsim::Value> {
-  std::size_t operator()(const paxsim::Value& v) const noexcept { return std::hash<std::string_view>{}(v.view()); }
+  // The text hash, made once with the value: hashing a value costs a load.
+  std::size_t operator()(const paxsim::Value& v) const noexcept { return v.text_hash(); }
 };

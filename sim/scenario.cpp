@@ -5,19 +5,6 @@
 
 namespace paxsim::sim {
 
-// std::llround (halves away from zero), without the library call in the
-// common case: below 2^52 the fraction x - trunc(x) is exact, so the result
-// is the same to the bit. (Every delay drawn goes through here.)
-Time_us ms_to_us(double ms) {
-  const double x = ms * 1000.0;
-  if (!(std::fabs(x) < 4503599627370496.0)) return static_cast<Time_us>(std::llround(x));  // 2^52, or NaN
-  auto i = static_cast<Time_us>(x);  // toward zero
-  const double fraction = x - static_cast<double>(i);
-  if (fraction >= 0.5) ++i;
-  else if (fraction <= -0.5) --i;
-  return i;
-}
-
 const char* to_string(FaultAction a) {
   switch (a) {
     case FaultAction::partition: return "partition";
