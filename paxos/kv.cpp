@@ -18,21 +18,21 @@ const char* to_string(KvOpKind k) {
   return "?";
 }
 
-namespace {
-
-// Appends n in decimal (as std::to_string does), without a temporary string.
-void append_number(std::string& out, std::uint64_t n) {
+void append_decimal(std::string& out, std::uint64_t n, std::size_t width) {
   char digits[20];
   std::size_t len = 0;
   do {
     digits[len++] = static_cast<char>('0' + n % 10);
     n /= 10;
   } while (n != 0);
+  if (len < width) out.append(width - len, '0');
   while (len > 0) out += digits[--len];
 }
 
+namespace {
+
 void put_field(std::string& out, const std::string& s) {
-  append_number(out, s.size());
+  append_decimal(out, s.size());
   out += ':';
   out += s;
 }
@@ -69,9 +69,9 @@ Value encode(const Command& c) {
   std::string v;
   v.reserve(32 + c.key.size() + c.value.size());  // room for every field: one allocation
   v += 'C';
-  append_number(v, c.client);
+  append_decimal(v, c.client);
   v += '|';
-  append_number(v, c.request);
+  append_decimal(v, c.request);
   v += '|';
   v += static_cast<char>('0' + static_cast<int>(c.op));
   v += '|';

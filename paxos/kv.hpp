@@ -33,6 +33,10 @@ struct KvResult {
   bool absent = false; // get: the key did not exist
 };
 
+// Appends n in decimal, zero-padded to at least `width` digits (as
+// std::to_string, or %0*llu), without a temporary string.
+void append_decimal(std::string& out, std::uint64_t n, std::size_t width = 0);
+
 class KvStore {
  public:
   // Applies one command; returns its result, or nullopt for a duplicate of

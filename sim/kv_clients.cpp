@@ -32,21 +32,6 @@ void KvClients::start(Time_us now, ClientWorld& w) {
     if (s_.workload.ops_per_client > 0) w.client_timer(c.index, now, ClientTimer::issue, 0);
 }
 
-namespace {
-
-// Appends n in decimal, zero-padded to at least `width` digits (as %0*llu).
-void append_padded(std::string& out, std::uint64_t n, std::size_t width) {
-  char digits[20];
-  std::size_t len = 0;
-  do {
-    digits[len++] = static_cast<char>('0' + n % 10);
-    n /= 10;
-  } while (n != 0);
-  if (len < width) out.append(width - len, '0');
-  while (len > 0) out += digits[--len];
-}
-
-}  // namespace
 
 Command KvClients::generate(Client& c) {
   const Workload& wl = s_.workload;
@@ -59,9 +44,9 @@ Command KvClients::generate(Client& c) {
     // Unique and of fixed size: client, then a per-client sequence number.
     // "c%04u-%07llu", without printf's cost (it ran once per command).
     cmd.value.assign(1, 'c');
-    append_padded(cmd.value, c.index + 1, 4);
+    append_decimal(cmd.value, c.index + 1, 4);
     cmd.value += '-';
-    append_padded(cmd.value, c.generated + 1, 7);
+    append_decimal(cmd.value, c.generated + 1, 7);
   }
   ++c.generated;
   return cmd;
