@@ -60,19 +60,21 @@ void Leader::step_down(Ballot seen) {
 }
 
 void Leader::propose(const NodeConfig& cfg, Slot s, const Value& v, Effects& out) {
-  Proposal& p = in_flight_[s];
-  p = Proposal{v, {}, tick_};
-  p.acceptors.reserve(cfg.nodes);  // one allocation, not one per doubling
+  Proposal& p = in_flight_.add(s);  // a reused cell: its tally keeps its buffer
+  p.value = v;
+  p.acceptors.clear();
+  p.acceptors.reserve(cfg.nodes);  // one allocation per cell, not one per doubling
+  p.sent_tick = tick_;
   send_accepts(cfg, s, v, out);
 }
 
 void Leader::tick(const NodeConfig& cfg, Effects& out) {
   ++tick_;
-  for (auto& [s, p] : in_flight_) {
-    if (tick_ - p.sent_tick < k_resend_after_ticks) continue;
+  in_flight_.for_each([&](Slot s, Proposal& p) {
+    if (tick_ - p.sent_tick < k_resend_after_ticks) return;
     p.sent_tick = tick_;
     send_accepts(cfg, s, p.value, out);
-  }
+  });
 }
 
 void Leader::send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects& out) const {
@@ -104,20 +106,20 @@ void Leader::fill_window(const NodeConfig& cfg, Effects& out) {
 
 std::optional<Value> Leader::on_accepted(const NodeConfig& cfg, const Message& m, Effects& out) {
   if (role_ != Role::leader || m.ballot != ballot_) return std::nullopt;
-  auto it = in_flight_.find(m.slot);
-  if (it == in_flight_.end() || it->second.value != m.value) return std::nullopt;
-  if (counted(cfg, it->second.acceptors, m.from)) return std::nullopt;
-  it->second.acceptors.push_back(m.from);
-  if (it->second.acceptors.size() < cfg.quorum()) return std::nullopt;
-  out.quorum_copy(QuorumUse::Phase::accepted, m.slot, ballot_, it->second.acceptors);
-  return it->second.value;
+  Proposal* p = in_flight_.find(m.slot);
+  if (!p || p->value != m.value) return std::nullopt;
+  if (counted(cfg, p->acceptors, m.from)) return std::nullopt;
+  p->acceptors.push_back(m.from);
+  if (p->acceptors.size() < cfg.quorum()) return std::nullopt;
+  out.quorum_copy(QuorumUse::Phase::accepted, m.slot, ballot_, p->acceptors);
+  return p->value;
 }
 
 void Leader::settled(Slot s) {
-  auto it = in_flight_.find(s);
-  if (it == in_flight_.end()) return;
-  queued_.erase(it->second.value);
-  in_flight_.erase(it);
+  const Proposal* p = in_flight_.find(s);
+  if (!p) return;
+  queued_.erase(p->value);
+  in_flight_.erase(s);
 }
 
 }  // namespace paxsim

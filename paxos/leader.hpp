@@ -15,6 +15,7 @@
 
 #include "paxos/effects.hpp"
 #include "paxos/node.hpp"
+#include "paxos/slot_window.hpp"
 
 namespace paxsim {
 
@@ -68,12 +69,12 @@ class Leader {
       h.add(e.ballot);
       h.add_bytes(e.value);
     }
-    for (const auto& [s, p] : in_flight_) {
+    in_flight_.for_each([&](Slot s, const Proposal& p) {
       h.add(s);
       h.add_bytes(p.value);
       h.add(h.canonical() ? std::min<std::uint64_t>(tick_ - p.sent_tick, k_resend_after_ticks) : p.sent_tick);
       h.add_voters(p.acceptors);
-    }
+    });
     for (const Value& v : pending_) h.add_bytes(v);
   }
   Ballot ballot() const { return ballot_; }
@@ -100,7 +101,7 @@ class Leader {
   std::uint64_t tick_ = 0;
   std::vector<NodeId> promisers_;
   std::map<Slot, LogEntry> recovered_;  // highest-ballot acceptance per slot among the promises
-  std::map<Slot, Proposal> in_flight_;
+  SlotWindow<Proposal> in_flight_;      // proposed in increasing slot order, settled in any
   std::deque<Value> pending_;
   std::unordered_set<Value> queued_;    // pending or in flight, to drop duplicates of a retried request (never iterated)
 };

@@ -554,7 +554,7 @@ void Simulation::crash(NodeId n) {
   ++s.incarnation;
   ++s.disk_epoch;  // writes in flight are lost; their durable events are ignored
   s.pending.clear();
-  for (const Gated& g : s.gated) pool_.free(g.slot);
+  s.gated.for_each([&](const Gated& g) { pool_.free(g.slot); });
   s.gated.clear();
   s.disk_last_durable_us = now_;
   for (const Event& e : s.held)
@@ -619,14 +619,19 @@ void Simulation::apply_effects(NodeId n) {
     const Time_us at = std::max(s.disk_last_durable_us, now_ + s.disk_rng.draw_us(scenario_.fsync_ms));
     s.disk_last_durable_us = at;
     const std::uint64_t id = s.next_write_id++;
-    s.pending.push_back(Pending{id, std::move(r)});
+    Pending& p = s.pending.push();
+    p.id = id;
+    p.record = std::move(r);
     queue_.push(Event{at, 0, id, n, s.disk_epoch, EventKind::durable, EventClass::other, 0});
     ++stats_.records_persisted;
   }
   for (Outgoing& o : effects_.send) {
     // Persist before send: the message leaves once every write so far is durable.
     if (o.after_durable && !s.pending.empty()) {
-      s.gated.push_back(Gated{s.pending.back().id, pool_.put(std::move(o.msg))});
+      const std::uint64_t write_id = s.pending.back().id;
+      Gated& g = s.gated.push();
+      g.write_id = write_id;
+      g.slot = pool_.put(std::move(o.msg));
     } else {
       send_slot(pool_.put(std::move(o.msg)));
     }

@@ -7,7 +7,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -16,6 +15,7 @@
 #include "paxos/node.hpp"
 #include "sim/clock.hpp"
 #include "sim/event_queue.hpp"
+#include "sim/fifo.hpp"
 #include "sim/fingerprint.hpp"
 #include "sim/kv_clients.hpp"
 #include "sim/message_pool.hpp"
@@ -110,13 +110,13 @@ class Simulation : private ClientWorld, private LockWorld {
 
  private:
   struct Pending {
-    std::uint64_t id;
+    std::uint64_t id = 0;
     Record record;
   };
   // A send waiting for a write (persist before send), in its pool slot.
   struct Gated {
-    std::uint64_t write_id;
-    std::uint32_t slot;
+    std::uint64_t write_id = 0;
+    std::uint32_t slot = 0;
   };
   struct NodeSlot {
     std::unique_ptr<Node> node;  // null while crashed
@@ -126,8 +126,8 @@ class Simulation : private ClientWorld, private LockWorld {
     Time_us disk_last_durable_us = 0;
     std::uint64_t next_write_id = 0;
     std::vector<Record> durable;
-    std::deque<Pending> pending;
-    std::deque<Gated> gated;           // in write order: each waits for the latest write before it
+    Fifo<Pending> pending;
+    Fifo<Gated> gated;                 // in write order: each waits for the latest write before it
     std::vector<Event> held;           // events that fell due while paused
     std::vector<std::uint32_t> held_sends;  // pool slots of gated sends released while paused
     std::vector<std::uint64_t> open_requests;
