@@ -1,5 +1,7 @@
 #include "paxos/kv.hpp"
 
+#include <charconv>
+#include <cstring>
 #include <limits>
 #include <string_view>
 
@@ -31,12 +33,6 @@ void append_decimal(std::string& out, std::uint64_t n, std::size_t width) {
 
 namespace {
 
-void put_field(std::string& out, const std::string& s) {
-  append_decimal(out, s.size());
-  out += ':';
-  out += s;
-}
-
 // Decimal digits (at least one, no sign, within 64 bits) ending at `end`.
 // By hand rather than std::from_chars: every replica decodes every command
 // it applies, so this runs once per node per command.
@@ -66,17 +62,28 @@ bool read_field(std::string_view v, std::size_t& pos, std::string& s) {
 }  // namespace
 
 Value encode(const Command& c) {
-  std::string v;
-  v.reserve(32 + c.key.size() + c.value.size());  // room for every field: one allocation
-  v += 'C';
-  append_decimal(v, c.client);
-  v += '|';
-  append_decimal(v, c.request);
-  v += '|';
-  v += static_cast<char>('0' + static_cast<int>(c.op));
-  v += '|';
-  put_field(v, c.key);
-  put_field(v, c.value);
+  // Written in place into a string sized for the longest encoding (four
+  // numbers of at most 20 digits and seven separators), then cut to length.
+  std::string v(96 + c.key.size() + c.value.size(), '\0');
+  char* p = v.data();
+  char* const end = p + v.size();
+  const auto number = [&](std::uint64_t n) { p = std::to_chars(p, end, n).ptr; };
+  const auto field = [&](const std::string& f) {  // length:bytes
+    number(f.size());
+    *p++ = ':';
+    std::memcpy(p, f.data(), f.size());
+    p += f.size();
+  };
+  *p++ = 'C';
+  number(c.client);
+  *p++ = '|';
+  number(c.request);
+  *p++ = '|';
+  *p++ = static_cast<char>('0' + static_cast<int>(c.op));
+  *p++ = '|';
+  field(c.key);
+  field(c.value);
+  v.resize(static_cast<std::size_t>(p - v.data()));
   if (c.op > KvOpKind::expire) return Value(std::move(v));  // not decodable: carries no command
   return Value(std::move(v), c);
 }

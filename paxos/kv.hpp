@@ -14,6 +14,7 @@
 #include "paxos/bugs.hpp"
 #include "paxos/command.hpp"
 #include "paxos/lock_service.hpp"
+#include "paxos/shard_map.hpp"
 #include "paxos/types.hpp"
 
 namespace paxsim {
@@ -62,7 +63,12 @@ class KvStore {
   // cannot leak into a run: every replica applies every command, and a
   // lookup here costs a hash and one comparison rather than a walk down a
   // tree of string comparisons.
-  std::unordered_map<std::string, std::string> data_;
+  // FNV-1a: keys are short, and std::hash's longer mix cost more than the
+  // rest of a lookup.
+  struct KeyHash {
+    std::size_t operator()(const std::string& k) const noexcept { return fnv1a64(k); }
+  };
+  std::unordered_map<std::string, std::string, KeyHash> data_;
   std::unordered_map<std::uint32_t, ClientEntry> clients_;
   std::uint64_t executed_ = 0;
   LockTable locks_;

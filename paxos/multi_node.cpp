@@ -8,6 +8,7 @@
 #include <memory>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "paxos/acceptor.hpp"
 #include "paxos/kv.hpp"
@@ -321,7 +322,12 @@ class MultiPaxosNode final : public Node {
       reply(m.from, cmd->request, replica_.kv().peek(cmd->key), out);
       return;
     }
-    if (waiters_.size() < k_max_waiters) waiters_[{cmd->client, cmd->request}] = m.from;
+    if (waiters_.size() < k_max_waiters) {
+      const WaiterKey key{cmd->client, cmd->request};
+      auto it = std::lower_bound(waiters_.begin(), waiters_.end(), key, waiter_before);
+      if (it != waiters_.end() && it->first == key) it->second = m.from;
+      else waiters_.insert(it, {key, m.from});
+    }
     leader_.submit(cfg_, m.value, out);
   }
 
@@ -331,8 +337,9 @@ class MultiPaxosNode final : public Node {
     tally_.erase(tally_.lower_bound({s, Ballot{}, Value{}}), tally_.lower_bound({s + 1, Ballot{}, Value{}}));
     leader_.settled(s);
     for (const Replica::Applied& a : replica_.just_applied()) {
-      auto it = waiters_.find({a.client, a.request});
-      if (it == waiters_.end()) continue;
+      const WaiterKey key{a.client, a.request};
+      auto it = std::lower_bound(waiters_.begin(), waiters_.end(), key, waiter_before);
+      if (it == waiters_.end() || it->first != key) continue;
       reply(it->second, a.request, a.result, out);
       waiters_.erase(it);
     }
@@ -376,7 +383,12 @@ class MultiPaxosNode final : public Node {
   Slot last_commit_seen_ = 0;  // the commit point in the last heartbeat
   std::uint64_t election_token_ = 0;
   std::uint64_t heartbeat_token_ = 0;
-  std::map<std::pair<std::uint32_t, std::uint64_t>, EndpointId> waiters_;
+  // Who waits for the reply to (client, request), sorted by key: a handful
+  // in steady state (one per client with a request open), so a sorted
+  // vector, searched by bisection, with no allocation per request.
+  using WaiterKey = std::pair<std::uint32_t, std::uint64_t>;
+  static bool waiter_before(const std::pair<WaiterKey, EndpointId>& w, const WaiterKey& k) { return w.first < k; }
+  std::vector<std::pair<WaiterKey, EndpointId>> waiters_;
   std::map<std::tuple<Slot, Ballot, Value>, std::vector<NodeId>> tally_;  // all-to-all learning
   // Leases and the lock service (paxos/lease.hpp, paxos/lock_service.hpp).
   Time_us now_local_ = 0;  // our clock at the input being handled

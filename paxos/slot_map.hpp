@@ -1,12 +1,12 @@
 // A map from slot to T for logs, whose slots are dense from 0 (a leader
 // numbers them one after another): an array indexed by slot instead of a
-// tree, so a lookup is an index and an insertion allocates only when a new
-// block of slots begins. Iteration is in slot order. Nothing is ever erased
+// tree, so a lookup is an index and an insertion allocates only when the
+// array doubles. Iteration is in slot order. Nothing is ever erased
 // (a log only grows), so the highest slot stored is end() - 1.
 #pragma once
 
 #include <cstddef>
-#include <deque>
+#include <vector>
 #include <optional>
 #include <utility>
 
@@ -65,7 +65,7 @@ class SlotMap {
     return items_[s];
   }
 
-  std::deque<std::optional<T>> items_;
+  std::vector<std::optional<T>> items_;
   std::size_t count_ = 0;
 };
 
