@@ -3,7 +3,8 @@
 // for that ballot (so any two quorums overlap in an acceptor that saw both).
 #pragma once
 
-#include <deque>
+#include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "checkers/violation.hpp"
@@ -24,14 +25,23 @@ class QuorumChecker : public sim::Observer {
   void on_quorum(Time_us t, NodeId n, const QuorumUse& q) override;
 
  private:
-  // Per slot: (kind, ballot, acceptor) of every promise and acceptance sent.
+  // Per slot: (kind, ballot, acceptor) of every promise and acceptance sent,
+  // a list through one flat array (newest first), so a slot costs no
+  // allocation of its own.
+  static constexpr std::uint32_t k_none = 0xffffffffu;
   struct Answer {
     MsgKind kind;
     Ballot ballot;
     NodeId from;
-    bool operator==(const Answer&) const = default;
+    std::uint32_t next;  // the slot's next (older) answer
   };
-  std::deque<std::vector<Answer>> answered_;
+  bool answered(Slot s, MsgKind kind, const Ballot& b, NodeId from) const;
+  enum class Problem : std::uint8_t { counted_twice, not_a_majority, never_sent };
+  // `arg`: not_a_majority, the count; never_sent, the acceptor.
+  [[gnu::cold, gnu::noinline]] void report(Time_us t, NodeId n, const QuorumUse& q, Problem p, std::size_t arg);
+
+  std::vector<std::uint32_t> first_answer_;  // by slot: its newest answer, or k_none
+  std::vector<Answer> answers_;
   ViolationSink& sink_;
   std::uint32_t nodes_;
 };
