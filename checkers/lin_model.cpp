@@ -44,9 +44,7 @@ void KeyModel::index_reads() {
     (info_[k].op == KvOp::put ? puts : appends)[length_and_hash(n, values_.hash(v))].push_back(k);
     if (info_[k].op == KvOp::append) {
       info_[k].shown = false;
-      std::uint64_t power = 1;
-      for (std::uint64_t i = 0; i < n && !append_lengths.count(n); ++i) power = mul_mod(power, k_base);
-      append_lengths.emplace(n, power);
+      if (!append_lengths.contains(n)) append_lengths.emplace(n, power_of_base(n));
     }
   }
   std::uint64_t work = 0;
