@@ -25,7 +25,7 @@ void KeyModel::index_reads() {
       }
       Longest l{it->first, {0}, {}, {}};
       std::uint64_t hash = 0;
-      for (unsigned char c : it->first) l.prefix_hash.push_back(hash = add_mod(mul_mod(hash, k_base), c + 1u));
+      for (unsigned char c : it->first) l.prefix_hash.push_back(hash = hash_append(hash, c));
       longest_.push_back(std::move(l));
       longest = static_cast<std::uint32_t>(longest_.size() - 1);
     }

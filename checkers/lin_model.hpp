@@ -49,6 +49,35 @@ inline std::uint64_t mul_mod(std::uint64_t a, std::uint64_t b) {
 
 inline std::uint64_t add_mod(std::uint64_t a, std::uint64_t b) { return reduce(a + b); }
 
+// H(s + c) from H(s): H(s) * B + (c + 1), with one reduction (the product
+// of a hash and B is below 2^81, so its two halves and c + 1 fit in 62 bits).
+inline std::uint64_t hash_append(std::uint64_t hash, unsigned char c) {
+  __extension__ using U128 = unsigned __int128;
+  const U128 p = static_cast<U128>(hash) * k_base;
+  return reduce(static_cast<std::uint64_t>(p & k_mod) + static_cast<std::uint64_t>(p >> 61) + c + 1u);
+}
+
+// H(s + t) from H(s), three characters of t per reduction: H(s) * B^3 +
+// (t0 + 1) * B^2 + (t1 + 1) * B + (t2 + 1). B^3 < 2^60, so the product is
+// below 2^121, its two halves below 2^61 and 2^60, and the three characters
+// below 2^49: the sum fits in 62 bits, which one reduction takes to [0, p).
+inline std::uint64_t hash_extend(std::uint64_t hash, std::string_view t) {
+  __extension__ using U128 = unsigned __int128;
+  constexpr std::uint64_t k_base2 = k_base * k_base;
+  constexpr std::uint64_t k_base3 = k_base2 * k_base;
+  static_assert(k_base3 < (std::uint64_t{1} << 60));
+  std::size_t i = 0;
+  for (; i + 3 <= t.size(); i += 3) {
+    const auto c0 = static_cast<unsigned char>(t[i]), c1 = static_cast<unsigned char>(t[i + 1]),
+               c2 = static_cast<unsigned char>(t[i + 2]);
+    const U128 p = static_cast<U128>(hash) * k_base3;
+    const std::uint64_t tail = (c0 + 1u) * k_base2 + (c1 + 1u) * k_base + (c2 + 1u);
+    hash = reduce(static_cast<std::uint64_t>(p & k_mod) + static_cast<std::uint64_t>(p >> 61) + tail);
+  }
+  for (; i < t.size(); ++i) hash = hash_append(hash, static_cast<unsigned char>(t[i]));
+  return hash;
+}
+
 // B^n, by squaring.
 inline std::uint64_t power_of_base(std::uint64_t n) {
   std::uint64_t result = 1, square = k_base;
@@ -134,9 +163,7 @@ class Values {
   Values() { nodes_.push_back({k_none, k_none, 0, 0}); }
 
   std::uint32_t add_piece(const std::string& text) {
-    std::uint64_t hash = 0;
-    for (unsigned char c : text) hash = add_mod(mul_mod(hash, k_base), c + 1u);
-    pieces_.push_back({&text, hash, power_of_base(text.size()), k_none});
+    pieces_.push_back({&text, hash_extend(0, text), power_of_base(text.size()), k_none});
     return static_cast<std::uint32_t>(pieces_.size() - 1);
   }
   void reserve_pieces(std::size_t n) { pieces_.reserve(n); }
@@ -255,7 +282,7 @@ class KeyModel {
 
   // `ops`: all of one key's operations but unanswered gets.
   KeyModel(const History& h, std::vector<std::size_t> ops) : h_(h), ops_(std::move(ops)) {
-    std::sort(ops_.begin(), ops_.end());
+    if (!std::is_sorted(ops_.begin(), ops_.end())) std::sort(ops_.begin(), ops_.end());
     info_.reserve(ops_.size());
     values_.reserve_pieces(ops_.size());
     for (std::size_t i : ops_) {
