@@ -49,7 +49,7 @@ std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, const Val
   PAXSIM_ASSERT(tallies_.size() < k_none);
   const auto i = static_cast<std::uint32_t>(tallies_.size());
   tallies_.push_back(Tally{b, v, k_none, 0, who_.size()});
-  who_.resize(who_.size() + nodes_, k_no_node);
+  for (std::uint32_t k = 0; k < nodes_; ++k) who_.push_back(k_no_node);
   (st.first_tally == k_none ? st.first_tally : tallies_[st.last_tally].next) = i;
   st.last_tally = i;
   return i;
@@ -75,8 +75,7 @@ void ChosenTracker::chose(Slot s, SlotState& st, const Tally& tally, Time_us t) 
   const Ballot& b = tally.ballot;
   const Value& v = tally.value;
   if (!st.first) {
-    const std::span<const NodeId> w = who(tally);
-    st.first = Choice{b, v, std::vector<NodeId>(w.begin(), w.end()), t};
+    st.first = Choice{b, v, NodeIds(who(tally)), t};
     st.lowest_chosen = b;
     ++chosen_count_;
     if (validity_ && v != k_noop_value && !proposed_.contains(v)) report_unproposed(s, tally, t);

@@ -13,6 +13,9 @@
 //              with a ballot above b carries v (Paxos's P2).
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -28,10 +31,39 @@
 
 namespace paxsim::checkers {
 
+// A short list of node ids: inline up to k_inline of them, on the heap only
+// beyond, so that recording a majority of a small cluster allocates nothing.
+class NodeIds {
+ public:
+  static constexpr std::size_t k_inline = 7;
+  NodeIds() = default;
+  explicit NodeIds(std::span<const NodeId> ids) : size_(ids.size()) {
+    if (size_ > k_inline) heap_.assign(ids.begin(), ids.end());
+    else std::copy(ids.begin(), ids.end(), inline_.begin());
+  }
+  const NodeId* data() const { return size_ > k_inline ? heap_.data() : inline_.data(); }
+  std::size_t size() const { return size_; }
+  const NodeId* begin() const { return data(); }
+  const NodeId* end() const { return data() + size_; }
+  NodeId operator[](std::size_t i) const { return data()[i]; }
+  operator std::span<const NodeId>() const { return {data(), size_}; }
+  friend bool operator==(const NodeIds& a, const NodeIds& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+  friend bool operator==(const NodeIds& a, const std::vector<NodeId>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+
+ private:
+  std::size_t size_ = 0;
+  std::array<NodeId, k_inline> inline_{};
+  std::vector<NodeId> heap_;  // empty unless size_ > k_inline
+};
+
 struct Choice {
   Ballot ballot;
   Value value;
-  std::vector<NodeId> acceptors;  // the majority that accepted (ballot, value)
+  NodeIds acceptors;  // the majority that accepted (ballot, value), in the order they did
   Time_us time_us = 0;
 };
 

@@ -11,7 +11,8 @@ constexpr std::uint64_t k_reserved_ops_max = std::uint64_t{1} << 16;
 HistoryRecorder::HistoryRecorder(const sim::Scenario& s) : open_(s.clients()) {
   for (std::uint32_t c = 0; c < s.clients(); ++c) history_.clients.push_back(std::string(1, 'c').append(std::to_string(c + 1)));
   if (s.workload.type == sim::Workload::Type::kv) {
-    const std::uint64_t calls = s.workload.requests.size() + std::uint64_t{s.clients()} * std::min(s.workload.ops_per_client, k_reserved_ops_max);
+    const std::uint64_t calls =
+        s.workload.requests.size() + std::uint64_t{s.clients()} * std::min(s.workload.ops_per_client, k_reserved_ops_max);
     history_.ops.reserve(static_cast<std::size_t>(std::min(calls, k_reserved_ops_max)));
   }
 }

@@ -163,7 +163,7 @@ class Values {
   Values() { nodes_.push_back({k_none, k_none, 0, 0}); }
 
   std::uint32_t add_piece(const std::string& text) {
-    pieces_.push_back({&text, hash_extend(0, text), power_of_base(text.size()), k_none});
+    pieces_.push_back({&text, hash_extend(0, text), power(text.size()), k_none});
     return static_cast<std::uint32_t>(pieces_.size() - 1);
   }
   void reserve_pieces(std::size_t n) { pieces_.reserve(n); }
@@ -210,6 +210,14 @@ class Values {
     std::uint64_t length, hash;
   };
 
+  // B^n: from a table for the short lengths values usually have.
+  std::uint64_t power(std::size_t n) {
+    if (n >= k_power_table_max) return power_of_base(n);
+    if (powers_.empty()) powers_.push_back(1);
+    while (powers_.size() <= n) powers_.push_back(mul_mod(powers_.back(), k_base));
+    return powers_[n];
+  }
+
   void text_of(const Node& n, std::string& out) {
     parts_.clear();
     for (const Node* x = &n;; x = &nodes_[x->parent]) {
@@ -253,6 +261,8 @@ class Values {
   FlatMap appended_;                            // (value, piece) -> value
   std::string scratch_a_, scratch_b_;
   std::vector<std::uint32_t> parts_;  // text_of's, kept for its capacity
+  static constexpr std::size_t k_power_table_max = 4096;
+  std::vector<std::uint64_t> powers_;  // [n]: B^n, for n below k_power_table_max
 };
 
 // ---------------------------------------------------------------------------

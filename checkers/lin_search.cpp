@@ -103,8 +103,9 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
     if (!h.ops[i].return_us) local.push_back(i);
   // Both runs are usually in call order already (a history is recorded so).
   auto by_call = [&](std::size_t a, std::size_t b) { return call_before(h, a, b); };
-  if (!std::is_sorted(local.begin(), local.begin() + nf, by_call)) std::sort(local.begin(), local.begin() + nf, by_call);
-  if (!std::is_sorted(local.begin() + nf, local.end(), by_call)) std::sort(local.begin() + nf, local.end(), by_call);
+  const auto answered_end = local.begin() + nf;
+  if (!std::is_sorted(local.begin(), answered_end, by_call)) std::sort(local.begin(), answered_end, by_call);
+  if (!std::is_sorted(answered_end, local.end(), by_call)) std::sort(answered_end, local.end(), by_call);
   const auto n = static_cast<std::uint32_t>(local.size());
   const std::uint32_t nu = n - nf;
   if (nf == 0) return {Verdict::linearizable, 0};
@@ -145,7 +146,8 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
     if (o.return_us) returns.push_back({*o.return_us, true, k});
   }
   std::inplace_merge(calls.begin(), calls.begin() + nf, calls.end(), entry_before);
-  if (!std::is_sorted(returns.begin(), returns.end(), entry_before)) std::sort(returns.begin(), returns.end(), entry_before);
+  if (!std::is_sorted(returns.begin(), returns.end(), entry_before))
+    std::sort(returns.begin(), returns.end(), entry_before);
   std::vector<EntryInfo> entries(calls.size() + returns.size());
   std::merge(calls.begin(), calls.end(), returns.begin(), returns.end(), entries.begin(), entry_before);
   // Two circular doubly-linked lists over the entries: the answered

@@ -11,24 +11,22 @@
 
 namespace paxsim::checkers {
 
-QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink) : sink_(sink), nodes_(s.nodes) {}
-
-bool QuorumChecker::answered(Slot s, MsgKind kind, const Ballot& b, NodeId from) const {
-  if (s >= first_answer_.size()) return false;
-  for (std::uint32_t i = first_answer_[s]; i != k_none; i = answers_[i].next) {
-    const Answer& a = answers_[i];
-    if (a.from == from && a.ballot == b && a.kind == kind) return true;
-  }
-  return false;
-}
+QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink)
+    : sink_(sink), nodes_(s.nodes), words_((s.nodes + 63) / 64) {}
 
 void QuorumChecker::on_send(Time_us, const Message& m) {
   if ((m.kind != MsgKind::promise && m.kind != MsgKind::accepted) || m.from >= nodes_) return;
-  grow_to(first_answer_, m.slot + 1, k_none);
-  if (answered(m.slot, m.kind, m.ballot, m.from)) return;
-  PAXSIM_ASSERT(answers_.size() < k_none);
-  answers_.push_back(Answer{m.kind, m.ballot, m.from, first_answer_[m.slot]});
-  first_answer_[m.slot] = static_cast<std::uint32_t>(answers_.size() - 1);
+  const AnswerSet* a = answer_set(m.slot, m.kind, m.ballot);
+  const std::size_t mask = a ? a->mask : sets_[add_set(m.slot, m.kind, m.ballot)].mask;
+  masks_[mask + m.from / 64] |= std::uint64_t{1} << (m.from % 64);
+}
+
+std::uint32_t QuorumChecker::add_set(Slot s, MsgKind kind, const Ballot& b) {
+  grow_to(first_set_, s + 1, k_none);
+  PAXSIM_ASSERT(sets_.size() < k_none);
+  sets_.push_back(AnswerSet{kind, b, first_set_[s], masks_.size()});
+  for (std::uint32_t w = 0; w < words_; ++w) masks_.push_back(0);
+  return first_set_[s] = static_cast<std::uint32_t>(sets_.size() - 1);
 }
 
 void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
@@ -48,8 +46,9 @@ void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
   const std::size_t distinct = q.members.size();
   if (distinct < nodes_ / 2 + 1) return report(t, n, q, Problem::not_a_majority, distinct);
   const MsgKind kind = q.phase == QuorumUse::Phase::promise ? MsgKind::promise : MsgKind::accepted;
+  const AnswerSet* answers = answer_set(q.slot, kind, q.ballot);
   for (const NodeId* a = first; a != last; ++a)
-    if (!answered(q.slot, kind, q.ballot, *a)) return report(t, n, q, Problem::never_sent, *a);
+    if (!answers || *a >= nodes_ || !member(*answers, *a)) return report(t, n, q, Problem::never_sent, *a);
 }
 
 // Out of line: every leader acts on a quorum per slot, and the report's text
