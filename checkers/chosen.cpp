@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "checkers/by_slot.hpp"
 #include "paxos/kv.hpp"
+#include "sim/assert.hpp"
 
 namespace paxsim::checkers {
 
@@ -16,7 +18,7 @@ std::string quote(const Value& v) {
   return fmt::format("\"{}\"", v);
 }
 
-std::string node_list(const std::vector<NodeId>& who) {
+std::string node_list(std::span<const NodeId> who) {
   std::string s;
   for (NodeId n : who) {
     if (!s.empty()) s += ',';
@@ -25,7 +27,7 @@ std::string node_list(const std::vector<NodeId>& who) {
   return s;
 }
 
-static std::string names(const std::vector<NodeId>& who) { return fmt::format("{{{}}}", node_list(who)); }
+static std::string names(std::span<const NodeId> who) { return fmt::format("{{{}}}", node_list(who)); }
 
 ChosenTracker::ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool agreement, bool validity,
                              bool stability)
@@ -35,7 +37,7 @@ const Choice* ChosenTracker::chosen(Slot s) const {
   return s < slots_.size() && slots_[s].first ? &*slots_[s].first : nullptr;
 }
 
-std::string ChosenTracker::describe(const Ballot& b, const Value& v, const std::vector<NodeId>& who) const {
+std::string ChosenTracker::describe(const Ballot& b, const Value& v, std::span<const NodeId> who) const {
   return fmt::format("{} at ballot {} by {}", quote(v), to_string(b), names(who));
 }
 
@@ -43,53 +45,46 @@ void ChosenTracker::report(const char* invariant, Time_us t, std::string message
   sink_.report(Violation{invariant, step_index(), t, std::move(message), std::move(evidence)});
 }
 
-void ChosenTracker::on_durable(Time_us t, NodeId n, const Record& r) {
-  if (r.kind != RecordKind::accept) return;
-  SlotState& st = slot_state(r.slot);
-  auto tally = std::find_if(st.accepted.begin(), st.accepted.end(),
-                            [&](const Tally& x) { return x.ballot == r.ballot && x.value == r.value; });
-  if (tally == st.accepted.end()) {
-    st.accepted.push_back(Tally{r.ballot, r.value, {}});
-    tally = st.accepted.end() - 1;
-    tally->who.reserve(nodes_);  // one allocation, not one per doubling
-  }
-  auto& who = tally->who;
-  if (std::find(who.begin(), who.end(), n) != who.end()) return;
-  who.push_back(n);
+std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, const Value& v) {
+  PAXSIM_ASSERT(tallies_.size() < k_none);
+  const auto i = static_cast<std::uint32_t>(tallies_.size());
+  tallies_.push_back(Tally{b, v, k_none, 0, who_.size()});
+  for (std::uint32_t k = 0; k < nodes_; ++k) who_.push_back(k_no_node);
+  (st.first_tally == k_none ? st.first_tally : tallies_[st.last_tally].next) = i;
+  st.last_tally = i;
+  return i;
+}
+
+void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
+  grow_to(slots_, r.slot + 1);
+  SlotState& st = slots_[r.slot];
+  Tally& tally = tallies_[tally_of(st, r.ballot, r.value)];
+  const std::span<const NodeId> before = who(tally);
+  if (std::find(before.begin(), before.end(), n) != before.end()) return;
+  PAXSIM_ASSERT(tally.who_count < nodes_);
+  who_[tally.first_who + tally.who_count++] = n;
 
   // Stability against what is already chosen: an acceptance above the chosen
   // ballot with another value breaks P2 (it may become chosen later).
-  if (stability_ && st.first && r.ballot > st.lowest_chosen && r.value != st.first->value) {
-    report("stability", t,
-           fmt::format("slot {}: {} durably accepted {} at ballot {} after {} was chosen",
-                       r.slot, node_name(n), quote(r.value), to_string(r.ballot), quote(st.first->value)),
-           {fmt::format("chosen: {}", describe(st.first->ballot, st.first->value, st.first->acceptors)),
-            fmt::format("later acceptance: {} at ballot {} by {}", quote(r.value), to_string(r.ballot), node_name(n))});
-  }
-  if (who.size() == quorum_) chose(r.slot, st, tally->ballot, tally->value, who, t);
+  if (stability_ && st.first && r.ballot > st.lowest_chosen && r.value != st.first->value)
+    report_late_acceptance(t, n, r, st);
+  if (tally.who_count == quorum_) chose(r.slot, st, tally, t);
 }
 
-void ChosenTracker::chose(Slot s, SlotState& st, const Ballot& b, const Value& v, const std::vector<NodeId>& who,
-                          Time_us t) {
+void ChosenTracker::chose(Slot s, SlotState& st, const Tally& tally, Time_us t) {
+  const Ballot& b = tally.ballot;
+  const Value& v = tally.value;
   if (!st.first) {
-    st.first = Choice{b, v, who, t};
+    st.first = Choice{b, v, NodeIds(who(tally)), t};
     st.lowest_chosen = b;
     ++chosen_count_;
-    if (validity_ && v != k_noop_value && !proposed_.contains(v)) {
-      report("validity", t, fmt::format("slot {}: {} was chosen but never proposed", s, quote(v)),
-             {fmt::format("chosen: {}", describe(b, v, who))});
-    }
+    if (validity_ && v != k_noop_value && !proposed_.contains(v)) report_unproposed(s, tally, t);
     if (stability_) check_stability_above(s, st, b);
     for (auto& f : listeners_) f(s, *st.first);
     return;
   }
   if (v != st.first->value) {
-    if (agreement_) {
-      report("agreement", t,
-             fmt::format("slot {}: two different values chosen, {} and {}", s, quote(st.first->value), quote(v)),
-             {fmt::format("first chosen: {}", describe(st.first->ballot, st.first->value, st.first->acceptors)),
-              fmt::format("then chosen:  {}", describe(b, v, who))});
-    }
+    if (agreement_) report_second_value(s, st, tally, t);
     return;
   }
   if (b < st.lowest_chosen) {
@@ -99,13 +94,10 @@ void ChosenTracker::chose(Slot s, SlotState& st, const Ballot& b, const Value& v
 }
 
 void ChosenTracker::check_stability_above(Slot s, const SlotState& st, const Ballot& b) {
-  for (const Tally& t : st.accepted) {
+  for (std::uint32_t i = st.first_tally; i != k_none; i = tallies_[i].next) {
+    const Tally& t = tallies_[i];
     if (!(t.ballot > b) || t.value == st.first->value) continue;
-    report("stability", st.first->time_us,
-           fmt::format("slot {}: {} was accepted at ballot {}, above the ballot {} at which {} is chosen", s,
-                       quote(t.value), to_string(t.ballot), to_string(b), quote(st.first->value)),
-           {fmt::format("chosen: {}", describe(st.first->ballot, st.first->value, st.first->acceptors)),
-            fmt::format("acceptance above it: {}", describe(t.ballot, t.value, t.who))});
+    report_accepted_above(s, st, t, b);
     return;
   }
 }
@@ -113,11 +105,47 @@ void ChosenTracker::check_stability_above(Slot s, const SlotState& st, const Bal
 void ChosenTracker::on_learn(Time_us t, NodeId n, const Learned& l) {
   if (!agreement_) return;
   const Choice* c = chosen(l.slot);
+  if (!c || c->value != l.value) report_learned(t, n, l, c);
+}
+
+// ---------------------------------------------------------------- reports
+// Out of line, so that the checks above, on every acceptance and learn, stay
+// small.
+
+void ChosenTracker::report_late_acceptance(Time_us t, NodeId n, const Record& r, const SlotState& st) {
+  report("stability", t,
+         fmt::format("slot {}: {} durably accepted {} at ballot {} after {} was chosen",
+                     r.slot, node_name(n), quote(r.value), to_string(r.ballot), quote(st.first->value)),
+         {fmt::format("chosen: {}", describe(st.first->ballot, st.first->value, st.first->acceptors)),
+          fmt::format("later acceptance: {} at ballot {} by {}", quote(r.value), to_string(r.ballot), node_name(n))});
+}
+
+void ChosenTracker::report_unproposed(Slot s, const Tally& tally, Time_us t) {
+  report("validity", t, fmt::format("slot {}: {} was chosen but never proposed", s, quote(tally.value)),
+         {fmt::format("chosen: {}", describe(tally.ballot, tally.value, who(tally)))});
+}
+
+void ChosenTracker::report_second_value(Slot s, const SlotState& st, const Tally& tally, Time_us t) {
+  report("agreement", t,
+         fmt::format("slot {}: two different values chosen, {} and {}", s, quote(st.first->value), quote(tally.value)),
+         {fmt::format("first chosen: {}", describe(st.first->ballot, st.first->value, st.first->acceptors)),
+          fmt::format("then chosen:  {}", describe(tally.ballot, tally.value, who(tally)))});
+}
+
+void ChosenTracker::report_accepted_above(Slot s, const SlotState& st, const Tally& t, const Ballot& b) {
+  report("stability", st.first->time_us,
+         fmt::format("slot {}: {} was accepted at ballot {}, above the ballot {} at which {} is chosen", s,
+                     quote(t.value), to_string(t.ballot), to_string(b), quote(st.first->value)),
+         {fmt::format("chosen: {}", describe(st.first->ballot, st.first->value, st.first->acceptors)),
+          fmt::format("acceptance above it: {}", describe(t.ballot, t.value, who(t)))});
+}
+
+void ChosenTracker::report_learned(Time_us t, NodeId n, const Learned& l, const Choice* c) {
   if (!c) {
     report("agreement", t,
            fmt::format("slot {}: {} learned {}, but no value is chosen", l.slot, node_name(n), quote(l.value)),
            {"no majority of acceptors has durably accepted any (ballot, value) in this slot"});
-  } else if (c->value != l.value) {
+  } else {
     report("agreement", t,
            fmt::format("slot {}: {} learned {}, but {} is chosen", l.slot, node_name(n), quote(l.value),
                        quote(c->value)),

@@ -13,26 +13,57 @@
 //              with a ballot above b carries v (Paxos's P2).
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
-#include <deque>
-#include <map>
-#include <unordered_set>
 #include <optional>
-#include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "checkers/value_set.hpp"
 #include "checkers/violation.hpp"
 #include "sim/observer.hpp"
 #include "sim/scenario.hpp"
 
 namespace paxsim::checkers {
 
+// A short list of node ids: inline up to k_inline of them, on the heap only
+// beyond, so that recording a majority of a small cluster allocates nothing.
+class NodeIds {
+ public:
+  static constexpr std::size_t k_inline = 7;
+  NodeIds() = default;
+  explicit NodeIds(std::span<const NodeId> ids) : size_(ids.size()) {
+    if (size_ > k_inline) heap_.assign(ids.begin(), ids.end());
+    else std::copy(ids.begin(), ids.end(), inline_.begin());
+  }
+  const NodeId* data() const { return size_ > k_inline ? heap_.data() : inline_.data(); }
+  std::size_t size() const { return size_; }
+  const NodeId* begin() const { return data(); }
+  const NodeId* end() const { return data() + size_; }
+  NodeId operator[](std::size_t i) const { return data()[i]; }
+  operator std::span<const NodeId>() const { return {data(), size_}; }
+  friend bool operator==(const NodeIds& a, const NodeIds& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+  friend bool operator==(const NodeIds& a, const std::vector<NodeId>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+
+ private:
+  std::size_t size_ = 0;
+  std::array<NodeId, k_inline> inline_{};
+  std::vector<NodeId> heap_;  // empty unless size_ > k_inline
+};
+
 struct Choice {
   Ballot ballot;
   Value value;
-  std::vector<NodeId> acceptors;  // the majority that accepted (ballot, value)
+  NodeIds acceptors;  // the majority that accepted (ballot, value), in the order they did
   Time_us time_us = 0;
 };
 
@@ -42,47 +73,69 @@ class ChosenTracker : public sim::Observer {
 
   sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::durable, sim::Hook::learn); }
   void on_propose(Time_us, NodeId, const Value& v) override { proposed_.insert(v); }
-  void on_durable(Time_us t, NodeId n, const Record& r) override;
+  void on_durable(Time_us t, NodeId n, const Record& r) override {
+    if (r.kind == RecordKind::accept) on_accept(t, n, r);
+  }
   void on_learn(Time_us t, NodeId n, const Learned& l) override;
 
-  // The first choice made in a slot, if any.
+  // The first choice made in a slot, if any (valid until the next observation).
   const Choice* chosen(Slot s) const;
   std::uint64_t chosen_slots() const { return chosen_count_; }
   // Called once per slot, when it first becomes chosen (liveness, quiescence).
   void on_chosen(std::function<void(Slot, const Choice&)> f) { listeners_.push_back(std::move(f)); }
 
  private:
-  // The acceptors that durably accepted (ballot, value) in a slot, ever.
+  static constexpr std::uint32_t k_none = 0xffffffffu;
+  // The acceptors that durably accepted (ballot, value) in a slot, ever: they
+  // are who_[first_who .. first_who + who_count), in the order they accepted.
+  // Each tally owns `nodes_` entries of who_ (an acceptor counts once), so
+  // the tallies of all slots share two flat arrays and a slot costs no
+  // allocation of its own.
   struct Tally {
     Ballot ballot;
     Value value;
-    std::vector<NodeId> who;
+    std::uint32_t next = k_none;  // the slot's next tally, in order of first acceptance
+    std::uint32_t who_count = 0;
+    std::size_t first_who = 0;
   };
   struct SlotState {
-    std::vector<Tally> accepted;     // a handful per slot: one per ballot that reached it
-    std::optional<Choice> first;     // the first choice made
-    Ballot lowest_chosen;            // stability: acceptances above this must carry first->value
+    std::uint32_t first_tally = k_none;  // a handful per slot: one per ballot that reached it
+    std::uint32_t last_tally = k_none;
+    std::optional<Choice> first;  // the first choice made
+    Ballot lowest_chosen;         // stability: acceptances above this must carry first->value
   };
-  SlotState& slot_state(Slot s) {
-    if (s >= slots_.size()) slots_.resize(s + 1);
-    return slots_[s];
+  std::span<const NodeId> who(const Tally& t) const { return {who_.data() + t.first_who, t.who_count}; }
+  // The tally of (b, v) in the slot, added if new.
+  std::uint32_t tally_of(SlotState& st, const Ballot& b, const Value& v) {
+    for (std::uint32_t i = st.first_tally; i != k_none; i = tallies_[i].next)
+      if (tallies_[i].ballot == b && tallies_[i].value == v) return i;
+    return add_tally(st, b, v);
   }
-  void chose(Slot s, SlotState& st, const Ballot& b, const Value& v, const std::vector<NodeId>& who, Time_us t);
+  [[gnu::noinline]] void on_accept(Time_us t, NodeId n, const Record& r);
+  [[gnu::noinline]] std::uint32_t add_tally(SlotState& st, const Ballot& b, const Value& v);
+  void chose(Slot s, SlotState& st, const Tally& tally, Time_us t);
   void check_stability_above(Slot s, const SlotState& st, const Ballot& b);
+  [[gnu::cold, gnu::noinline]] void report_late_acceptance(Time_us t, NodeId n, const Record& r, const SlotState& st);
+  [[gnu::cold, gnu::noinline]] void report_unproposed(Slot s, const Tally& tally, Time_us t);
+  [[gnu::cold, gnu::noinline]] void report_second_value(Slot s, const SlotState& st, const Tally& tally, Time_us t);
+  [[gnu::cold, gnu::noinline]] void report_accepted_above(Slot s, const SlotState& st, const Tally& t, const Ballot& b);
+  [[gnu::cold, gnu::noinline]] void report_learned(Time_us t, NodeId n, const Learned& l, const Choice* c);
   void report(const char* invariant, Time_us t, std::string message, std::vector<std::string> evidence);
-  std::string describe(const Ballot& b, const Value& v, const std::vector<NodeId>& who) const;
+  std::string describe(const Ballot& b, const Value& v, std::span<const NodeId> who) const;
 
   std::uint32_t quorum_;
   std::uint32_t nodes_;
   ViolationSink& sink_;
   bool agreement_, validity_, stability_;
-  std::unordered_set<Value> proposed_;  // membership only: never iterated
-  std::deque<SlotState> slots_;         // by slot; slots are dense from 0
+  ValueSet proposed_;               // membership only: never iterated
+  std::vector<SlotState> slots_;    // by slot; slots are dense from 0
+  std::vector<Tally> tallies_;      // every slot's, linked per slot
+  std::vector<NodeId> who_;         // nodes_ entries per tally
   std::uint64_t chosen_count_ = 0;
   std::vector<std::function<void(Slot, const Choice&)>> listeners_;
 };
 
 std::string quote(const Value& v);  // a value as users read it: "A", or no-op
-std::string node_list(const std::vector<NodeId>& who);  // "n1,n3,n4"
+std::string node_list(std::span<const NodeId> who);  // "n1,n3,n4"
 
 }  // namespace paxsim::checkers

@@ -1,29 +1,46 @@
 #include "checkers/history_recorder.hpp"
 
+#include <algorithm>
+
 namespace paxsim::checkers {
 
-HistoryRecorder::HistoryRecorder(const sim::Scenario& s) {
+// Operations reserved up front, at most: a kv workload says how many calls
+// its clients make, but a run may end long before.
+constexpr std::uint64_t k_reserved_ops_max = std::uint64_t{1} << 16;
+
+HistoryRecorder::HistoryRecorder(const sim::Scenario& s) : open_(s.clients()) {
   for (std::uint32_t c = 0; c < s.clients(); ++c) history_.clients.push_back(std::string(1, 'c').append(std::to_string(c + 1)));
+  if (s.workload.type == sim::Workload::Type::kv) {
+    const std::uint64_t calls =
+        s.workload.requests.size() + std::uint64_t{s.clients()} * std::min(s.workload.ops_per_client, k_reserved_ops_max);
+    history_.ops.reserve(static_cast<std::size_t>(std::min(calls, k_reserved_ops_max)));
+  }
 }
 
 void HistoryRecorder::on_client_call(Time_us t, std::uint32_t client, const Command& c) {
-  Operation op;
+  const std::size_t index = history_.ops.size();
+  Operation& op = history_.ops.emplace_back();
   op.client = client;
   op.op = c.op == KvOpKind::put ? KvOp::put : c.op == KvOpKind::get ? KvOp::get : KvOp::append;
   op.key = c.key;
   op.value = c.value;
   op.call_us = t;
-  open_[{client, c.request}] = history_.ops.size();
-  history_.ops.push_back(std::move(op));
+  OpenCalls& open = open_of(client);
+  const auto it = std::find_if(open.begin(), open.end(), [&](const auto& o) { return o.first == c.request; });
+  if (it != open.end())
+    it->second = index;
+  else
+    open.emplace_back(c.request, index);
 }
 
 void HistoryRecorder::on_client_return(Time_us t, std::uint32_t client, const Command& c, const Message& reply) {
-  auto it = open_.find({client, c.request});
-  if (it == open_.end()) return;
+  OpenCalls& open = open_of(client);
+  const auto it = std::find_if(open.begin(), open.end(), [&](const auto& o) { return o.first == c.request; });
+  if (it == open.end()) return;
   Operation& op = history_.ops[it->second];
   op.return_us = t;
   if (op.op == KvOp::get && !(reply.flags & k_absent)) op.result = reply.value;
-  open_.erase(it);
+  open.erase(it);
 }
 
 }  // namespace paxsim::checkers

@@ -2,8 +2,10 @@
 // simulated time) for the `linearizable` checker and for `--history`.
 #pragma once
 
-#include <map>
+#include <cstddef>
+#include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "checkers/history.hpp"
 #include "sim/observer.hpp"
@@ -22,8 +24,17 @@ class HistoryRecorder : public sim::Observer {
   const History& history() const { return history_; }
 
  private:
+  // A client's open calls: (request, op index). A client has a call or two
+  // open at a time, so a short list per client, kept (with its capacity)
+  // across calls, instead of a tree node per call.
+  using OpenCalls = std::vector<std::pair<std::uint64_t, std::size_t>>;
+  OpenCalls& open_of(std::uint32_t client) {
+    if (client >= open_.size()) open_.resize(client + 1);
+    return open_[client];
+  }
+
   History history_;
-  std::map<std::pair<std::uint32_t, std::uint64_t>, std::size_t> open_;  // (client, request) -> op index
+  std::vector<OpenCalls> open_;  // by client
 };
 
 }  // namespace paxsim::checkers

@@ -25,7 +25,7 @@ void KeyModel::index_reads() {
       }
       Longest l{it->first, {0}, {}, {}};
       std::uint64_t hash = 0;
-      for (unsigned char c : it->first) l.prefix_hash.push_back(hash = add_mod(mul_mod(hash, k_base), c + 1u));
+      for (unsigned char c : it->first) l.prefix_hash.push_back(hash = hash_append(hash, c));
       longest_.push_back(std::move(l));
       longest = static_cast<std::uint32_t>(longest_.size() - 1);
     }
@@ -44,9 +44,7 @@ void KeyModel::index_reads() {
     (info_[k].op == KvOp::put ? puts : appends)[length_and_hash(n, values_.hash(v))].push_back(k);
     if (info_[k].op == KvOp::append) {
       info_[k].shown = false;
-      std::uint64_t power = 1;
-      for (std::uint64_t i = 0; i < n && !append_lengths.count(n); ++i) power = mul_mod(power, k_base);
-      append_lengths.emplace(n, power);
+      if (!append_lengths.contains(n)) append_lengths.emplace(n, power_of_base(n));
     }
   }
   std::uint64_t work = 0;

@@ -49,6 +49,45 @@ inline std::uint64_t mul_mod(std::uint64_t a, std::uint64_t b) {
 
 inline std::uint64_t add_mod(std::uint64_t a, std::uint64_t b) { return reduce(a + b); }
 
+// H(s + c) from H(s): H(s) * B + (c + 1), with one reduction (the product
+// of a hash and B is below 2^81, so its two halves and c + 1 fit in 62 bits).
+inline std::uint64_t hash_append(std::uint64_t hash, unsigned char c) {
+  __extension__ using U128 = unsigned __int128;
+  const U128 p = static_cast<U128>(hash) * k_base;
+  return reduce(static_cast<std::uint64_t>(p & k_mod) + static_cast<std::uint64_t>(p >> 61) + c + 1u);
+}
+
+// H(s + t) from H(s), three characters of t per reduction: H(s) * B^3 +
+// (t0 + 1) * B^2 + (t1 + 1) * B + (t2 + 1). B^3 < 2^60, so the product is
+// below 2^121, its two halves below 2^61 and 2^60, and the three characters
+// below 2^49: the sum fits in 62 bits, which one reduction takes to [0, p).
+inline std::uint64_t hash_extend(std::uint64_t hash, std::string_view t) {
+  __extension__ using U128 = unsigned __int128;
+  constexpr std::uint64_t k_base2 = k_base * k_base;
+  constexpr std::uint64_t k_base3 = k_base2 * k_base;
+  static_assert(k_base3 < (std::uint64_t{1} << 60));
+  std::size_t i = 0;
+  for (; i + 3 <= t.size(); i += 3) {
+    const auto c0 = static_cast<unsigned char>(t[i]), c1 = static_cast<unsigned char>(t[i + 1]),
+               c2 = static_cast<unsigned char>(t[i + 2]);
+    const U128 p = static_cast<U128>(hash) * k_base3;
+    const std::uint64_t tail = (c0 + 1u) * k_base2 + (c1 + 1u) * k_base + (c2 + 1u);
+    hash = reduce(static_cast<std::uint64_t>(p & k_mod) + static_cast<std::uint64_t>(p >> 61) + tail);
+  }
+  for (; i < t.size(); ++i) hash = hash_append(hash, static_cast<unsigned char>(t[i]));
+  return hash;
+}
+
+// B^n, by squaring.
+inline std::uint64_t power_of_base(std::uint64_t n) {
+  std::uint64_t result = 1, square = k_base;
+  for (; n != 0; n >>= 1) {
+    if (n & 1) result = mul_mod(result, square);
+    square = mul_mod(square, square);
+  }
+  return result;
+}
+
 inline std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ULL;
@@ -124,14 +163,10 @@ class Values {
   Values() { nodes_.push_back({k_none, k_none, 0, 0}); }
 
   std::uint32_t add_piece(const std::string& text) {
-    std::uint64_t hash = 0, power = 1;
-    for (unsigned char c : text) {
-      hash = add_mod(mul_mod(hash, k_base), c + 1u);
-      power = mul_mod(power, k_base);
-    }
-    pieces_.push_back({&text, hash, power, k_none});
+    pieces_.push_back({&text, hash_extend(0, text), power(text.size()), k_none});
     return static_cast<std::uint32_t>(pieces_.size() - 1);
   }
+  void reserve_pieces(std::size_t n) { pieces_.reserve(n); }
 
   // The value equal to the piece's text.
   std::uint32_t of_piece(std::uint32_t piece) {
@@ -175,15 +210,32 @@ class Values {
     std::uint64_t length, hash;
   };
 
-  void text_of(const Node& n, std::string& out) const {
-    std::vector<std::uint32_t> parts;
+  // B^n: from a table for the short lengths values usually have.
+  std::uint64_t power(std::size_t n) {
+    if (n >= k_power_table_max) return power_of_base(n);
+    if (powers_.empty()) powers_.push_back(1);
+    while (powers_.size() <= n) powers_.push_back(mul_mod(powers_.back(), k_base));
+    return powers_[n];
+  }
+
+  void text_of(const Node& n, std::string& out) {
+    parts_.clear();
     for (const Node* x = &n;; x = &nodes_[x->parent]) {
-      parts.push_back(x->piece);
+      parts_.push_back(x->piece);
       if (x->parent == k_none) break;
     }
     out.clear();
     out.reserve(n.length);
-    for (auto it = parts.rbegin(); it != parts.rend(); ++it) out += *pieces_[*it].text;
+    for (auto it = parts_.rbegin(); it != parts_.rend(); ++it) out += *pieces_[*it].text;
+  }
+
+  // Do two nodes of equal length and hash spell the same text? Two pieces
+  // (a put's value, a get's result: the usual case) are compared in place.
+  bool same_text(const Node& a, const Node& b) {
+    if (a.parent == k_none && b.parent == k_none) return *pieces_[a.piece].text == *pieces_[b.piece].text;
+    text_of(a, scratch_a_);
+    text_of(b, scratch_b_);
+    return scratch_a_ == scratch_b_;
   }
 
   std::uint32_t intern(const Node& n) {
@@ -192,9 +244,7 @@ class Values {
     for (std::uint32_t c = chain; c != k_none; c = same_hash_next_[c]) {
       const Node& m = nodes_[c];
       if (m.length != n.length || m.hash != n.hash) continue;
-      text_of(n, scratch_a_);
-      text_of(m, scratch_b_);
-      if (scratch_a_ == scratch_b_) return c;
+      if (same_text(n, m)) return c;
     }
     PAXSIM_ASSERT(nodes_.size() < k_none);
     const auto id = static_cast<std::uint32_t>(nodes_.size());
@@ -210,6 +260,9 @@ class Values {
   FlatMap by_hash_;                             // (length, hash) -> the last node with it
   FlatMap appended_;                            // (value, piece) -> value
   std::string scratch_a_, scratch_b_;
+  std::vector<std::uint32_t> parts_;  // text_of's, kept for its capacity
+  static constexpr std::size_t k_power_table_max = 4096;
+  std::vector<std::uint64_t> powers_;  // [n]: B^n, for n below k_power_table_max
 };
 
 // ---------------------------------------------------------------------------
@@ -239,7 +292,9 @@ class KeyModel {
 
   // `ops`: all of one key's operations but unanswered gets.
   KeyModel(const History& h, std::vector<std::size_t> ops) : h_(h), ops_(std::move(ops)) {
-    std::sort(ops_.begin(), ops_.end());
+    if (!std::is_sorted(ops_.begin(), ops_.end())) std::sort(ops_.begin(), ops_.end());
+    info_.reserve(ops_.size());
+    values_.reserve_pieces(ops_.size());
     for (std::size_t i : ops_) {
       const Operation& o = h.ops[i];
       OpInfo info;

@@ -101,8 +101,11 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   const auto nf = static_cast<std::uint32_t>(local.size());
   for (std::size_t i : ops)
     if (!h.ops[i].return_us) local.push_back(i);
-  std::sort(local.begin(), local.begin() + nf, [&](std::size_t a, std::size_t b) { return call_before(h, a, b); });
-  std::sort(local.begin() + nf, local.end(), [&](std::size_t a, std::size_t b) { return call_before(h, a, b); });
+  // Both runs are usually in call order already (a history is recorded so).
+  auto by_call = [&](std::size_t a, std::size_t b) { return call_before(h, a, b); };
+  const auto answered_end = local.begin() + nf;
+  if (!std::is_sorted(local.begin(), answered_end, by_call)) std::sort(local.begin(), answered_end, by_call);
+  if (!std::is_sorted(answered_end, local.end(), by_call)) std::sort(answered_end, local.end(), by_call);
   const auto n = static_cast<std::uint32_t>(local.size());
   const std::uint32_t nu = n - nf;
   if (nf == 0) return {Verdict::linearizable, 0};
@@ -125,19 +128,28 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
     bool is_return;
     std::uint32_t op;
   };
-  std::vector<EntryInfo> entries;
-  entries.reserve(n + nf);
-  for (std::uint32_t k = 0; k < n; ++k) {
-    const Operation& o = h.ops[local[k]];
-    PAXSIM_ASSERT(!o.return_us || *o.return_us >= o.call_us);
-    entries.push_back({o.call_us, false, k});
-    if (o.return_us) entries.push_back({*o.return_us, true, k});
-  }
-  std::sort(entries.begin(), entries.end(), [](const EntryInfo& a, const EntryInfo& b) {
+  auto entry_before = [](const EntryInfo& a, const EntryInfo& b) {
     if (a.time != b.time) return a.time < b.time;
     if (a.is_return != b.is_return) return !a.is_return;
     return a.op < b.op;
-  });
+  };
+  // The calls come in order by local number within each run (answered,
+  // unanswered), as `local` is sorted: two runs to merge. Only the returns
+  // need sorting; then calls and returns are merged.
+  std::vector<EntryInfo> calls, returns;
+  calls.reserve(n);
+  returns.reserve(nf);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const Operation& o = h.ops[local[k]];
+    PAXSIM_ASSERT(!o.return_us || *o.return_us >= o.call_us);
+    calls.push_back({o.call_us, false, k});
+    if (o.return_us) returns.push_back({*o.return_us, true, k});
+  }
+  std::inplace_merge(calls.begin(), calls.begin() + nf, calls.end(), entry_before);
+  if (!std::is_sorted(returns.begin(), returns.end(), entry_before))
+    std::sort(returns.begin(), returns.end(), entry_before);
+  std::vector<EntryInfo> entries(calls.size() + returns.size());
+  std::merge(calls.begin(), calls.end(), returns.begin(), returns.end(), entries.begin(), entry_before);
   // Two circular doubly-linked lists over the entries: the answered
   // operations' calls and returns, from sentinel `head`; the unanswered
   // operations' calls, from sentinel `unanswered_head`, kept apart so that the
@@ -202,6 +214,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
     Pass pass;
   };
   std::vector<Frame> stack;
+  stack.reserve(n);  // a frame per operation linearized, at most
   VisitedSet visited;
   std::uint64_t states = 0;
   std::uint32_t unanswered_left = nu;

@@ -4,6 +4,8 @@
 #include <limits>
 #include <map>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -169,12 +171,17 @@ std::string describe_operation(const History& h, std::size_t op) {
 
 LinResult check_linearizable(const History& h, const LinOptions& opt) {
   // Per key, in key order; a get never answered constrains nothing.
-  std::map<std::string, std::vector<std::size_t>> by_key;
+  // Grouped through a hash map (lookups only), then put in key order.
+  std::vector<std::pair<std::string_view, std::vector<std::size_t>>> by_key;
+  std::unordered_map<std::string_view, std::size_t> group_of;
   for (std::size_t i = 0; i < h.ops.size(); ++i) {
     const Operation& o = h.ops[i];
     if (o.op == KvOp::get && !o.return_us) continue;
-    by_key[o.key].push_back(i);
+    const auto [it, added] = group_of.try_emplace(o.key, by_key.size());
+    if (added) by_key.emplace_back(o.key, std::vector<std::size_t>{});
+    by_key[it->second].second.push_back(i);
   }
+  std::sort(by_key.begin(), by_key.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   LinResult r;
   for (const auto& [key, ops] : by_key) {
     KeyModel model(h, ops);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "checkers/by_slot.hpp"
 #include "checkers/chosen.hpp"
 
 namespace paxsim::checkers {
@@ -9,25 +10,33 @@ namespace paxsim::checkers {
 LogChecker::LogChecker(const sim::Scenario& s, ViolationSink& sink) : sink_(sink), next_(s.nodes, 0) {}
 
 void LogChecker::on_apply(Time_us t, NodeId n, const Learned& a) {
-  if (a.slot != next_[n]) {
-    sink_.report(Violation{"log", step_index(), t,
-                           fmt::format("{} applied index {} but its next index was {} (a gap or a reordering)",
-                                       node_name(n), a.slot, next_[n]),
-                           {fmt::format("{} applied {} at index {}", node_name(n), quote(a.value), a.slot)}});
-    return;
-  }
+  if (a.slot != next_[n]) return report_out_of_order(t, n, a);
   next_[n] = a.slot + 1;
-  if (first_.size() <= a.slot) first_.resize(a.slot + 1);
+  grow_to(first_, a.slot + 1);
   auto& f = first_[a.slot];
   if (!f) {
     f = First{a.value, n};
   } else if (f->value != a.value) {
-    sink_.report(Violation{"log", step_index(), t,
-                           fmt::format("replicas diverge at index {}: {} applied {}, {} applied {}", a.slot,
-                                       node_name(f->node), quote(f->value), node_name(n), quote(a.value)),
-                           {fmt::format("{} applied {} at index {}", node_name(f->node), quote(f->value), a.slot),
-                            fmt::format("{} applied {} at index {}", node_name(n), quote(a.value), a.slot)}});
+    report_divergence(t, n, a, *f);
   }
+}
+
+// ---------------------------------------------------------------- reports
+// Out of line, so that the check above, on every command applied, stays small.
+
+void LogChecker::report_out_of_order(Time_us t, NodeId n, const Learned& a) {
+  sink_.report(Violation{"log", step_index(), t,
+                         fmt::format("{} applied index {} but its next index was {} (a gap or a reordering)",
+                                     node_name(n), a.slot, next_[n]),
+                         {fmt::format("{} applied {} at index {}", node_name(n), quote(a.value), a.slot)}});
+}
+
+void LogChecker::report_divergence(Time_us t, NodeId n, const Learned& a, const First& f) {
+  sink_.report(Violation{"log", step_index(), t,
+                         fmt::format("replicas diverge at index {}: {} applied {}, {} applied {}", a.slot,
+                                     node_name(f.node), quote(f.value), node_name(n), quote(a.value)),
+                         {fmt::format("{} applied {} at index {}", node_name(f.node), quote(f.value), a.slot),
+                          fmt::format("{} applied {} at index {}", node_name(n), quote(a.value), a.slot)}});
 }
 
 }  // namespace paxsim::checkers

@@ -25,6 +25,9 @@ class LogChecker : public sim::Observer {
     Value value;
     NodeId node;
   };
+  [[gnu::cold, gnu::noinline]] void report_out_of_order(Time_us t, NodeId n, const Learned& a);
+  [[gnu::cold, gnu::noinline]] void report_divergence(Time_us t, NodeId n, const Learned& a, const First& f);
+
   ViolationSink& sink_;
   std::vector<Slot> next_;                  // per replica: the index it must apply next
   std::vector<std::optional<First>> first_;  // per index: the first command applied there, and by whom

@@ -6,7 +6,7 @@
 // (two values chosen) shows as what it is.
 #pragma once
 
-#include <deque>
+#include <utility>
 #include <vector>
 
 #include "checkers/violation.hpp"
@@ -32,9 +32,14 @@ class PromiseChecker : public sim::Observer {
  private:
   struct Durable {
     Ballot promised;                       // max over promise and accept records
-    std::deque<std::pair<Ballot, Value>> accepted;  // by slot; a null ballot: nothing accepted
+    std::vector<std::pair<Ballot, Value>> accepted;  // by slot; a null ballot: nothing accepted
   };
   void report(Time_us t, std::string message, std::vector<std::string> evidence);
+  [[gnu::cold, gnu::noinline]] void report_promise_back(Time_us t, NodeId n, const Record& r, const Durable& d);
+  [[gnu::cold, gnu::noinline]] void report_accept_below(Time_us t, NodeId n, const Record& r, const Durable& d);
+  [[gnu::cold, gnu::noinline]] void report_promise_not_durable(Time_us t, const Message& m, const Durable& d);
+  [[gnu::cold, gnu::noinline]] void report_accepted_not_durable(Time_us t, const Message& m,
+                                                                const std::pair<Ballot, Value>* it);
 
   ViolationSink& sink_;
   std::uint32_t nodes_;

@@ -1,37 +1,35 @@
 #include "checkers/quorums.hpp"
 
+#include "checkers/by_slot.hpp"
 #include "checkers/chosen.hpp"
 
 #include <algorithm>
 #include <array>
 #include <fmt/format.h>
 
+#include "sim/assert.hpp"
+
 namespace paxsim::checkers {
 
-QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink) : sink_(sink), nodes_(s.nodes) {}
+QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink)
+    : sink_(sink), nodes_(s.nodes), words_((s.nodes + 63) / 64) {}
 
 void QuorumChecker::on_send(Time_us, const Message& m) {
   if ((m.kind != MsgKind::promise && m.kind != MsgKind::accepted) || m.from >= nodes_) return;
-  if (m.slot >= answered_.size()) answered_.resize(m.slot + 1);
-  auto& list = answered_[m.slot];
-  const Answer a{m.kind, m.ballot, m.from};
-  if (std::find(list.begin(), list.end(), a) != list.end()) return;
-  if (list.empty()) list.reserve(nodes_);  // a slot's acceptances: one allocation, not one per doubling
-  list.push_back(a);
+  const AnswerSet* a = answer_set(m.slot, m.kind, m.ballot);
+  const std::size_t mask = a ? a->mask : sets_[add_set(m.slot, m.kind, m.ballot)].mask;
+  masks_[mask + m.from / 64] |= std::uint64_t{1} << (m.from % 64);
+}
+
+std::uint32_t QuorumChecker::add_set(Slot s, MsgKind kind, const Ballot& b) {
+  grow_to(first_set_, s + 1, k_none);
+  PAXSIM_ASSERT(sets_.size() < k_none);
+  sets_.push_back(AnswerSet{kind, b, first_set_[s], masks_.size()});
+  for (std::uint32_t w = 0; w < words_; ++w) masks_.push_back(0);
+  return first_set_[s] = static_cast<std::uint32_t>(sets_.size() - 1);
 }
 
 void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
-  const bool promise = q.phase == QuorumUse::Phase::promise;
-  // Every leader acts on a quorum per slot: the report's text is built only
-  // when there is something to report.
-  auto report = [&](auto&& message_of) {
-    const std::string acted = fmt::format("{} acted on {} for ballot {} in slot {} from [{}]", node_name(n),
-                                          promise ? "promises" : "acceptances", to_string(q.ballot), q.slot,
-                                          node_list(q.members));
-    sink_.report(Violation{"quorums", step_index(), t, message_of(acted),
-                           {acted, fmt::format("a majority of {} nodes is {}", nodes_, nodes_ / 2 + 1)}});
-  };
-
   // Distinct members, sorted: a quorum is a handful of node ids.
   std::array<NodeId, 32> small;
   std::vector<NodeId> large;
@@ -44,22 +42,33 @@ void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
   }
   NodeId* last = first + q.members.size();
   std::sort(first, last);
-  if (std::adjacent_find(first, last) != last)
-    return report([](const std::string& acted) { return fmt::format("{}: an acceptor is counted twice", acted); });
+  if (std::adjacent_find(first, last) != last) return report(t, n, q, Problem::counted_twice, 0);
   const std::size_t distinct = q.members.size();
-  if (distinct < nodes_ / 2 + 1)
-    return report([&](const std::string& acted) {
-      return fmt::format("{}: {} acceptors are not a majority", acted, distinct);
-    });
-  const MsgKind kind = promise ? MsgKind::promise : MsgKind::accepted;
-  static const std::vector<Answer> none;
-  const auto& list = q.slot < answered_.size() ? answered_[q.slot] : none;
+  if (distinct < nodes_ / 2 + 1) return report(t, n, q, Problem::not_a_majority, distinct);
+  const MsgKind kind = q.phase == QuorumUse::Phase::promise ? MsgKind::promise : MsgKind::accepted;
+  const AnswerSet* answers = answer_set(q.slot, kind, q.ballot);
   for (const NodeId* a = first; a != last; ++a)
-    if (std::find(list.begin(), list.end(), Answer{kind, q.ballot, *a}) == list.end())
-      return report([&](const std::string& acted) {
-        return fmt::format("{}: {} never sent {} for ballot {}", acted, node_name(*a),
-                           promise ? "a promise" : "an acceptance", to_string(q.ballot));
-      });
+    if (!answers || *a >= nodes_ || !member(*answers, *a)) return report(t, n, q, Problem::never_sent, *a);
+}
+
+// Out of line: every leader acts on a quorum per slot, and the report's text
+// is built only when there is something to report.
+void QuorumChecker::report(Time_us t, NodeId n, const QuorumUse& q, Problem p, std::size_t arg) {
+  const bool promise = q.phase == QuorumUse::Phase::promise;
+  const std::string acted = fmt::format("{} acted on {} for ballot {} in slot {} from [{}]", node_name(n),
+                                        promise ? "promises" : "acceptances", to_string(q.ballot), q.slot,
+                                        node_list(q.members));
+  std::string message;
+  switch (p) {
+    case Problem::counted_twice: message = fmt::format("{}: an acceptor is counted twice", acted); break;
+    case Problem::not_a_majority: message = fmt::format("{}: {} acceptors are not a majority", acted, arg); break;
+    case Problem::never_sent:
+      message = fmt::format("{}: {} never sent {} for ballot {}", acted, node_name(static_cast<NodeId>(arg)),
+                            promise ? "a promise" : "an acceptance", to_string(q.ballot));
+      break;
+  }
+  sink_.report(Violation{"quorums", step_index(), t, std::move(message),
+                         {acted, fmt::format("a majority of {} nodes is {}", nodes_, nodes_ / 2 + 1)}});
 }
 
 }  // namespace paxsim::checkers

@@ -3,7 +3,8 @@
 // for that ballot (so any two quorums overlap in an acceptor that saw both).
 #pragma once
 
-#include <deque>
+#include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "checkers/violation.hpp"
@@ -24,16 +25,35 @@ class QuorumChecker : public sim::Observer {
   void on_quorum(Time_us t, NodeId n, const QuorumUse& q) override;
 
  private:
-  // Per slot: (kind, ballot, acceptor) of every promise and acceptance sent.
-  struct Answer {
+  // Per slot: for each (kind, ballot) answered in it, the acceptors that sent
+  // that promise or acceptance, as a bit set of words_ words in masks_. A
+  // slot's sets form a list through one flat array (newest first), so a slot
+  // costs no allocation of its own, and a test is a bit.
+  static constexpr std::uint32_t k_none = 0xffffffffu;
+  struct AnswerSet {
     MsgKind kind;
     Ballot ballot;
-    NodeId from;
-    bool operator==(const Answer&) const = default;
+    std::uint32_t next;  // the slot's next (older) set
+    std::size_t mask;    // its first word in masks_
   };
-  std::deque<std::vector<Answer>> answered_;
+  const AnswerSet* answer_set(Slot s, MsgKind kind, const Ballot& b) const {
+    if (s >= first_set_.size()) return nullptr;
+    for (std::uint32_t i = first_set_[s]; i != k_none; i = sets_[i].next)
+      if (sets_[i].ballot == b && sets_[i].kind == kind) return &sets_[i];
+    return nullptr;
+  }
+  bool member(const AnswerSet& a, NodeId n) const { return (masks_[a.mask + n / 64] >> (n % 64)) & 1; }
+  enum class Problem : std::uint8_t { counted_twice, not_a_majority, never_sent };
+  // `arg`: not_a_majority, the count; never_sent, the acceptor.
+  [[gnu::cold, gnu::noinline]] void report(Time_us t, NodeId n, const QuorumUse& q, Problem p, std::size_t arg);
+  [[gnu::noinline]] std::uint32_t add_set(Slot s, MsgKind kind, const Ballot& b);
+
+  std::vector<std::uint32_t> first_set_;  // by slot: its newest set, or k_none
+  std::vector<AnswerSet> sets_;
+  std::vector<std::uint64_t> masks_;
   ViolationSink& sink_;
   std::uint32_t nodes_;
+  std::uint32_t words_;  // per set: one bit per node
 };
 
 }  // namespace paxsim::checkers

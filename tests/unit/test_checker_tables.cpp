@@ -1,0 +1,65 @@
+// The checkers' flat tables and hashes: the shortcuts taken for speed give
+// exactly what the plain definitions give.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "checkers/by_slot.hpp"
+#include "checkers/lin_model.hpp"
+#include "checkers/value_set.hpp"
+
+using namespace paxsim;
+using namespace paxsim::checkers;
+
+// hash_extend (three characters per reduction) and power_of_base (squaring)
+// agree with the definition, one character and one multiplication at a time,
+// for every length around the steps of three and for every byte value.
+TEST_CASE("lin hash: three characters at a time is the polynomial hash") {
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += static_cast<char>((i * 97 + 13) % 256);
+  for (std::size_t n = 0; n <= text.size(); ++n) {
+    std::uint64_t hash = 0, power = 1;
+    for (std::size_t i = 0; i < n; ++i) {
+      hash = lin::add_mod(lin::mul_mod(hash, lin::k_base), static_cast<unsigned char>(text[i]) + 1u);
+      power = lin::mul_mod(power, lin::k_base);
+    }
+    const std::string_view prefix(text.data(), n);
+    CHECK(lin::hash_extend(0, prefix) == hash);
+    CHECK(lin::power_of_base(n) == power);
+    std::uint64_t one_by_one = 0;
+    for (unsigned char c : prefix) one_by_one = lin::hash_append(one_by_one, c);
+    CHECK(one_by_one == hash);
+  }
+  // From a large hash: the bounds hold near the modulus too.
+  const std::uint64_t big = lin::k_mod - 1;
+  CHECK(lin::hash_extend(big, "\xff\xff\xff\xff") ==
+        lin::add_mod(lin::mul_mod(lin::hash_extend(big, "\xff\xff\xff"), lin::k_base), 256));
+}
+
+TEST_CASE("value set: membership by text, whatever handle holds it") {
+  ValueSet set;
+  CHECK_FALSE(set.contains(Value("A")));
+  std::vector<Value> values;
+  for (int i = 0; i < 1000; ++i) values.emplace_back("v" + std::to_string(i));
+  for (int i = 0; i < 1000; i += 2) set.insert(values[i]);
+  set.insert(values[0]);  // again: no change
+  for (int i = 0; i < 1000; ++i) CHECK(set.contains(Value("v" + std::to_string(i))) == (i % 2 == 0));
+  CHECK_FALSE(set.contains(Value()));
+  set.insert(Value());
+  CHECK(set.contains(Value()));
+}
+
+TEST_CASE("by slot: grow_to makes a table at least that long, keeping what it held") {
+  std::vector<int> v;
+  grow_to(v, 0);
+  CHECK(v.empty());
+  grow_to(v, 3, -1);
+  REQUIRE(v.size() >= 3);
+  v[2] = 7;
+  grow_to(v, 2, -1);
+  grow_to(v, 100, -1);
+  REQUIRE(v.size() >= 100);
+  CHECK(v[2] == 7);
+  CHECK(v[99] == -1);
+}
