@@ -6,8 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,7 +17,7 @@ class ValueSet {
  public:
   void insert(const Value& v) {
     if ((size_ + 1) * 2 > slots_.size()) grow();
-    const std::size_t h = hash(v.view());
+    const std::size_t h = hash(v);
     Slot& s = probe(v, h);
     if (s.used) return;
     s = Slot{h, v, true};
@@ -27,7 +25,7 @@ class ValueSet {
   }
   bool contains(const Value& v) const {
     if (slots_.empty()) return false;
-    const std::size_t h = hash(v.view());
+    const std::size_t h = hash(v);
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
@@ -37,22 +35,11 @@ class ValueSet {
   }
 
  private:
-  // Eight bytes at a time (a value is a short command), then a final mix.
-  static std::size_t hash(std::string_view s) {
-    std::uint64_t h = s.size() * 0x9e3779b97f4a7c15ull;
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-      h ^= h >> 31;
-    }
-    if (i < s.size()) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, s.data() + i, s.size() - i);
-      h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-    }
-    h ^= h >> 29;
+  // The value's text hash (made once with the value), mixed so that its low
+  // bits, which pick the slot, depend on all of it.
+  static std::size_t hash(const Value& v) {
+    std::uint64_t h = v.text_hash();
+    h ^= h >> 31;
     h *= 0x94d049bb133111ebull;
     return static_cast<std::size_t>(h ^ (h >> 32));
   }
