@@ -81,11 +81,11 @@ nlohmann::json json_result(const Invocation& inv, const RunResult& r) {
       {"liveness", {{"checked", r.liveness_checked}, {"ok", r.liveness_ok}, {"message", r.liveness_message}}},
       {"linearizability", r.linearizability.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.linearizability)},
       {"shards", [&] {
-         nlohmann::json out = nlohmann::json::array();
+         nlohmann::json groups = nlohmann::json::array();
          for (const auto& g : r.shards) {
            std::vector<std::string> members;
            for (NodeId n : g.members) members.push_back(node_name(n));
-           out.push_back({{"group", g.group},
+           groups.push_back({{"group", g.group},
                           {"members", members},
                           {"chosen_slots", g.chosen_slots},
                           {"messages_sent", g.messages_sent},
@@ -93,7 +93,7 @@ nlohmann::json json_result(const Invocation& inv, const RunResult& r) {
                            g.chosen_slots ? static_cast<double>(g.messages_sent) / static_cast<double>(g.chosen_slots)
                                           : 0.0}});
          }
-         return out;
+         return groups;
        }()},
       {"lock", !r.lock ? nlohmann::json(nullptr)
                        : nlohmann::json{{"grants", r.lock->grants},
