@@ -334,7 +334,8 @@ class MultiPaxosNode final : public Node {
   void learn(Slot s, const Value& v, Ballot b, Effects& out) {
     if (!replica_.learn(cfg_, s, v, b, out)) return;
     if (!replica_.kv().locks().locks().empty()) lock_watch_.observe(replica_.kv().locks(), now_local_);  // no locks: nothing to see
-    tally_.erase(tally_.lower_bound({s, Ballot{}, Value{}}), tally_.lower_bound({s + 1, Ballot{}, Value{}}));
+    if (!tally_.empty())  // all-to-all learning only
+      tally_.erase(tally_.lower_bound({s, Ballot{}, Value{}}), tally_.lower_bound({s + 1, Ballot{}, Value{}}));
     leader_.settled(s);
     for (const Replica::Applied& a : replica_.just_applied()) {
       const WaiterKey key{a.client, a.request};
