@@ -14,6 +14,7 @@
 #include <boost/random/uniform_int_distribution.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 
 #include "sim/decisions.hpp"
@@ -83,13 +84,26 @@ class Rng {
       case Distribution::Kind::constant: return d.a;
       case Distribution::Kind::uniform:
         if (d.b <= d.a) return d.a;
-        return boost::random::uniform_real_distribution<double>(d.a, d.b)(engine_);
+        return raw_uniform(d.a, d.b);
       case Distribution::Kind::exponential: {
         double v = boost::random::exponential_distribution<double>(1.0 / d.a)(engine_);
         return d.b > 0 && v > d.b ? d.b : v;
       }
     }
     return d.a;
+  }
+  // boost::random::uniform_real_distribution<double>(a, b)(engine_), to the
+  // bit, inline: its draw is engine() / 2^64 * (b - a) + a, again while not
+  // below b, and dividing by 2^64 is multiplying by 2^-64 exactly. (The
+  // distribution halves ranges too wide for a double; those go to it.)
+  double raw_uniform(double a, double b) {
+    if (b / 2 - a / 2 > std::numeric_limits<double>::max() / 2) [[unlikely]]
+      return boost::random::uniform_real_distribution<double>(a, b)(engine_);
+    static_assert(boost::random::mt19937_64::word_size == 64);  // draws span [0, 2^64)
+    for (;;) {
+      const double result = static_cast<double>(engine_()) * 0x1p-64 * (b - a) + a;
+      if (result < b) return result;
+    }
   }
   Decision raw_send_fate(const LinkModel& link) {
     Decision f;
