@@ -6,10 +6,8 @@
 
 namespace paxsim::sim {
 
-Time_us LocalClock::local_at(Time_us true_us) const {
-  const Time_us elapsed = true_us - true_base_us_;
-  if (drift_ppm_ == 0) return local_base_us_ + elapsed;
-  return local_base_us_ + static_cast<Time_us>(std::llround(static_cast<double>(elapsed) * (1.0 + drift_ppm_ * 1e-6)));
+Time_us LocalClock::drifted(Time_us elapsed) const {
+  return static_cast<Time_us>(std::llround(static_cast<double>(elapsed) * (1.0 + drift_ppm_ * 1e-6)));
 }
 
 Time_us LocalClock::true_duration(Time_us local_us) const {

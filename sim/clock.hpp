@@ -23,7 +23,12 @@ namespace paxsim::sim {
 class LocalClock {
  public:
   // The reading at true time `true_us` (>= the last re-base).
-  Time_us local_at(Time_us true_us) const;
+  // Inline: every node step reads its clock, and most clocks never drift.
+  Time_us local_at(Time_us true_us) const {
+    const Time_us elapsed = true_us - true_base_us_;
+    if (drift_ppm_ == 0) return local_base_us_ + elapsed;
+    return local_base_us_ + drifted(elapsed);
+  }
   // How long in true time a local interval lasts at the current rate (at
   // least 1 µs for a positive interval; exactly `local_us` at drift 0).
   Time_us true_duration(Time_us local_us) const;
@@ -34,6 +39,7 @@ class LocalClock {
   bool is_true_time() const { return drift_ppm_ == 0 && true_base_us_ == local_base_us_; }
 
  private:
+  Time_us drifted(Time_us elapsed) const;  // elapsed true time, on this clock (drift_ppm_ != 0)
   Time_us true_base_us_ = 0;
   Time_us local_base_us_ = 0;
   double drift_ppm_ = 0;

@@ -57,7 +57,7 @@ void Network::heal() {
   cuts_.clear();
 }
 
-bool Network::can_deliver(EndpointId from, EndpointId to) const {
+bool Network::can_deliver_split(EndpointId from, EndpointId to) const {
   if (from == to) return true;
   if (partition_id_ != 0) {
     const std::int32_t gf = group_[from], gt = group_[to];

@@ -24,13 +24,17 @@ class Network {
   void remove_cut(std::uint64_t id);
   void heal();
 
-  bool can_deliver(EndpointId from, EndpointId to) const;
+  // Inline for the common case, a network with no partition and no cut.
+  bool can_deliver(EndpointId from, EndpointId to) const {
+    return (partition_id_ == 0 && cuts_.empty()) || can_deliver_split(from, to);
+  }
   bool partitioned() const { return partition_id_ != 0; }
   bool is_cut(EndpointId from, EndpointId to) const {
     return from != to && cut_count_[static_cast<std::size_t>(from) * endpoints_ + to] > 0;
   }
 
  private:
+  bool can_deliver_split(EndpointId from, EndpointId to) const;  // some partition or cut is in force
   struct Cut {
     std::uint64_t id;
     std::vector<EndpointId> from, to;

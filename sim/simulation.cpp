@@ -128,22 +128,77 @@ void Simulation::start() {
   }
 }
 
-bool Simulation::step() {
-  if (!scenario_.schedule.empty()) return step_scheduled();
-  while (!queue_.empty()) {
-    if (queue_.top_time() > scenario_.max_time_us) {
-      now_ = scenario_.max_time_us;
-      return false;
+// Inline, and defined before their callers: they run on every step.
+
+inline void Simulation::hash_message(const Message& m) {
+  fingerprint_.add(static_cast<std::uint64_t>(m.kind) | (std::uint64_t{m.from} << 8) | (std::uint64_t{m.to} << 36),
+                   m.slot);
+  fingerprint_.add(m.ballot.round, m.accepted_ballot.round);
+  fingerprint_.add(std::uint64_t{m.ballot.node} | (std::uint64_t{m.accepted_ballot.node} << 32), m.value.text_hash());
+  if (m.kind >= MsgKind::heartbeat || !m.entries.empty()) {
+    // Multi-Paxos fields.
+    fingerprint_.add(m.entries.size(), m.commit);
+    for (const LogEntry& e : m.entries) {
+      fingerprint_.add(e.slot, e.ballot.round);
+      fingerprint_.add(e.ballot.node, e.value.text_hash());
     }
-    const Event e = queue_.pop();
-    PAXSIM_ASSERT(e.time >= now_);
-    now_ = e.time;
-    if (dispatch(e)) return true;
+    fingerprint_.add(m.request, std::uint64_t{m.leader_hint} | (std::uint64_t{m.flags} << 32));
   }
-  return false;
+  if (m.group != 0) fingerprint_.add(0x5348415244000000ull | m.group, 0);  // shards: the group (none for 1 shard)
 }
 
-bool Simulation::dispatch(const Event& e) {
+// The fingerprint (sim/fingerprint.hpp) covers, per step: time; kind and
+// node; then the kind's fields (the message, each value by its text hash;
+// the loss reason; the timer kind; the record; the fault action, whether it
+// did anything and whether it was an undo; the proposal). Never checker
+// verdicts.
+inline void Simulation::hash_step(const StepInfo& info) {
+  std::uint64_t head = static_cast<std::uint64_t>(info.kind) | (std::uint64_t{info.node} << 8);
+  if (info.loss) head |= (std::uint64_t{1} + static_cast<std::uint64_t>(*info.loss)) << 40;
+  if (info.kind == StepKind::timer) head |= static_cast<std::uint64_t>(info.timer) << 48;
+  if (info.kind == StepKind::client) head |= std::uint64_t{info.client_timer} << 48;
+  if (info.did_nothing) head |= std::uint64_t{1} << 56;
+  if (info.undo) head |= std::uint64_t{1} << 57;
+  fingerprint_.add(static_cast<std::uint64_t>(info.time), head);
+  if (info.msg) hash_message(*info.msg);
+  if (info.record) {
+    const Record& r = *info.record;
+    fingerprint_.add(static_cast<std::uint64_t>(r.kind) | (std::uint64_t{r.ballot.node} << 8) |
+                         (std::uint64_t{r.group} << 40),
+                     r.value.text_hash());
+    fingerprint_.add(r.slot, r.ballot.round);
+  }
+  if (info.fault) {
+    std::uint64_t clock_offset = 0, clock_drift = 0;
+    if (info.fault->action == FaultAction::clock) {
+      clock_offset = static_cast<std::uint64_t>(ms_to_us(info.fault->offset_ms.value_or(0)));
+      clock_drift = static_cast<std::uint64_t>(std::llround(info.fault->drift_ppm.value_or(-1e9) * 1000));
+    }
+    fingerprint_.add(static_cast<std::uint64_t>(info.fault->action) | (clock_offset << 8), clock_drift);
+  }
+  if (info.value) fingerprint_.add(info.value->text_hash(), 0);
+}
+
+inline void Simulation::begin_step(StepInfo& info) {
+  info.index = ++stats_.steps;
+  info.time = now_;
+  hash_step(info);
+  for (Observer* o : watching(Hook::step)) o->on_step(info);
+}
+
+inline void Simulation::end_step(const StepInfo& info) {
+  for (Observer* o : watching(Hook::after_step)) o->after_step(info);
+}
+
+inline void Simulation::run_node(NodeId n, const Input& in) {
+  effects_.clear();
+  Input local = in;
+  local.local_us = clocks_[n].local_at(now_);  // the node reads its own clock only
+  nodes_[n].node->step(local, effects_);
+  apply_effects(n);
+}
+
+inline bool Simulation::dispatch(const Event& e) {
   switch (e.kind) {
     case EventKind::deliver: return on_deliver(e);
     case EventKind::timer: return on_timer(e);
@@ -160,6 +215,21 @@ bool Simulation::dispatch(const Event& e) {
     }
     case EventKind::nemesis_end: on_nemesis_end(); return false;
     case EventKind::client: return on_client_event(e);
+  }
+  return false;
+}
+
+bool Simulation::step() {
+  if (!scenario_.schedule.empty()) return step_scheduled();
+  while (!queue_.empty()) {
+    if (queue_.top_time() > scenario_.max_time_us) {
+      now_ = scenario_.max_time_us;
+      return false;
+    }
+    const Event e = queue_.pop();
+    PAXSIM_ASSERT(e.time >= now_);
+    now_ = e.time;
+    if (dispatch(e)) return true;
   }
   return false;
 }
@@ -604,14 +674,6 @@ void Simulation::resume(NodeId n) {
   for (std::uint32_t slot : sends) send_slot(slot);
 }
 
-void Simulation::run_node(NodeId n, const Input& in) {
-  effects_.clear();
-  Input local = in;
-  local.local_us = clocks_[n].local_at(now_);  // the node reads its own clock only
-  nodes_[n].node->step(local, effects_);
-  apply_effects(n);
-}
-
 void Simulation::apply_effects(NodeId n) {
   NodeSlot& s = nodes_[n];
   for (Record& r : effects_.persist) {
@@ -968,66 +1030,6 @@ void Simulation::scheduled_request(std::size_t index) {
 }
 
 // ---------------------------------------------------------------- steps and the fingerprint
-
-void Simulation::begin_step(StepInfo& info) {
-  info.index = ++stats_.steps;
-  info.time = now_;
-  hash_step(info);
-  for (Observer* o : watching(Hook::step)) o->on_step(info);
-}
-
-void Simulation::end_step(const StepInfo& info) {
-  for (Observer* o : watching(Hook::after_step)) o->after_step(info);
-}
-
-void Simulation::hash_message(const Message& m) {
-  fingerprint_.add(static_cast<std::uint64_t>(m.kind) | (std::uint64_t{m.from} << 8) | (std::uint64_t{m.to} << 36),
-                   m.slot);
-  fingerprint_.add(m.ballot.round, m.accepted_ballot.round);
-  fingerprint_.add(std::uint64_t{m.ballot.node} | (std::uint64_t{m.accepted_ballot.node} << 32), m.value.text_hash());
-  if (m.kind >= MsgKind::heartbeat || !m.entries.empty()) {
-    // Multi-Paxos fields.
-    fingerprint_.add(m.entries.size(), m.commit);
-    for (const LogEntry& e : m.entries) {
-      fingerprint_.add(e.slot, e.ballot.round);
-      fingerprint_.add(e.ballot.node, e.value.text_hash());
-    }
-    fingerprint_.add(m.request, std::uint64_t{m.leader_hint} | (std::uint64_t{m.flags} << 32));
-  }
-  if (m.group != 0) fingerprint_.add(0x5348415244000000ull | m.group, 0);  // shards: the group (none for 1 shard)
-}
-
-// The fingerprint (sim/fingerprint.hpp) covers, per step: time; kind and
-// node; then the kind's fields (the message, each value by its text hash;
-// the loss reason; the timer kind; the record; the fault action, whether it
-// did anything and whether it was an undo; the proposal). Never checker
-// verdicts.
-void Simulation::hash_step(const StepInfo& info) {
-  std::uint64_t head = static_cast<std::uint64_t>(info.kind) | (std::uint64_t{info.node} << 8);
-  if (info.loss) head |= (std::uint64_t{1} + static_cast<std::uint64_t>(*info.loss)) << 40;
-  if (info.kind == StepKind::timer) head |= static_cast<std::uint64_t>(info.timer) << 48;
-  if (info.kind == StepKind::client) head |= std::uint64_t{info.client_timer} << 48;
-  if (info.did_nothing) head |= std::uint64_t{1} << 56;
-  if (info.undo) head |= std::uint64_t{1} << 57;
-  fingerprint_.add(static_cast<std::uint64_t>(info.time), head);
-  if (info.msg) hash_message(*info.msg);
-  if (info.record) {
-    const Record& r = *info.record;
-    fingerprint_.add(static_cast<std::uint64_t>(r.kind) | (std::uint64_t{r.ballot.node} << 8) |
-                         (std::uint64_t{r.group} << 40),
-                     r.value.text_hash());
-    fingerprint_.add(r.slot, r.ballot.round);
-  }
-  if (info.fault) {
-    std::uint64_t clock_offset = 0, clock_drift = 0;
-    if (info.fault->action == FaultAction::clock) {
-      clock_offset = static_cast<std::uint64_t>(ms_to_us(info.fault->offset_ms.value_or(0)));
-      clock_drift = static_cast<std::uint64_t>(std::llround(info.fault->drift_ppm.value_or(-1e9) * 1000));
-    }
-    fingerprint_.add(static_cast<std::uint64_t>(info.fault->action) | (clock_offset << 8), clock_drift);
-  }
-  if (info.value) fingerprint_.add(info.value->text_hash(), 0);
-}
 
 const char* to_string(StepKind k) {
   switch (k) {

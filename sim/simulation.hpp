@@ -143,7 +143,7 @@ class Simulation : private ClientWorld, private LockWorld {
   };
 
   // Steps
-  bool dispatch(const Event& e);
+  [[gnu::always_inline]] inline bool dispatch(const Event& e);
   bool on_deliver(const Event& e);
   bool on_timer(const Event& e);
   bool on_durable(const Event& e);
@@ -182,7 +182,7 @@ class Simulation : private ClientWorld, private LockWorld {
   void restart(NodeId n, bool wipe);
   void pause(NodeId n);
   void resume(NodeId n);
-  void run_node(NodeId n, const Input& in);
+  [[gnu::always_inline]] inline void run_node(NodeId n, const Input& in);
   void apply_effects(NodeId n);
   void send(const Message& m);
   void send_slot(std::uint32_t slot);
@@ -193,10 +193,11 @@ class Simulation : private ClientWorld, private LockWorld {
   void attach_decisions();
   void attach_client_decisions();
 
-  void begin_step(StepInfo& info);
-  void end_step(const StepInfo& info);
-  void hash_step(const StepInfo& info);
-  void hash_message(const Message& m);
+  // Around every step: inline, as a call each cost more than their bodies.
+  [[gnu::always_inline]] inline void begin_step(StepInfo& info);
+  [[gnu::always_inline]] inline void end_step(const StepInfo& info);
+  [[gnu::always_inline]] inline void hash_step(const StepInfo& info);  // specialised per kind of step
+  [[gnu::always_inline]] inline void hash_message(const Message& m);
 
   Scenario scenario_;
   NodeFactory factory_;
