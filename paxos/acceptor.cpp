@@ -81,12 +81,7 @@ void Acceptor::on_accept(const NodeConfig& cfg, const Message& m, Effects& out) 
     Acceptance& a = accepted_[m.slot];
     a.ballot = m.ballot;
     a.value = m.value;
-    Record& r = out.persist.next();
-    r.kind = RecordKind::accept;
-    r.slot = m.slot;
-    r.ballot = m.ballot;
-    r.value = m.value;
-    r.group = 0;
+    out.persist_new(RecordKind::accept, m.slot, m.ballot, m.value);
   }
   const bool durable_first = !cfg.bugs.has(Bug::ack_before_durable);
   const auto ack = [&](EndpointId to) {

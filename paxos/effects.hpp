@@ -139,6 +139,15 @@ struct Effects {
     o.after_durable = after_durable;
     return o.msg;
   }
+  // A record to persist, written into a reused slot (no temporary).
+  void persist_new(RecordKind kind, Slot s, Ballot b, const Value& v) {
+    Record& r = persist.next();
+    r.kind = kind;
+    r.slot = s;
+    r.ballot = b;
+    r.value = v;
+    r.group = 0;
+  }
   void learned_copy(Slot s, const Value& v) { assign(learned.next(), s, v); }
   void applied_copy(Slot s, const Value& v) { assign(applied.next(), s, v); }
   void quorum_copy(QuorumUse::Phase phase, Slot s, Ballot b, const std::vector<NodeId>& members) {

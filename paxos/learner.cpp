@@ -33,7 +33,7 @@ bool Learner::learn(const NodeConfig& cfg, Slot slot, const Value& v, Ballot b, 
   decided_ballot_ = b;
   tally_.clear();
   // Not needed for safety (a node can always learn again), so nothing waits on it.
-  out.persist.push_back(Record{RecordKind::decided, slot, b, v});
+  out.persist_new(RecordKind::decided, slot, b, v);
   out.learned_copy(slot, v);
   return true;
 }

@@ -21,12 +21,7 @@ bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Eff
   d.value = v;
   while (log_.contains(first_undecided_)) ++first_undecided_;
   // Not needed for safety (a replica can always learn again from its peers).
-  Record& r = out.persist.next();
-  r.kind = RecordKind::decided;
-  r.slot = s;
-  r.ballot = b;
-  r.value = v;
-  r.group = 0;
+  out.persist_new(RecordKind::decided, s, b, v);
   out.learned_copy(s, v);
   apply_ready(cfg, out);
   return true;

@@ -1,6 +1,6 @@
 // A hasher for a node's whole state (volatile and what it rebuilt from
 // disk), so an exhaustive explorer can tell states apart cheaply and never
-// expand one twice. Same folding as the run fingerprint.
+// expand one twice. Same folding as a value's text hash (paxos/value.hpp).
 #pragma once
 
 #include <algorithm>
@@ -42,26 +42,14 @@ class StateHasher {
   // word list out of line.
   [[gnu::always_inline]] void add(std::uint64_t w) {
     if (words_) [[unlikely]] keep(w);
-    h_ = (h_ ^ w) * 0x9e3779b97f4a7c15ull;
-    h_ ^= h_ >> 29;
+    h_ = detail::fold(h_, w);
   }
   void add(const Ballot& b) {
     add(b.round);
     add(b.node);
   }
   void add_bytes(std::string_view s) {
-    add(s.size());
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      add(w);
-    }
-    if (i < s.size()) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, s.data() + i, s.size() - i);
-      add(w);
-    }
+    detail::for_each_word(s, [this](std::uint64_t w) { add(w); });
   }
   // A tally of voters (promisers, acceptors), kept by the roles in arrival
   // order: folded in sorted, with repeats, so two states that differ only in
@@ -91,7 +79,7 @@ class StateHasher {
  private:
   [[gnu::noinline]] void keep(std::uint64_t w) { words_->push_back(w); }
 
-  std::uint64_t h_ = 0xcbf29ce484222325ull;
+  std::uint64_t h_ = detail::k_hash_start;
   std::vector<std::uint64_t>* words_ = nullptr;
   bool canonical_ = false;
 };

@@ -38,6 +38,24 @@ constexpr std::uint64_t fold(std::uint64_t h, std::uint64_t w) noexcept {
   h = (h ^ w) * 0x9e3779b97f4a7c15ull;
   return h ^ (h >> 29);
 }
+// Calls f on the words of a byte string: its length, then 8 bytes at a time
+// (little-endian, the last word zero-padded). The text hash and the state
+// hash (paxos/state_hash.hpp) both cut strings this way.
+template <class F>
+void for_each_word(std::string_view s, F&& f) {
+  f(std::uint64_t{s.size()});
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    f(w);
+  }
+  if (i < s.size()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    f(w);
+  }
+}
 }  // namespace detail
 
 class Value {
@@ -95,18 +113,8 @@ class Value {
   // last word zero-padded), each word w as h = (h ^ w) * 0x9e3779b97f4a7c15,
   // h ^= h >> 29, from h = 0xcbf29ce484222325 (the state hash's folding).
   static std::uint64_t hash_text(std::string_view s) noexcept {
-    std::uint64_t h = detail::fold(detail::k_hash_start, s.size());
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      h = detail::fold(h, w);
-    }
-    if (i < s.size()) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, s.data() + i, s.size() - i);
-      h = detail::fold(h, w);
-    }
+    std::uint64_t h = detail::k_hash_start;
+    detail::for_each_word(s, [&h](std::uint64_t w) { h = detail::fold(h, w); });
     return h;
   }
   // Two handles on one text: true without comparing bytes.
