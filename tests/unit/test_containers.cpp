@@ -1,16 +1,22 @@
 // The small containers on the hot path: a leader's window of proposals in
-// flight (paxos/slot_window.hpp) and the simulator's per-disk queues
-// (sim/fifo.hpp), each checked against the standard container it replaces.
+// flight (paxos/slot_window.hpp), the simulator's per-disk queues
+// (sim/fifo.hpp) and its event queue (sim/event_queue.hpp), each checked
+// against a standard container that does the same job plainly.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
-#include <map>
 #include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "paxos/slot_window.hpp"
+#include "sim/event_queue.hpp"
 #include "sim/fifo.hpp"
 
 namespace {
@@ -109,4 +115,125 @@ TEST_CASE("fifo: first in, first out across growth and wrap-around") {
   f.push() = "again";
   CHECK(f.front() == "again");
   CHECK(f.size() == 1);
+}
+
+namespace {
+
+using paxsim::sim::Event;
+using paxsim::sim::EventClass;
+using paxsim::sim::EventKind;
+
+// The queue's order, spelled out: time, then class, then sequence.
+struct ByOrder {
+  bool operator()(const Event& x, const Event& y) const {
+    return std::tuple(x.time, x.klass, x.seq) < std::tuple(y.time, y.klass, y.seq);
+  }
+};
+
+void check_same(const Event& got, const Event& want) {
+  CHECK(got.time == want.time);
+  CHECK(got.seq == want.seq);
+  CHECK(got.arg == want.arg);
+  CHECK(got.target == want.target);
+  CHECK(got.incarnation == want.incarnation);
+  CHECK(got.kind == want.kind);
+  CHECK(got.klass == want.klass);
+  CHECK(got.aux == want.aux);
+}
+
+}  // namespace
+
+TEST_CASE("event queue: pops in (time, class, sequence) order, near and far, with picks out of order") {
+  paxsim::sim::EventQueue q;
+  std::set<Event, ByOrder> ref;
+  std::uint64_t x = 777;
+  auto next = [&x] { return (x = x * 6364136223846793005ull + 1442695040888963407ull) >> 33; };
+  paxsim::Time_us now = 0;
+  std::uint64_t seq = 0;
+  int specials = 0, far = 0, same_time = 0, taken = 0;
+  for (int round = 0; round < 60000; ++round) {
+    const std::uint64_t r = next() % 100;
+    if (r < 52 || ref.empty()) {
+      Event e;
+      const std::uint64_t d = next();
+      // Mostly within a network delay; some at this very instant; some far
+      // off (timeouts, election timers).
+      if (d % 10 == 0) {
+        e.time = now;
+        ++same_time;
+      } else if (d % 10 == 1) {
+        e.time = now + static_cast<paxsim::Time_us>(next() % 3'000'000);
+        ++far;
+      } else {
+        e.time = now + static_cast<paxsim::Time_us>(next() % 20'000);
+      }
+      e.klass = next() % 20 == 0 ? static_cast<EventClass>(next() % 3) : EventClass::other;
+      if (e.klass != EventClass::other) ++specials;
+      e.arg = next();
+      e.target = static_cast<std::uint32_t>(next() % 9);
+      e.incarnation = static_cast<std::uint32_t>(next() % 3);
+      e.kind = static_cast<EventKind>(next() % 9);
+      e.aux = static_cast<std::uint8_t>(next() % 5);
+      q.push(e);
+      e.seq = seq++;  // the queue numbers pushes from 0
+      ref.insert(e);
+    } else if (r < 99) {
+      REQUIRE(q.top_time() == ref.begin()->time);
+      const Event got = q.pop();
+      check_same(got, *ref.begin());
+      ref.erase(ref.begin());
+      now = got.time;
+    } else {
+      // A pinned schedule's pick: the earliest event whose argument is even.
+      const auto pick = [](const Event& e) { return e.arg % 2 == 0; };
+      const std::optional<Event> got = q.take_first(pick);
+      const auto want = std::find_if(ref.begin(), ref.end(), pick);
+      REQUIRE(got.has_value() == (want != ref.end()));
+      if (got) {
+        check_same(*got, *want);
+        ref.erase(want);
+        now = std::max(now, got->time);
+        ++taken;
+      }
+    }
+    REQUIRE(q.size() == ref.size());
+    REQUIRE(q.empty() == ref.empty());
+  }
+  while (!ref.empty()) {
+    check_same(q.pop(), *ref.begin());
+    ref.erase(ref.begin());
+  }
+  CHECK(q.empty());
+  // The run went where it was meant to.
+  CHECK(now > 10'000'000);
+  CHECK(specials > 1000);
+  CHECK(far > 2000);
+  CHECK(same_time > 2000);
+  CHECK(taken > 100);
+}
+
+TEST_CASE("event queue: at one instant, faults, then undos, then the nemesis, then the rest as scheduled") {
+  paxsim::sim::EventQueue q;
+  const auto at = [](paxsim::Time_us t, EventClass c, std::uint64_t arg) {
+    Event e;
+    e.time = t;
+    e.klass = c;
+    e.arg = arg;
+    return e;
+  };
+  q.push(at(100'000, EventClass::other, 1));  // far off when pushed
+  q.push(at(5, EventClass::other, 2));
+  q.push(at(100'000, EventClass::nemesis, 3));
+  q.push(at(100'000, EventClass::other, 4));
+  q.push(at(100'000, EventClass::fault, 5));
+  q.push(at(100'000, EventClass::nemesis_undo, 6));
+  CHECK(q.pop().arg == 2);
+  q.push(at(99'000, EventClass::other, 7));  // near now
+  std::vector<std::uint64_t> order;
+  while (!q.empty()) {
+    const Event e = q.pop();
+    if (e.time == 99'000) q.push(at(100'000, EventClass::other, 8));  // the same instant, scheduled last
+    order.push_back(e.arg);
+  }
+  CHECK(order == std::vector<std::uint64_t>{7, 5, 6, 3, 1, 4, 8});
 }
