@@ -128,7 +128,7 @@ struct Effects {
   // for a value as long (the hot path of every step).
   void send_copy(const Message& m, bool after_durable) {
     Outgoing& o = send.next();
-    o.msg = m;
+    o.msg.assign(m);
     o.after_durable = after_durable;
   }
   // A new message to send, default-constructed (a reused slot, reset): the

@@ -62,11 +62,16 @@ bool read_field(std::string_view v, std::size_t& pos, std::string& s) {
 }  // namespace
 
 Value encode(const Command& c) {
-  // Written in place into a string sized for the longest encoding (four
-  // numbers of at most 20 digits and seven separators), then cut to length.
-  std::string v(96 + c.key.size() + c.value.size(), '\0');
-  char* p = v.data();
-  char* const end = p + v.size();
+  // Written in place into a buffer sized for the longest encoding (four
+  // numbers of at most 20 digits and seven separators), then copied out at
+  // its length: on the stack when it fits.
+  const std::size_t longest = 96 + c.key.size() + c.value.size();
+  char small[256];
+  std::string big;
+  if (longest > sizeof small) big.resize(longest);
+  char* const begin = longest > sizeof small ? big.data() : small;
+  char* p = begin;
+  char* const end = p + longest;
   const auto number = [&](std::uint64_t n) { p = std::to_chars(p, end, n).ptr; };
   const auto field = [&](const std::string& f) {  // length:bytes
     number(f.size());
@@ -83,7 +88,7 @@ Value encode(const Command& c) {
   *p++ = '|';
   field(c.key);
   field(c.value);
-  v.resize(static_cast<std::size_t>(p - v.data()));
+  std::string v(begin, static_cast<std::size_t>(p - begin));
   if (c.op > KvOpKind::expire) return Value(std::move(v));  // not decodable: carries no command
   return Value(std::move(v), c);
 }
@@ -118,19 +123,21 @@ const Command* command_of(const Value& v, Command& scratch) {
   return &scratch;
 }
 
-std::optional<KvResult> KvStore::cached(std::uint32_t client, std::uint64_t request) const {
-  auto it = clients_.find(client);
-  if (it == clients_.end() || it->second.request != request) return std::nullopt;
-  return it->second.result;
+const KvResult* KvStore::cached(std::uint32_t client, std::uint64_t request) const {
+  const ClientEntry* e = find_entry(client);
+  if (e == nullptr || e->request != request || request == 0) return nullptr;  // 0: a client never seen
+  return &e->result;
 }
 
-std::optional<KvResult> KvStore::apply(const Command& c, const BugSet& bugs) {
-  ClientEntry& entry = clients_[c.client];
+const KvResult* KvStore::apply(const Command& c, const BugSet& bugs) {
+  ClientEntry& entry = this->entry(c.client);
   if (!bugs.has(Bug::duplicate_execution)) {
-    if (c.request == entry.request) return entry.result;  // a retry: answered, not executed again
-    if (c.request < entry.request) return std::nullopt;   // older than what the client already moved past
+    if (c.request == entry.request) return &entry.result;  // a retry: answered, not executed again
+    if (c.request < entry.request) return nullptr;         // older than what the client already moved past
   }
-  KvResult r;
+  KvResult& r = entry.result;  // the result is remembered for a retry
+  r.absent = false;
+  r.value.clear();
   switch (c.op) {
     case KvOpKind::put: data_[c.key] = c.value; break;
     case KvOpKind::append: data_[c.key] += c.value; break;
@@ -150,8 +157,7 @@ std::optional<KvResult> KvStore::apply(const Command& c, const BugSet& bugs) {
   }
   ++executed_;
   entry.request = std::max(entry.request, c.request);
-  entry.result = r;
-  return r;
+  return &r;
 }
 
 }  // namespace paxsim

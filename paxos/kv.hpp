@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "paxos/bugs.hpp"
 #include "paxos/command.hpp"
@@ -40,12 +41,14 @@ void append_decimal(std::string& out, std::uint64_t n, std::size_t width = 0);
 
 class KvStore {
  public:
-  // Applies one command; returns its result, or nullopt for a duplicate of
-  // an older request (its answer is long gone). A retry of the latest request
-  // returns the remembered result without executing it again.
-  std::optional<KvResult> apply(const Command& c, const BugSet& bugs);
-  // The result of a request already applied, if it is the client's latest.
-  std::optional<KvResult> cached(std::uint32_t client, std::uint64_t request) const;
+  // Applies one command; returns its result, or null for a duplicate of an
+  // older request (its answer is long gone). A retry of the latest request
+  // returns the remembered result without executing it again. The result
+  // is the one remembered for the client: good until the next apply.
+  const KvResult* apply(const Command& c, const BugSet& bugs);
+  // The result of a request already applied, if it is the client's latest
+  // (good until the next apply).
+  const KvResult* cached(std::uint32_t client, std::uint64_t request) const;
   std::uint64_t applied_requests() const { return executed_; }
   const LockTable& locks() const { return locks_; }
   // Reads a key outside the log (only the stale-local-read bug does this).
@@ -69,7 +72,22 @@ class KvStore {
     std::size_t operator()(const std::string& k) const noexcept { return fnv1a64(k); }
   };
   std::unordered_map<std::string, std::string, KeyHash> data_;
-  std::unordered_map<std::uint32_t, ClientEntry> clients_;
+  // By client index: the simulated clients are numbered from 0, so a vector
+  // serves them; other ids (the lock service's own, any id a command may
+  // carry) go to a map.
+  static constexpr std::uint32_t k_dense_clients = 4096;
+  ClientEntry& entry(std::uint32_t client) {
+    if (client >= k_dense_clients) [[unlikely]] return other_clients_[client];
+    if (client >= clients_.size()) clients_.resize(client + 1);
+    return clients_[client];
+  }
+  const ClientEntry* find_entry(std::uint32_t client) const {
+    if (client < clients_.size()) return &clients_[client];
+    auto it = other_clients_.find(client);
+    return it == other_clients_.end() ? nullptr : &it->second;
+  }
+  std::vector<ClientEntry> clients_;
+  std::unordered_map<std::uint32_t, ClientEntry> other_clients_;
   std::uint64_t executed_ = 0;
   LockTable locks_;
 };

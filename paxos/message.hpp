@@ -74,8 +74,27 @@ struct Message {
     flags = 0;
     group = 0;
   }
+  // A copy of `m`, keeping this message's entries buffer (a reused effects
+  // slot is refilled this way). Most messages carry no entries, and copying
+  // an empty vector costs more than the rest of the message.
+  void assign(const Message& m) {
+    kind = m.kind;
+    from = m.from;
+    to = m.to;
+    slot = m.slot;
+    ballot = m.ballot;
+    accepted_ballot = m.accepted_ballot;
+    value = m.value;
+    if (m.entries.empty()) entries.clear();
+    else entries = m.entries;
+    commit = m.commit;
+    request = m.request;
+    leader_hint = m.leader_hint;
+    flags = m.flags;
+    group = m.group;
+  }
 };
-// reset() names every field: a new field must be added there too.
+// reset() and assign() name every field: a new field must be added there too.
 static_assert(sizeof(void*) != 8 || sizeof(Message) == 120, "Message changed: update Message::reset()");
 
 }  // namespace paxsim

@@ -288,7 +288,7 @@ class MultiPaxosNode final : public Node {
     Command scratch;
     const Command* cmd = command_of(m.value, scratch);
     if (!cmd) return;  // malformed: ignore
-    if (auto done = replica_.kv().cached(cmd->client, cmd->request)) {
+    if (const KvResult* done = replica_.kv().cached(cmd->client, cmd->request)) {
       reply(m.from, cmd->request, *done, out);  // a retry of what we already applied
       return;
     }
@@ -332,7 +332,8 @@ class MultiPaxosNode final : public Node {
   }
 
   void learn(Slot s, const Value& v, Ballot b, Effects& out) {
-    if (!replica_.learn(cfg_, s, v, b, out)) return;
+    // Only a node with clients waiting (a leader) answers what it applies.
+    if (!replica_.learn(cfg_, s, v, b, out, !waiters_.empty())) return;
     if (!replica_.kv().locks().locks().empty()) lock_watch_.observe(replica_.kv().locks(), now_local_);  // no locks: nothing to see
     if (!tally_.empty())  // all-to-all learning only
       tally_.erase(tally_.lower_bound({s, Ballot{}, Value{}}), tally_.lower_bound({s + 1, Ballot{}, Value{}}));

@@ -10,10 +10,10 @@ void Replica::recover(std::span<const Record> durable) {
 
 void Replica::replay(const NodeConfig& cfg, Effects& out) {
   just_applied_.clear();
-  apply_ready(cfg, out);
+  apply_ready(cfg, out, true);
 }
 
-bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Effects& out) {
+bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Effects& out, bool results) {
   just_applied_.clear();
   if (log_.contains(s)) return false;
   Decision& d = log_[s];
@@ -23,11 +23,11 @@ bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Eff
   // Not needed for safety (a replica can always learn again from its peers).
   out.persist_new(RecordKind::decided, s, b, v);
   out.learned_copy(s, v);
-  apply_ready(cfg, out);
+  apply_ready(cfg, out, results);
   return true;
 }
 
-void Replica::apply_ready(const NodeConfig& cfg, Effects& out) {
+void Replica::apply_ready(const NodeConfig& cfg, Effects& out, bool results) {
   Command scratch;  // a command parsed from a value that does not carry one
   for (const Decision* d; (d = log_.find(applied_)) != nullptr; ++applied_) {
     const Value& v = d->value;
@@ -35,7 +35,8 @@ void Replica::apply_ready(const NodeConfig& cfg, Effects& out) {
     if (v == k_noop_value) continue;
     const Command* c = command_of(v, scratch);
     if (!c) continue;  // not a command (cannot happen: only commands and no-ops are proposed)
-    if (auto r = kv_.apply(*c, cfg.bugs)) just_applied_.push_back(Applied{c->client, c->request, std::move(*r)});
+    const KvResult* r = kv_.apply(*c, cfg.bugs);
+    if (r && results) just_applied_.push_back(Applied{c->client, c->request, *r});
   }
 }
 

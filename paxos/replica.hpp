@@ -26,8 +26,10 @@ class Replica {
   void replay(const NodeConfig& cfg, Effects& out);
 
   // Records a decision (idempotent); applies whatever became applicable.
-  // Returns true the first time the slot is learned.
-  bool learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Effects& out);
+  // Returns true the first time the slot is learned. `results`: keep what
+  // was applied, with the results, in just_applied() (a node with no client
+  // waiting for an answer has no use for them).
+  bool learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Effects& out, bool results = true);
 
   // Requests applied by the last learn/replay, with their results, so the
   // node can answer the clients waiting for them.
@@ -58,7 +60,7 @@ class Replica {
   }
 
  private:
-  void apply_ready(const NodeConfig& cfg, Effects& out);
+  void apply_ready(const NodeConfig& cfg, Effects& out, bool results);
 
   struct Decision {
     Ballot ballot;

@@ -23,7 +23,7 @@ class MessagePool {
   // A slot holding a copy of `m` (or `m` itself, moved in).
   std::uint32_t put(const Message& m) {
     const std::uint32_t slot = take();
-    (*this)[slot] = m;
+    (*this)[slot].assign(m);
     return slot;
   }
   std::uint32_t put(Message&& m) {

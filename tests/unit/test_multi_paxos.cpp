@@ -195,17 +195,31 @@ TEST_CASE("kv: a retried request is executed once and answered with the remember
   KvStore kv;
   BugSet none;
   const Command put{0, 1, KvOpKind::append, "k", "a"};
-  REQUIRE(kv.apply(put, none).has_value());
-  REQUIRE(kv.apply(put, none).has_value());  // the retry, landed in a second slot
+  REQUIRE(kv.apply(put, none) != nullptr);
+  REQUIRE(kv.apply(put, none) != nullptr);  // the retry, landed in a second slot
   CHECK(kv.peek("k").value == "a");
   CHECK(kv.applied_requests() == 1);
   const Command get{0, 2, KvOpKind::get, "k", ""};
   CHECK(kv.apply(get, none)->value == "a");
-  CHECK_FALSE(kv.apply(put, none).has_value());  // older than the client's latest: ignored
+  CHECK(kv.apply(put, none) == nullptr);  // older than the client's latest: ignored
   CHECK(kv.cached(0, 2)->value == "a");
-  CHECK_FALSE(kv.cached(0, 1).has_value());
+  CHECK(kv.cached(0, 1) == nullptr);
   const Command missing{1, 1, KvOpKind::get, "nope", ""};
   CHECK(kv.apply(missing, none)->absent);
+  CHECK(kv.cached(1, 1)->absent);
+  CHECK(kv.cached(5, 1) == nullptr);  // a client never seen
+  // A put after a get: its result is empty, not the get's value.
+  const Command put2{0, 3, KvOpKind::put, "k", "b"};
+  const KvResult* r = kv.apply(put2, none);
+  REQUIRE(r != nullptr);
+  CHECK(r->value.empty());
+  CHECK_FALSE(r->absent);
+  // Client ids far from the simulated clients' (the lock service's own).
+  const Command far{0xfffffff0u, 7, KvOpKind::get, "k", ""};
+  CHECK(kv.apply(far, none)->value == "b");
+  CHECK(kv.cached(0xfffffff0u, 7)->value == "b");
+  CHECK(kv.apply(far, none)->value == "b");  // its retry
+  CHECK(kv.applied_requests() == 5);
 }
 
 TEST_CASE("kv: with duplicate-execution a retried append is applied twice") {
