@@ -21,14 +21,15 @@ const char* to_string(KvOpKind k) {
 }
 
 void append_decimal(std::string& out, std::uint64_t n, std::size_t width) {
-  char digits[20];
-  std::size_t len = 0;
+  char digits[20];  // written from the end
+  char* p = digits + sizeof digits;
   do {
-    digits[len++] = static_cast<char>('0' + n % 10);
+    *--p = static_cast<char>('0' + n % 10);
     n /= 10;
   } while (n != 0);
+  const auto len = static_cast<std::size_t>(digits + sizeof digits - p);
   if (len < width) out.append(width - len, '0');
-  while (len > 0) out += digits[--len];
+  out.append(p, len);
 }
 
 namespace {

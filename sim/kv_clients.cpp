@@ -39,7 +39,8 @@ Command KvClients::generate(Client& c) {
   const double u = c.rng.unit();
   cmd.op = u < wl.mix_put ? KvOpKind::put : u < wl.mix_put + wl.mix_get ? KvOpKind::get : KvOpKind::append;
   if (c.index + wl.readers >= wl.clients) cmd.op = KvOpKind::get;  // a reader
-  cmd.key = std::string(1, 'k').append(std::to_string(1 + c.rng.below(wl.keys)));
+  cmd.key.assign(1, 'k');
+  append_decimal(cmd.key, 1 + c.rng.below(wl.keys));
   if (cmd.op != KvOpKind::get) {
     // Unique and of fixed size: client, then a per-client sequence number.
     // "c%04u-%07llu", without printf's cost (it ran once per command).

@@ -3,6 +3,9 @@
 // at-most-once table, and the node's routing of clients.
 #include <doctest/doctest.h>
 
+#include <limits>
+#include <string>
+
 #include "helpers.hpp"
 #include "paxos/kv.hpp"
 #include "paxos/leader.hpp"
@@ -315,4 +318,17 @@ TEST_CASE("multi-paxos runs: every kv scenario passes its own seed with every ch
     CHECK(r.decided_slots > 0);
     CHECK(r.stats.client_ops_completed > 0);
   }
+}
+
+TEST_CASE("kv: append_decimal writes as std::to_string, zero-padded to the width asked") {
+  std::string s = "x";
+  append_decimal(s, 0);
+  CHECK(s == "x0");
+  append_decimal(s, 42, 4);
+  CHECK(s == "x00042");
+  append_decimal(s, 123456, 3);  // wider than asked: not cut
+  CHECK(s == "x00042123456");
+  std::string max;
+  append_decimal(max, std::numeric_limits<std::uint64_t>::max(), 25);
+  CHECK(max == "00000" + std::to_string(std::numeric_limits<std::uint64_t>::max()));
 }
