@@ -1,4 +1,4 @@
-// The event queue: a min-heap ordered by (time, class, sequence).
+// The event queue, ordered by (time, class, sequence).
 // Timeline fault actions have the lowest class, so at one instant they run
 // before anything else, in file order; the nemesis undoes before it strikes;
 // every other event at that instant follows in the order it was scheduled.
@@ -8,12 +8,13 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "paxos/types.hpp"
 #include "sim/assert.hpp"
-#include "sim/free_list.hpp"
 
 namespace paxsim::sim {
 
@@ -42,180 +43,174 @@ struct Event {
   std::uint8_t aux = 0;
 };
 
-// A radix heap of 16-byte keys, in front of it a short sorted run.
+// A calendar: a ring of buckets, one per 64 microseconds, for the next 65
+// milliseconds, and a heap for what is due later.
 //
-// A key is the time and one word: class (2 bits), sequence number
-// (k_seq_bits) and the index of the event's other fields in a side slab
-// (k_index_bits). Comparing the words compares class, then sequence; the
-// sequence is unique, so the index never decides.
-//
-// The radix heap relies on time never going back: every key pushed is at or
-// after the last time popped, and `base_` is at or before it (a simulation
-// schedules nothing in its past). A key goes into bucket i, where i is the
-// bit width of (its time XOR base_): bucket 0 holds keys at base_, and every
-// key in a bucket comes before every key in a higher one. The next keys
-// leave from `run_`, sorted by (time, word); a key pushed before the run's
-// last joins the run in order, so every key in a bucket comes after the run.
-// When the run is empty, the lowest bucket becomes the run if it is short
-// (sorted), or else is split: its earliest time becomes base_ and its keys
-// move to lower buckets. Each key moves a few times at most, and a push is
-// a bit scan and an append: far-off events (a kv client's timeouts, mostly
-// stale when they fall due) wait in high buckets at no cost to the near
-// ones. The order is total, so the queue pops the same events in the same
-// order however they are laid out.
+// `base_` is the time of the last pop: at or before every event's time, and
+// a push is never before it (a simulation schedules nothing in its past).
+// Bucket number b (time / 64) lives at ring position b mod k_buckets while
+// b is within k_buckets of base_'s bucket (`cursor_`); its events are kept
+// sorted by (time, class, sequence), so that a push is almost always an
+// append (sequence numbers only grow, and most events fall due in a bucket
+// of their own). A bit map of the buckets in use finds the next one. An
+// event due beyond the ring waits in `far_`, a heap in the same order, and
+// moves into its bucket once the cursor comes within reach. The order is
+// total, so the queue pops the same events in the same order however they
+// are laid out.
 class EventQueue {
  public:
+  EventQueue() : buckets_(k_buckets) {}
+
   void push(Event e) {
     e.seq = next_seq_++;
-    PAXSIM_ASSERT(e.seq < k_seq_limit);
     insert(e);
   }
-  bool empty() const { return keys_ == 0; }
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+
   // The time of the next event (the queue is not empty).
   Time_us top_time() {
-    settle();
-    return run_.back().time;
+    if (in_ring_ == 0) return far_.front().time;
+    const Bucket& b = buckets_[next_position()];
+    return b.events[b.head].time;
   }
   Event pop() {
-    settle();
-    const Key k = run_.back();
-    run_.pop_back();
-    --keys_;
-    return take(k);
+    if (in_ring_ == 0) advance(bucket_of(far_.front().time));
+    const std::uint32_t p = next_position();
+    if (const std::uint64_t b = cursor_ + ((p - position(cursor_)) & k_mask); b != cursor_) {
+      cursor_ = b;
+      if (far_bucket_ - cursor_ < k_buckets) advance(b);
+    }
+    Bucket& b = buckets_[p];
+    const Event e = b.events[b.head++];
+    if (b.head == b.end) {
+      b.head = b.end = 0;
+      used_[p / 64] &= ~(std::uint64_t{1} << (p % 64));
+    }
+    --in_ring_;
+    --size_;
+    base_ = e.time;
+    return e;
   }
-  std::size_t size() const { return keys_; }
 
   // Removes and returns the earliest event (by the queue's order) for which
   // `pick` holds. Linear in the queue's size: only a pinned schedule uses it.
   template <class Pick>
   std::optional<Event> take_first(Pick pick) {
     std::vector<Event> all;
-    for (const Key& k : run_) all.push_back(take(k));
-    run_.clear();
-    for (std::vector<Key>& bucket : buckets_) {
-      for (const Key& k : bucket) all.push_back(take(k));
-      bucket.clear();
-    }
-    occupied_ = 0;
-    keys_ = 0;
+    all.reserve(size_);
+    const Time_us base = base_;
+    const std::uint64_t cursor = cursor_;
+    while (!empty()) all.push_back(pop());  // in the queue's order
+    std::size_t at = all.size();
+    for (std::size_t i = 0; i < all.size() && at == all.size(); ++i)
+      if (pick(all[i])) at = i;
     std::optional<Event> found;
-    std::size_t best = all.size();
+    if (at != all.size()) found = all[at];
+    base_ = base;  // at or before every event left, and every push to come
+    cursor_ = cursor;
     for (std::size_t i = 0; i < all.size(); ++i)
-      if (pick(all[i]) && (best == all.size() || before(all[i], all[best]))) best = i;
-    if (best != all.size()) found = all[best];
-    for (std::size_t i = 0; i < all.size(); ++i)
-      if (i != best) insert(all[i]);  // keeps each event's sequence number
+      if (i != at) insert(all[i]);  // each with its sequence number
     return found;
   }
 
  private:
-  static constexpr unsigned k_index_bits = 24;
-  static constexpr unsigned k_seq_bits = 62 - k_index_bits;
-  static constexpr std::uint64_t k_seq_limit = std::uint64_t{1} << k_seq_bits;
-  static constexpr std::uint32_t k_index_limit = std::uint32_t{1} << k_index_bits;
-  static constexpr std::size_t k_run_max = 16;  // a bucket this short is sorted, not split
+  static constexpr unsigned k_width_bits = 6;  // a bucket spans 64 us
+  static constexpr std::uint32_t k_buckets = 1024;  // the ring spans 65.5 ms
+  static constexpr std::uint32_t k_mask = k_buckets - 1;
+  static constexpr std::uint64_t k_no_bucket = std::numeric_limits<std::uint64_t>::max();
 
-  struct Key {
-    Time_us time;
-    std::uint64_t word;  // class | sequence | slab index
-  };
-  // An event's fields other than time, class and sequence.
-  struct Body {
-    std::uint64_t arg;
-    std::uint32_t target;
-    std::uint32_t incarnation;
-    EventKind kind;
-    std::uint8_t aux;
+  // A bucket's events, [head, end) of a buffer kept when it empties: a push
+  // is a store, not a call.
+  struct Bucket {
+    std::unique_ptr<Event[]> events;
+    std::uint32_t head = 0;
+    std::uint32_t end = 0;
+    std::uint32_t capacity = 0;
+
+    [[gnu::noinline]] void grow() {
+      capacity = std::max<std::uint32_t>(4, 2 * capacity);
+      auto bigger = std::make_unique<Event[]>(capacity);
+      std::copy(events.get() + head, events.get() + end, bigger.get());
+      end -= head;
+      head = 0;
+      events = std::move(bigger);
+    }
   };
 
-  static std::uint64_t order_word(const Event& e) {
-    return (std::uint64_t{static_cast<std::uint8_t>(e.klass)} << 62) | (e.seq << k_index_bits);
-  }
   // (time, class, sequence), lexicographically.
   static bool before(const Event& x, const Event& y) {
     if (x.time != y.time) return x.time < y.time;
-    return order_word(x) < order_word(y);
+    if (x.klass != y.klass) return x.klass < y.klass;
+    return x.seq < y.seq;
   }
-  static bool before(const Key& x, const Key& y) {
-    if (x.time != y.time) return x.time < y.time;
-    return x.word < y.word;
-  }
-  // run_ is sorted last first, so the next key is at its back. A function
-  // object, so sort and upper_bound inline the comparison.
-  struct After {
-    bool operator()(const Key& x, const Key& y) const { return before(y, x); }
+  struct Later {
+    bool operator()(const Event& x, const Event& y) const { return before(y, x); }
   };
+  static std::uint64_t bucket_of(Time_us t) { return static_cast<std::uint64_t>(t) >> k_width_bits; }
+  static std::uint32_t position(std::uint64_t bucket) { return static_cast<std::uint32_t>(bucket) & k_mask; }
 
-  // Puts `e` (its sequence number already set) into the heap.
+  // Puts `e` (its sequence number already set) into the queue.
   void insert(const Event& e) {
-    std::uint32_t index;
-    if (!free_.empty()) {
-      index = free_.pop();
-    } else {
-      index = static_cast<std::uint32_t>(bodies_.size());
-      PAXSIM_ASSERT(index < k_index_limit);
-      bodies_.emplace_back();
-    }
-    bodies_[index] = Body{e.arg, e.target, e.incarnation, e.kind, e.aux};
-    const Key k{e.time, order_word(e) | index};
-    ++keys_;
-    if (!run_.empty() && before(k, run_.front())) {
-      run_.insert(std::upper_bound(run_.begin(), run_.end(), k, After{}), k);
+    PAXSIM_ASSERT(e.time >= base_);
+    ++size_;
+    const std::uint64_t b = bucket_of(e.time);
+    if (b - cursor_ >= k_buckets) [[unlikely]] {
+      far_.push_back(e);
+      std::push_heap(far_.begin(), far_.end(), Later{});
+      far_bucket_ = bucket_of(far_.front().time);
       return;
     }
-    place(k);
+    put(position(b), e);
   }
-  // Puts a key into its bucket: the bit width of (its time XOR base_).
-  void place(const Key& k) {
-    PAXSIM_ASSERT(k.time >= base_);
-    const auto diff = static_cast<std::uint64_t>(k.time) ^ static_cast<std::uint64_t>(base_);
-    const int b = std::bit_width(diff);  // 0..63: times are not negative
-    buckets_[static_cast<std::size_t>(b)].push_back(k);
-    occupied_ |= std::uint64_t{1} << b;
-  }
-  // Makes run_ hold the next keys, unless the heap is empty.
-  void settle() {
-    while (run_.empty() && occupied_ != 0) {
-      const auto b = static_cast<std::size_t>(std::countr_zero(occupied_));
-      std::vector<Key>& bucket = buckets_[b];
-      occupied_ &= ~(std::uint64_t{1} << b);
-      if (b == 0 || bucket.size() <= k_run_max) {  // bucket 0: one time, nothing to split
-        run_.swap(bucket);
-        std::sort(run_.begin(), run_.end(), After{});
-        base_ = run_.back().time;
-        return;
-      }
-      Time_us earliest = bucket.front().time;
-      for (const Key& k : bucket) earliest = std::min(earliest, k.time);
-      base_ = earliest;
-      split_.swap(bucket);  // its keys all go to lower buckets, never back to this one
-      for (const Key& k : split_) place(k);
-      split_.clear();
+  [[gnu::always_inline]] void put(std::uint32_t p, const Event& e) {
+    Bucket& b = buckets_[p];
+    if (b.end == b.capacity) [[unlikely]] b.grow();
+    if (b.head == b.end) {
+      used_[p / 64] |= std::uint64_t{1} << (p % 64);
+      b.events[b.end++] = e;
+    } else if (!before(e, b.events[b.end - 1])) {
+      b.events[b.end++] = e;
+    } else {  // due before the last: into its place
+      Event* const at = std::upper_bound(b.events.get() + b.head, b.events.get() + b.end, e, before);
+      std::copy_backward(at, b.events.get() + b.end, b.events.get() + b.end + 1);
+      *at = e;
+      ++b.end;
     }
+    ++in_ring_;
   }
-  // The event of a key taken off the heap; its slab entry is free again.
-  Event take(const Key& k) {
-    const auto index = static_cast<std::uint32_t>(k.word & (k_index_limit - 1));
-    const Body& b = bodies_[index];
-    free_.push(index);
-    return Event{k.time,
-                 (k.word & ~(std::uint64_t{3} << 62)) >> k_index_bits,
-                 b.arg,
-                 b.target,
-                 b.incarnation,
-                 b.kind,
-                 static_cast<EventClass>(k.word >> 62),
-                 b.aux};
+  // The ring position of the next event: the first bucket in use from the
+  // cursor on, going round once (the ring is not empty).
+  std::uint32_t next_position() const {
+    const std::uint32_t from = position(cursor_);
+    std::uint32_t w = from / 64;
+    std::uint64_t bits = used_[w] & (~std::uint64_t{0} << (from % 64));
+    while (bits == 0) {
+      w = (w + 1) % (k_buckets / 64);
+      bits = used_[w];
+    }
+    return w * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
+  }
+  // The cursor moves on to bucket `b`; what `far_` holds within reach of
+  // the ring moves in.
+  [[gnu::noinline]] void advance(std::uint64_t b) {
+    cursor_ = b;
+    while (!far_.empty() && bucket_of(far_.front().time) - cursor_ < k_buckets) {
+      std::pop_heap(far_.begin(), far_.end(), Later{});
+      put(position(bucket_of(far_.back().time)), far_.back());
+      far_.pop_back();
+    }
+    far_bucket_ = far_.empty() ? k_no_bucket : bucket_of(far_.front().time);
   }
 
-  std::vector<Key> run_;                      // the next keys, sorted last first
-  std::array<std::vector<Key>, 64> buckets_;  // bucket i: keys whose time XOR base_ is i bits wide
-  std::vector<Key> split_;                    // the bucket being split (its buffer reused)
-  std::uint64_t occupied_ = 0;                // bit i: bucket i is not empty
-  Time_us base_ = 0;                          // at or before every key's time in the buckets
-  std::size_t keys_ = 0;                      // keys in the heap
-  std::vector<Body> bodies_;          // by slab index
-  FreeList free_;                     // free slab indices, reused last in, first out
+  std::vector<Bucket> buckets_;                        // by ring position
+  std::array<std::uint64_t, k_buckets / 64> used_{};  // bit p: bucket p is not empty
+  std::size_t in_ring_ = 0;                            // events in the buckets
+  std::vector<Event> far_;                             // due beyond the ring: a heap, least on top
+  std::uint64_t far_bucket_ = k_no_bucket;             // the bucket of far_'s top, if any
+  std::uint64_t cursor_ = 0;                           // the bucket of base_
+  Time_us base_ = 0;
+  std::size_t size_ = 0;
   std::uint64_t next_seq_ = 0;
 };
 
