@@ -71,12 +71,14 @@ class EventQueue {
   // The time of the next event (the queue is not empty).
   Time_us top_time() {
     if (in_ring_ == 0) return far_.front().time;
-    const Bucket& b = buckets_[next_position()];
+    next_ = next_position();  // for the pop that follows, unless a push comes first
+    const Bucket& b = buckets_[next_];
     return b.events[b.head].time;
   }
   Event pop() {
     if (in_ring_ == 0) advance(bucket_of(far_.front().time));
-    const std::uint32_t p = next_position();
+    const std::uint32_t p = next_ != k_unknown ? next_ : next_position();
+    next_ = k_unknown;
     if (const std::uint64_t b = cursor_ + ((p - position(cursor_)) & k_mask); b != cursor_) {
       cursor_ = b;
       if (far_bucket_ - cursor_ < k_buckets) advance(b);
@@ -119,6 +121,7 @@ class EventQueue {
   static constexpr std::uint32_t k_buckets = 1024;  // the ring spans 65.5 ms
   static constexpr std::uint32_t k_mask = k_buckets - 1;
   static constexpr std::uint64_t k_no_bucket = std::numeric_limits<std::uint64_t>::max();
+  static constexpr std::uint32_t k_unknown = std::numeric_limits<std::uint32_t>::max();
 
   // A bucket's events, [head, end) of a buffer kept when it empties: a push
   // is a store, not a call.
@@ -154,6 +157,7 @@ class EventQueue {
   void insert(const Event& e) {
     PAXSIM_ASSERT(e.time >= base_);
     ++size_;
+    next_ = k_unknown;
     const std::uint64_t b = bucket_of(e.time);
     if (b - cursor_ >= k_buckets) [[unlikely]] {
       far_.push_back(e);
@@ -208,6 +212,7 @@ class EventQueue {
   std::size_t in_ring_ = 0;                            // events in the buckets
   std::vector<Event> far_;                             // due beyond the ring: a heap, least on top
   std::uint64_t far_bucket_ = k_no_bucket;             // the bucket of far_'s top, if any
+  std::uint32_t next_ = k_unknown;                     // next_position(), if known
   std::uint64_t cursor_ = 0;                           // the bucket of base_
   Time_us base_ = 0;
   std::size_t size_ = 0;
