@@ -31,7 +31,13 @@ static std::string names(std::span<const NodeId> who) { return fmt::format("{{{}
 
 ChosenTracker::ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool agreement, bool validity,
                              bool stability)
-    : quorum_(s.nodes / 2 + 1), nodes_(s.nodes), sink_(sink), agreement_(agreement), validity_(validity), stability_(stability) {}
+    : quorum_(s.nodes / 2 + 1), nodes_(s.nodes), sink_(sink), agreement_(agreement), validity_(validity), stability_(stability) {
+  // A tally per slot, nearly always: one ballot reaches it.
+  const std::size_t slots = expected_slots(s);
+  slots_.reserve(slots);
+  tallies_.reserve(slots);
+  who_.reserve(slots * nodes_);
+}
 
 const Choice* ChosenTracker::chosen(Slot s) const {
   return s < slots_.size() && slots_[s].first ? &*slots_[s].first : nullptr;
@@ -49,7 +55,7 @@ std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, const Val
   PAXSIM_ASSERT(tallies_.size() < k_none);
   const auto i = static_cast<std::uint32_t>(tallies_.size());
   tallies_.push_back(Tally{b, v, k_none, 0, who_.size()});
-  for (std::uint32_t k = 0; k < nodes_; ++k) who_.push_back(k_no_node);
+  who_.resize(who_.size() + nodes_, k_no_node);
   (st.first_tally == k_none ? st.first_tally : tallies_[st.last_tally].next) = i;
   st.last_tally = i;
   return i;

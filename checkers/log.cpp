@@ -7,7 +7,9 @@
 
 namespace paxsim::checkers {
 
-LogChecker::LogChecker(const sim::Scenario& s, ViolationSink& sink) : sink_(sink), next_(s.nodes, 0) {}
+LogChecker::LogChecker(const sim::Scenario& s, ViolationSink& sink) : sink_(sink), next_(s.nodes, 0) {
+  first_.reserve(expected_slots(s));
+}
 
 void LogChecker::on_apply(Time_us t, NodeId n, const Learned& a) {
   if (a.slot != next_[n]) return report_out_of_order(t, n, a);

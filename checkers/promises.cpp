@@ -8,14 +8,19 @@
 namespace paxsim::checkers {
 
 PromiseChecker::PromiseChecker(const sim::Scenario& s, ViolationSink& sink)
-    : sink_(sink), nodes_(s.nodes), durable_(s.nodes) {}
+    : sink_(sink), nodes_(s.nodes), durable_(s.nodes) {
+  for (Durable& d : durable_) d.accepted.reserve(expected_slots(s));
+}
 
 void PromiseChecker::report(Time_us t, std::string message, std::vector<std::string> evidence) {
   sink_.report(Violation{"promises", step_index(), t, std::move(message), std::move(evidence)});
 }
 
 void PromiseChecker::on_restart(Time_us, NodeId n, bool wiped) {
-  if (wiped) durable_[n] = Durable{};
+  if (wiped) {  // forgets all, keeping the table's capacity
+    durable_[n].promised = Ballot{};
+    durable_[n].accepted.clear();
+  }
 }
 
 void PromiseChecker::on_durable(Time_us t, NodeId n, const Record& r) {

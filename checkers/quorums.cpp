@@ -12,7 +12,13 @@
 namespace paxsim::checkers {
 
 QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink)
-    : sink_(sink), nodes_(s.nodes), words_((s.nodes + 63) / 64) {}
+    : sink_(sink), nodes_(s.nodes), words_((s.nodes + 63) / 64) {
+  // A set per slot, nearly always: the acceptances of the one ballot.
+  const std::size_t slots = expected_slots(s);
+  first_set_.reserve(slots);
+  sets_.reserve(slots);
+  masks_.reserve(slots * words_);
+}
 
 void QuorumChecker::on_send(Time_us, const Message& m) {
   if ((m.kind != MsgKind::promise && m.kind != MsgKind::accepted) || m.from >= nodes_) return;

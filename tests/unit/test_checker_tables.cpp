@@ -63,3 +63,35 @@ TEST_CASE("by slot: grow_to makes a table at least that long, keeping what it he
   CHECK(v[2] == 7);
   CHECK(v[99] == -1);
 }
+
+TEST_CASE("by slot: grow_to stays within the capacity reserved while it suffices") {
+  std::vector<int> v;
+  v.reserve(1000);
+  const int* data = v.data();
+  for (std::size_t n = 1; n <= 1000; ++n) {
+    grow_to(v, n, -1);
+    REQUIRE(v.size() >= n);
+    REQUIRE(v.size() <= 1000);
+    v[n - 1] = static_cast<int>(n);
+  }
+  CHECK(v.data() == data);  // never moved
+  for (std::size_t n = 1; n <= 1000; ++n) CHECK(v[n - 1] == static_cast<int>(n));
+  grow_to(v, 1001, -1);  // past it: doubles as before
+  CHECK(v.size() >= 2000);
+  CHECK(v[999] == 1000);
+  CHECK(v[1000] == -1);
+}
+
+TEST_CASE("by slot: expected_slots reserves a slot per command, within bounds") {
+  sim::Scenario s;
+  s.protocol = sim::Protocol::synod;
+  CHECK(expected_slots(s) == 1);
+  s.protocol = sim::Protocol::multi_paxos;
+  CHECK(expected_slots(s) == 0);
+  s.workload.type = sim::Workload::Type::kv;
+  s.workload.clients = 8;
+  s.workload.ops_per_client = 375;
+  CHECK(expected_slots(s) == 3000);
+  s.workload.ops_per_client = std::uint64_t{1} << 40;
+  CHECK(expected_slots(s) == k_reserved_slots_max);
+}
