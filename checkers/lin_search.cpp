@@ -13,79 +13,6 @@ namespace {
 // entries from the front of the list.
 constexpr std::size_t k_doom_scan_max = 512;
 
-// ---------------------------------------------------------------------------
-// Visited configurations, kept exactly: each is a short run of 64-bit words,
-// stored in blocks (no run spans two, and nothing is ever moved, so memory
-// grows smoothly), found through an open-addressing table of entry numbers.
-// About 16 bytes per entry, 8 per word, 8 to 16 in the table.
-
-class VisitedSet {
- public:
-  // False if already present.
-  bool insert(const std::vector<std::uint64_t>& words, std::uint32_t split) {
-    const std::uint64_t h = hash(words.data(), words.size(), split);
-    if ((count_ + 1) * 2 > slots_.size()) grow();
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-      if (slots_[i] == 0) {
-        PAXSIM_ASSERT(count_ + 1 < k_none);
-        slots_[i] = static_cast<std::uint32_t>(++count_);
-        add(words, split);
-        return true;
-      }
-      const Entry& e = entry(slots_[i] - 1);
-      if (e.size == words.size() && e.split == split && std::equal(words.begin(), words.end(), data(e))) return false;
-    }
-  }
-
- private:
-  static constexpr std::size_t k_block_words = std::size_t{1} << 16;
-  static constexpr std::size_t k_block_entries = std::size_t{1} << 16;
-  struct Entry {
-    std::uint64_t offset;  // block << 32 | position in it
-    std::uint32_t size, split;
-  };
-
-  static std::uint64_t hash(const std::uint64_t* words, std::size_t n, std::uint32_t split) {
-    std::uint64_t h = mix(split + 0x9e3779b97f4a7c15ULL);
-    for (std::size_t k = 0; k < n; ++k) h = mix(h ^ words[k]) + 0x9e3779b97f4a7c15ULL;
-    return h;
-  }
-  const Entry& entry(std::size_t k) const { return entries_[k / k_block_entries][k % k_block_entries]; }
-  const std::uint64_t* data(const Entry& e) const { return words_[e.offset >> 32].data() + (e.offset & 0xffffffffu); }
-
-  void add(const std::vector<std::uint64_t>& words, std::uint32_t split) {
-    if (words_.empty() || words_.back().size() + words.size() > words_.back().capacity()) {
-      words_.emplace_back();
-      words_.back().reserve(std::max(k_block_words, words.size()));
-    }
-    const std::uint64_t offset = (std::uint64_t{words_.size() - 1} << 32) | words_.back().size();
-    words_.back().insert(words_.back().end(), words.begin(), words.end());
-    if (entries_.empty() || entries_.back().size() == k_block_entries) {
-      entries_.emplace_back();
-      entries_.back().reserve(k_block_entries);
-    }
-    entries_.back().push_back({offset, static_cast<std::uint32_t>(words.size()), split});
-  }
-
-  void grow() {
-    std::vector<std::uint32_t> slots(std::max<std::size_t>(64, slots_.size() * 2), 0);
-    const std::size_t mask = slots.size() - 1;
-    for (std::size_t k = 0; k < count_; ++k) {
-      const Entry& e = entry(k);
-      std::size_t i = hash(data(e), e.size, e.split) & mask;
-      while (slots[i] != 0) i = (i + 1) & mask;
-      slots[i] = static_cast<std::uint32_t>(k + 1);
-    }
-    slots_.swap(slots);
-  }
-
-  std::vector<std::vector<std::uint64_t>> words_;  // blocks
-  std::vector<std::vector<Entry>> entries_;        // blocks
-  std::size_t count_ = 0;
-  std::vector<std::uint32_t> slots_;  // entry number + 1; 0 is empty
-};
-
 }  // namespace
 
 SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::uint64_t budget, bool look_ahead) {
@@ -198,12 +125,15 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
 
   std::vector<std::uint64_t> key;
   auto make_key = [&]() -> std::uint32_t {
+    // A word or two, nearly always: pushed one by one (a range insert
+    // costs a library call for each).
     key.clear();
     key.push_back((std::uint64_t{first} << 32) | value);
     if (top_done >= static_cast<std::int64_t>(first))
-      key.insert(key.end(), done_bits.begin() + first / 64, done_bits.begin() + top_done / 64 + 1);
+      for (std::size_t w = first / 64; w <= static_cast<std::size_t>(top_done) / 64; ++w) key.push_back(done_bits[w]);
     const auto split = static_cast<std::uint32_t>(key.size());
-    if (top_taken >= 0) key.insert(key.end(), taken_bits.begin(), taken_bits.begin() + top_taken / 64 + 1);
+    if (top_taken >= 0)
+      for (std::size_t w = 0; w <= static_cast<std::size_t>(top_taken) / 64; ++w) key.push_back(taken_bits[w]);
     return split;
   };
 
@@ -233,7 +163,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
       top_taken = std::max<std::int64_t>(top_taken, k - nf);
     }
     const std::uint32_t split = make_key();
-    if (!visited.insert(key, split)) {
+    if (!visited.insert(key.data(), static_cast<std::uint32_t>(key.size()), split)) {
       (k < nf) ? flip(done_bits, k) : flip(taken_bits, k - nf);
       value = f.old_value;
       first = f.old_first;
