@@ -55,7 +55,7 @@ std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, const Val
   PAXSIM_ASSERT(tallies_.size() < k_none);
   const auto i = static_cast<std::uint32_t>(tallies_.size());
   tallies_.push_back(Tally{b, v, k_none, 0, who_.size()});
-  who_.resize(who_.size() + nodes_, k_no_node);
+  for (std::uint32_t k = 0; k < nodes_; ++k) who_.push_back(k_no_node);
   (st.first_tally == k_none ? st.first_tally : tallies_[st.last_tally].next) = i;
   st.last_tally = i;
   return i;

@@ -188,6 +188,12 @@ class VisitedSet {
     }
   }
   std::size_t size() const { return count_; }
+  // Room for `n` entries in the table, without growing it.
+  void reserve(std::size_t n) {
+    std::size_t slots = 64;
+    while (slots < 2 * n) slots *= 2;
+    if (slots > slots_.size()) rehash(slots);
+  }
 
  private:
   static constexpr std::size_t k_block_words = std::size_t{1} << 16;
@@ -224,9 +230,10 @@ class VisitedSet {
     entries_.back().push_back({offset, size, split});
   }
 
+  void grow() { rehash(std::max<std::size_t>(64, slots_.size() * 2)); }
   // Slots are found from tags, so a table has at most 2^32 of them.
-  void grow() {
-    std::vector<Slot> slots(std::max<std::size_t>(64, slots_.size() * 2));
+  void rehash(std::size_t size) {
+    std::vector<Slot> slots(size);
     PAXSIM_ASSERT(slots.size() <= (std::size_t{1} << 32));
     const std::size_t mask = slots.size() - 1;
     for (const Slot& s : slots_) {

@@ -13,6 +13,26 @@ namespace {
 // entries from the front of the list.
 constexpr std::size_t k_doom_scan_max = 512;
 
+// Sorts `v` by `less`, a strict total order, when it is nearly in order
+// already (a client's calls return in the order it made them, and few calls
+// overlap): by insertion, which costs as many moves as elements are out of
+// place; past a bound on the moves, by std::sort. Either way the order is the
+// one `less` defines.
+template <class T, class Less>
+void sort_nearly_sorted(std::vector<T>& v, Less less) {
+  const std::size_t moves_max = 8 * v.size() + 64;
+  std::size_t moves = 0;
+  for (std::size_t i = 1; i < v.size(); ++i) {
+    if (!less(v[i], v[i - 1])) continue;
+    const T x = v[i];
+    std::size_t j = i;
+    for (; j > 0 && less(x, v[j - 1]); --j) v[j] = v[j - 1];
+    v[j] = x;
+    moves += i - j;
+    if (moves > moves_max) return std::sort(v.begin(), v.end(), less);
+  }
+}
+
 }  // namespace
 
 SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::uint64_t budget, bool look_ahead) {
@@ -62,7 +82,8 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   };
   // The calls come in order by local number within each run (answered,
   // unanswered), as `local` is sorted: two runs to merge. Only the returns
-  // need sorting; then calls and returns are merged.
+  // need sorting (they are nearly in order: see sort_nearly_sorted); then
+  // calls and returns are merged.
   std::vector<EntryInfo> calls, returns;
   calls.reserve(n);
   returns.reserve(nf);
@@ -73,8 +94,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
     if (o.return_us) returns.push_back({*o.return_us, true, k});
   }
   std::inplace_merge(calls.begin(), calls.begin() + nf, calls.end(), entry_before);
-  if (!std::is_sorted(returns.begin(), returns.end(), entry_before))
-    std::sort(returns.begin(), returns.end(), entry_before);
+  sort_nearly_sorted(returns, entry_before);
   std::vector<EntryInfo> entries(calls.size() + returns.size());
   std::merge(calls.begin(), calls.end(), returns.begin(), returns.end(), entries.begin(), entry_before);
   // Two circular doubly-linked lists over the entries: the answered
@@ -146,6 +166,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   std::vector<Frame> stack;
   stack.reserve(n);  // a frame per operation linearized, at most
   VisitedSet visited;
+  visited.reserve(std::min<std::uint64_t>(budget, n) + 1);  // a nearly sequential key: a state per operation
   std::uint64_t states = 0;
   std::uint32_t unanswered_left = nu;
 

@@ -107,6 +107,7 @@ TEST_CASE("by slot: expected_slots reserves a slot per command, within bounds") 
 TEST_CASE("lin visited set: membership of runs, as a plain set has it") {
   std::mt19937_64 rng(7);  // the engine is specified by the standard; distributions are not, so none are used
   lin::VisitedSet visited;
+  visited.reserve(1'000);  // then grown past it
   std::set<std::pair<std::vector<std::uint64_t>, std::uint32_t>> plain;
   std::vector<std::uint64_t> words;
   for (int step = 0; step < 200'000; ++step) {
