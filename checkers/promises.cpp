@@ -24,6 +24,11 @@ void PromiseChecker::on_restart(Time_us, NodeId n, bool wiped) {
 }
 
 void PromiseChecker::on_durable(Time_us t, NodeId n, const Record& r) {
+  if (r.kind != RecordKind::promise && r.kind != RecordKind::accept) return;
+  check_durable(t, n, r);
+}
+
+void PromiseChecker::check_durable(Time_us t, NodeId n, const Record& r) {
   Durable& d = durable_[n];
   if (r.kind == RecordKind::promise) {
     if (r.ballot < d.promised)
@@ -42,6 +47,18 @@ void PromiseChecker::on_durable(Time_us t, NodeId n, const Record& r) {
 
 void PromiseChecker::on_send(Time_us t, const Message& m) {
   if (m.from >= nodes_) return;
+  // The usual acceptance, without a call (so without saving registers): the
+  // durable one is of its ballot and the very same handle.
+  if (m.kind == MsgKind::accepted) {
+    const std::vector<std::pair<Ballot, Value>>& accepted = durable_[m.from].accepted;
+    if (m.slot < accepted.size() && accepted[m.slot].first == m.ballot && !m.ballot.is_null() &&
+        accepted[m.slot].second.same_text(m.value))
+      return;
+  }
+  check_send(t, m);
+}
+
+void PromiseChecker::check_send(Time_us t, const Message& m) {
   const Durable& d = durable_[m.from];
   if (m.kind == MsgKind::promise) {
     if (d.promised < m.ballot) report_promise_not_durable(t, m, d);

@@ -22,8 +22,16 @@ QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink)
 
 void QuorumChecker::on_send(Time_us, const Message& m) {
   if ((m.kind != MsgKind::promise && m.kind != MsgKind::accepted) || m.from >= nodes_) return;
-  const AnswerSet* a = answer_set(m.slot, m.kind, m.ballot);
-  const std::size_t mask = a ? a->mask : sets_[add_set(m.slot, m.kind, m.ballot)].mask;
+  // A set already there: the usual case, without a call (so without saving registers).
+  if (const AnswerSet* a = answer_set(m.slot, m.kind, m.ballot)) {
+    masks_[a->mask + m.from / 64] |= std::uint64_t{1} << (m.from % 64);
+    return;
+  }
+  add_first_answer(m);
+}
+
+void QuorumChecker::add_first_answer(const Message& m) {
+  const std::size_t mask = sets_[add_set(m.slot, m.kind, m.ballot)].mask;
   masks_[mask + m.from / 64] |= std::uint64_t{1} << (m.from % 64);
 }
 

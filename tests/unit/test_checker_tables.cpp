@@ -49,7 +49,13 @@ TEST_CASE("value set: membership by text, whatever handle holds it") {
   for (int i = 0; i < 1000; ++i) values.emplace_back("v" + std::to_string(i));
   for (int i = 0; i < 1000; i += 2) set.insert(values[i]);
   set.insert(values[0]);  // again: no change
-  for (int i = 0; i < 1000; ++i) CHECK(set.contains(Value("v" + std::to_string(i))) == (i % 2 == 0));
+  ValueSet reserved;  // room made up front, then grown past it
+  reserved.reserve(100);
+  for (int i = 0; i < 1000; i += 2) reserved.insert(values[i]);
+  for (int i = 0; i < 1000; ++i) {
+    CHECK(set.contains(Value("v" + std::to_string(i))) == (i % 2 == 0));
+    CHECK(reserved.contains(Value("v" + std::to_string(i))) == (i % 2 == 0));
+  }
   CHECK_FALSE(set.contains(Value()));
   set.insert(Value());
   CHECK(set.contains(Value()));

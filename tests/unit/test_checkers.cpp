@@ -9,6 +9,7 @@
 #include <string>
 
 #include "checkers/chosen.hpp"
+#include "checkers/log.hpp"
 #include "checkers/promises.hpp"
 #include "checkers/quorums.hpp"
 #include "helpers.hpp"
@@ -17,6 +18,7 @@
 using namespace paxsim;
 using namespace paxsim::test;
 using checkers::ChosenTracker;
+using checkers::LogChecker;
 using checkers::PromiseChecker;
 using checkers::QuorumChecker;
 using checkers::ViolationSink;
@@ -282,6 +284,53 @@ TEST_CASE("promise checker: only a wiped restart resets a node's durable promise
   wiped.checker.on_restart(k_t, 1, true);
   wiped.checker.on_durable(k_t, 1, promise_record(ballot(1, 0)));
   CHECK_FALSE(wiped.sink.any());
+}
+
+// The checks take a shortcut when a value is the very handle seen before;
+// a value of the same text in another handle must pass all the same, and
+// another text must not.
+TEST_CASE("checkers: one value in one handle or in two reads the same, another value does not") {
+  const Value a("A"), a_again("A"), b("B");
+  SUBCASE("log") {
+    const sim::Scenario s = scenario_with_nodes(3);
+    ViolationSink sink;
+    LogChecker log(s, sink);
+    log.on_apply(k_t, 0, Learned{0, a});
+    log.on_apply(k_t, 1, Learned{0, a});        // the same handle
+    log.on_apply(k_t, 2, Learned{0, a_again});  // the same text
+    log.on_apply(k_t, 0, Learned{1, b});
+    log.on_apply(k_t, 1, Learned{1, b});
+    CHECK_FALSE(sink.any());
+    log.on_apply(k_t, 2, Learned{1, a});  // another value at index 1
+    CHECK(reported(sink, "log"));
+    ViolationSink gaps;
+    LogChecker gap(s, gaps);
+    gap.on_apply(k_t, 0, Learned{0, a});
+    gap.on_apply(k_t, 1, Learned{0, a});
+    gap.on_apply(k_t, 1, Learned{0, a});  // index 0 again, the same handle: out of order
+    CHECK(reported(gaps, "log"));
+  }
+  SUBCASE("learned") {
+    Tracker t;
+    t.propose(a);
+    t.durably_accept(0, ballot(1, 0), a);
+    t.durably_accept(1, ballot(1, 0), a);
+    t.chosen.on_learn(k_t, 2, Learned{0, a});
+    t.chosen.on_learn(k_t, 2, Learned{0, a_again});
+    CHECK_FALSE(t.sink.any());
+    t.chosen.on_learn(k_t, 2, Learned{0, b});
+    CHECK(reported(t.sink, "agreement"));
+  }
+  SUBCASE("acknowledged") {
+    Promises p;
+    p.checker.on_durable(k_t, 2, accept_record(ballot(2, 0), a));
+    p.checker.on_send(k_t, accepted(2, 0, ballot(2, 0), a));
+    p.checker.on_send(k_t, accepted(2, 0, ballot(2, 0), a_again));
+    p.checker.on_send(k_t, accepted(2, 0, ballot(1, 0), b));  // below the durable acceptance: covered
+    CHECK_FALSE(p.sink.any());
+    p.checker.on_send(k_t, accepted(2, 0, ballot(2, 0), b));
+    CHECK(reported(p.sink, "promises"));
+  }
 }
 
 // ---------------------------------------------------------------- QuorumChecker by hand
