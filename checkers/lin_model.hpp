@@ -434,6 +434,9 @@ class KeyModel {
     PAXSIM_ASSERT(it != ops_.end() && *it == op);
     return static_cast<std::uint32_t>(it - ops_.begin());
   }
+  // Is `ops` the key's whole list, in ascending order (so that the key
+  // number of ops[j] is j)? The main search's is.
+  bool whole_key(const std::vector<std::size_t>& ops) const { return ops == ops_; }
   const OpInfo& info(std::uint32_t k) const { return info_[k]; }
 
   // The write (key number) that the only path to get `g`'s result takes next

@@ -42,26 +42,43 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   // be linearized, so those linearized above the first answered one not yet
   // linearized (`first`) lie within its concurrency window: a configuration
   // is `first` plus a few words, not a bitset over the whole key.
+  // Their key numbers go along (key_numbers): positions in `ops` when it is
+  // the key's whole list, else found (and found again if a run must be sorted).
+  const bool whole_key = model.whole_key(ops);
+  auto key_number_of = [&](std::size_t j) { return whole_key ? static_cast<std::uint32_t>(j) : model.key_number(ops[j]); };
   std::vector<std::size_t> local;
-  for (std::size_t i : ops)
-    if (h.ops[i].return_us) local.push_back(i);
+  std::vector<std::uint32_t> key_numbers;
+  local.reserve(ops.size());
+  key_numbers.reserve(ops.size());
+  for (std::size_t j = 0; j < ops.size(); ++j)
+    if (h.ops[ops[j]].return_us) {
+      local.push_back(ops[j]);
+      key_numbers.push_back(key_number_of(j));
+    }
   const auto nf = static_cast<std::uint32_t>(local.size());
-  for (std::size_t i : ops)
-    if (!h.ops[i].return_us) local.push_back(i);
+  for (std::size_t j = 0; j < ops.size(); ++j)
+    if (!h.ops[ops[j]].return_us) {
+      local.push_back(ops[j]);
+      key_numbers.push_back(key_number_of(j));
+    }
   // Both runs are usually in call order already (a history is recorded so).
   auto by_call = [&](std::size_t a, std::size_t b) { return call_before(h, a, b); };
   const auto answered_end = local.begin() + nf;
-  if (!std::is_sorted(local.begin(), answered_end, by_call)) std::sort(local.begin(), answered_end, by_call);
-  if (!std::is_sorted(answered_end, local.end(), by_call)) std::sort(answered_end, local.end(), by_call);
+  const bool answered_sorted = std::is_sorted(local.begin(), answered_end, by_call);
+  const bool unanswered_sorted = std::is_sorted(answered_end, local.end(), by_call);
+  if (!answered_sorted) std::sort(local.begin(), answered_end, by_call);
+  if (!unanswered_sorted) std::sort(answered_end, local.end(), by_call);
+  if (!answered_sorted || !unanswered_sorted)
+    for (std::size_t k = 0; k < local.size(); ++k) key_numbers[k] = model.key_number(local[k]);
   const auto n = static_cast<std::uint32_t>(local.size());
   const std::uint32_t nu = n - nf;
   if (nf == 0) return {Verdict::linearizable, 0};
 
   std::vector<KeyModel::OpInfo> info(n);
-  std::vector<std::uint32_t> local_of(model.size(), k_none), key_numbers(n);
+  std::vector<std::uint32_t> local_of(model.size(), k_none);
   std::uint32_t gets_left = 0, puts_left = 0;  // not yet linearized
   for (std::uint32_t k = 0; k < n; ++k) {
-    const std::uint32_t key_number = key_numbers[k] = model.key_number(local[k]);
+    const std::uint32_t key_number = key_numbers[k];
     local_of[key_number] = k;
     info[k] = model.info(key_number);
     gets_left += info[k].op == KvOp::get;
