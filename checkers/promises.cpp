@@ -41,7 +41,9 @@ void PromiseChecker::check_durable(Time_us t, NodeId n, const Record& r) {
     else
       d.promised = r.ballot;  // accepting b promises b
     grow_to(d.accepted, r.slot + 1);
-    d.accepted[r.slot] = {r.ballot, r.value};
+    std::pair<Ballot, Value>& accepted = d.accepted[r.slot];  // assigned in place, without a temporary pair
+    accepted.first = r.ballot;
+    accepted.second = r.value;
   }
 }
 

@@ -44,18 +44,24 @@ std::uint32_t QuorumChecker::add_set(Slot s, MsgKind kind, const Ballot& b) {
 }
 
 void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
-  // Distinct members, sorted: a quorum is a handful of node ids.
+  // Distinct members, sorted: a quorum is a handful of node ids, sorted by
+  // insertion as they are copied (no library calls); a large one, by std::sort.
   std::array<NodeId, 32> small;
   std::vector<NodeId> large;
   NodeId* first = small.data();
   if (q.members.size() > small.size()) {
     large = q.members;
     first = large.data();
+    std::sort(large.begin(), large.end());
   } else {
-    std::copy(q.members.begin(), q.members.end(), small.begin());
+    std::size_t count = 0;
+    for (const NodeId id : q.members) {
+      std::size_t j = count++;
+      for (; j > 0 && first[j - 1] > id; --j) first[j] = first[j - 1];
+      first[j] = id;
+    }
   }
   NodeId* last = first + q.members.size();
-  std::sort(first, last);
   if (std::adjacent_find(first, last) != last) return report(t, n, q, Problem::counted_twice, 0);
   const std::size_t distinct = q.members.size();
   if (distinct < nodes_ / 2 + 1) return report(t, n, q, Problem::not_a_majority, distinct);

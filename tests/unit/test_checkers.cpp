@@ -376,6 +376,36 @@ TEST_CASE("quorum checker: a member that never answered for that ballot is a quo
   }
 }
 
+// Members come in any order: the checker sorts them (by insertion when few,
+// std::sort when many), so a duplicate is found wherever it stands, and the
+// member named as never having answered is the lowest such.
+TEST_CASE("quorum checker: members in any order, few or many") {
+  struct Over {
+    explicit Over(std::uint32_t nodes) : scenario(scenario_with_nodes(nodes)), checker(scenario, sink) {}
+    sim::Scenario scenario;
+    ViolationSink sink;
+    QuorumChecker checker;
+  };
+  const Ballot b = ballot(1, 0);
+  // The message of the violation found, "" if none.
+  auto verdict = [&](std::uint32_t nodes, const std::vector<NodeId>& answered, std::vector<NodeId> members) {
+    Over q(nodes);
+    for (NodeId a : answered) q.checker.on_send(k_t, accepted(a, 0, b, "A"));
+    q.checker.on_quorum(k_t, 0, QuorumUse{QuorumUse::Phase::accepted, 0, b, std::move(members)});
+    const checkers::Violation* v = violation_of(q.sink, "quorums");
+    return v ? v->message : std::string();
+  };
+  CHECK(verdict(7, {0, 2, 4, 6}, {6, 2, 4, 0}).empty());
+  CHECK(contains(verdict(7, {0, 2, 4, 6}, {4, 2, 0, 2}), "twice"));
+  CHECK(contains(verdict(7, {0, 2, 4}, {6, 5, 4, 0, 2}), "n6 never sent"));
+  std::vector<NodeId> all, reversed;
+  for (NodeId n = 0; n < 40; ++n) all.push_back(n);
+  reversed.assign(all.rbegin(), all.rend());
+  CHECK(verdict(40, all, reversed).empty());
+  reversed.back() = 20;  // 20 twice, far apart
+  CHECK(contains(verdict(40, all, reversed), "twice"));
+}
+
 // ---------------------------------------------------------------- broken acceptors, end to end
 
 namespace {
