@@ -3,22 +3,47 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
+#include "sim/scenario.hpp"
+
 namespace paxsim::checkers {
+
+// The slots a run of `s` will likely fill, for the tables by slot to reserve
+// up front, so that they never move what they hold as they grow (their
+// entries hold values, which a move must hand over one by one): a
+// multi-paxos log takes a slot per command (a kv client's call, or a
+// proposal), synod has the one. At most k_reserved_slots_max: a run may end
+// long before, and a table still grows past it when it must.
+inline constexpr std::uint64_t k_reserved_slots_max = std::uint64_t{1} << 16;
+inline std::size_t expected_slots(const sim::Scenario& s) {
+  if (s.protocol == sim::Protocol::synod) return 1;
+  const sim::Workload& w = s.workload;
+  std::uint64_t commands = w.proposals.size();
+  if (w.type == sim::Workload::Type::kv)
+    commands += w.requests.size() + std::uint64_t{w.clients} * std::min(w.ops_per_client, k_reserved_slots_max);
+  return static_cast<std::size_t>(std::min(commands, k_reserved_slots_max));
+}
 
 // Makes `v` at least `n` long, with default elements or copies of `fill`,
 // which must read as "nothing here yet". Called on every observation, and
 // nearly always with nothing to do: the test stays inline, and the growth,
 // out of line, at least doubles the length, so a run of slots costs a call
-// per doubling, not one per slot.
+// per doubling, not one per slot. Within the capacity reserved it stops at
+// the capacity, so that the table is not moved before it must be.
+template <class T>
+std::size_t grown_size(const std::vector<T>& v, std::size_t n) {
+  const std::size_t doubled = std::max(n, v.size() * 2);
+  return n <= v.capacity() ? std::min(doubled, v.capacity()) : doubled;
+}
 template <class T>
 [[gnu::noinline]] void grow_to_slow(std::vector<T>& v, std::size_t n) {
-  v.resize(std::max(n, v.size() * 2));
+  v.resize(grown_size(v, n));
 }
 template <class T>
 [[gnu::noinline]] void grow_to_slow(std::vector<T>& v, std::size_t n, const T& fill) {
-  v.resize(std::max(n, v.size() * 2), fill);
+  v.resize(grown_size(v, n), fill);
 }
 template <class T>
 [[gnu::always_inline]] inline void grow_to(std::vector<T>& v, std::size_t n) {

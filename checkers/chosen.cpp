@@ -31,7 +31,14 @@ static std::string names(std::span<const NodeId> who) { return fmt::format("{{{}
 
 ChosenTracker::ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool agreement, bool validity,
                              bool stability)
-    : quorum_(s.nodes / 2 + 1), nodes_(s.nodes), sink_(sink), agreement_(agreement), validity_(validity), stability_(stability) {}
+    : quorum_(s.nodes / 2 + 1), nodes_(s.nodes), sink_(sink), agreement_(agreement), validity_(validity), stability_(stability) {
+  // A tally per slot, nearly always: one ballot reaches it.
+  const std::size_t slots = expected_slots(s);
+  slots_.reserve(slots);
+  tallies_.reserve(slots);
+  who_.reserve(slots * nodes_);
+  proposed_.reserve(slots);  // a command per slot
+}
 
 const Choice* ChosenTracker::chosen(Slot s) const {
   return s < slots_.size() && slots_[s].first ? &*slots_[s].first : nullptr;
@@ -105,6 +112,13 @@ void ChosenTracker::check_stability_above(Slot s, const SlotState& st, const Bal
 void ChosenTracker::on_learn(Time_us t, NodeId n, const Learned& l) {
   if (!agreement_) return;
   const Choice* c = chosen(l.slot);
+  // The usual case, the very handle chosen, without a call (so without
+  // saving registers); anything else compares the texts out of line.
+  if (c && c->value.same_text(l.value)) return;
+  check_learned(t, n, l, c);
+}
+
+void ChosenTracker::check_learned(Time_us t, NodeId n, const Learned& l, const Choice* c) {
   if (!c || c->value != l.value) report_learned(t, n, l, c);
 }
 

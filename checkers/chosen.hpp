@@ -119,6 +119,7 @@ class ChosenTracker : public sim::Observer {
   [[gnu::cold, gnu::noinline]] void report_unproposed(Slot s, const Tally& tally, Time_us t);
   [[gnu::cold, gnu::noinline]] void report_second_value(Slot s, const SlotState& st, const Tally& tally, Time_us t);
   [[gnu::cold, gnu::noinline]] void report_accepted_above(Slot s, const SlotState& st, const Tally& t, const Ballot& b);
+  [[gnu::noinline]] void check_learned(Time_us t, NodeId n, const Learned& l, const Choice* c);
   [[gnu::cold, gnu::noinline]] void report_learned(Time_us t, NodeId n, const Learned& l, const Choice* c);
   void report(const char* invariant, Time_us t, std::string message, std::vector<std::string> evidence);
   std::string describe(const Ballot& b, const Value& v, std::span<const NodeId> who) const;

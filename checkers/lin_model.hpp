@@ -1,6 +1,7 @@
 // The linearizability checker's model of one key (internal to checkers/):
-// strings by polynomial hash, interned values, and KeyModel, which answers
-// what an operation does to a value and what the key's reads still need.
+// strings by polynomial hash, hash tables (FlatMap, and the search's
+// VisitedSet), interned values, and KeyModel, which answers what an
+// operation does to a value and what the key's reads still need.
 // See linearizability.hpp for the semantics.
 #pragma once
 
@@ -132,14 +133,21 @@ class FlatMap {
     }
   }
   bool contains(std::uint64_t key) const { return find(key) != k_missing; }
+  // Room for `n` keys in all, without growing.
+  void reserve(std::size_t n) {
+    std::size_t slots = 16;
+    while (slots < 2 * n) slots *= 2;
+    if (slots > slots_.size()) rehash(slots);
+  }
 
  private:
   struct Slot {
     std::uint64_t key = 0;
     std::uint32_t value = k_missing;
   };
-  void grow() {
-    std::vector<Slot> old(std::max<std::size_t>(16, slots_.size() * 2));
+  void grow() { rehash(std::max<std::size_t>(16, slots_.size() * 2)); }
+  void rehash(std::size_t slots) {
+    std::vector<Slot> old(slots);
     old.swap(slots_);
     size_ = 0;
     for (const Slot& s : old)
@@ -147,6 +155,100 @@ class FlatMap {
   }
   std::vector<Slot> slots_;
   std::size_t size_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// The search's visited configurations, kept exactly: each is a short run of
+// 64-bit words and a split point, stored in blocks (no run spans two, and
+// nothing is ever moved, so memory grows smoothly), found through an
+// open-addressing table of entry numbers, each with the high half of its
+// run's hash: a probe compares words only when the halves match, and growing
+// the table places entries by their halves, without hashing their words
+// again. About 16 bytes per entry, 8 per word, 16 to 32 in the table.
+// Lookups only; never iterated, so its layout cannot leak into results.
+
+class VisitedSet {
+ public:
+  // Adds the run `words[0 .. size)` with `split`; false if already present.
+  bool insert(const std::uint64_t* words, std::uint32_t size, std::uint32_t split) {
+    const auto tag = static_cast<std::uint32_t>(hash(words, size, split) >> 32);
+    if ((count_ + 1) * 2 > slots_.size()) grow();
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.entry == 0) {
+        PAXSIM_ASSERT(count_ + 1 < k_none);
+        s = Slot{tag, static_cast<std::uint32_t>(++count_)};
+        add(words, size, split);
+        return true;
+      }
+      if (s.tag != tag) continue;
+      const Entry& e = entry(s.entry - 1);
+      if (e.size == size && e.split == split && std::equal(words, words + size, data(e))) return false;
+    }
+  }
+  std::size_t size() const { return count_; }
+  // Room for `n` entries in the table, without growing it.
+  void reserve(std::size_t n) {
+    std::size_t slots = 64;
+    while (slots < 2 * n) slots *= 2;
+    if (slots > slots_.size()) rehash(slots);
+  }
+
+ private:
+  static constexpr std::size_t k_block_words = std::size_t{1} << 16;
+  static constexpr std::size_t k_block_entries = std::size_t{1} << 16;
+  struct Entry {
+    std::uint64_t offset;  // block << 32 | position in it
+    std::uint32_t size, split;
+  };
+  struct Slot {
+    std::uint32_t tag = 0;    // the high half of the entry's hash
+    std::uint32_t entry = 0;  // entry number + 1; 0 is empty
+  };
+
+  static std::uint64_t hash(const std::uint64_t* words, std::size_t n, std::uint32_t split) {
+    std::uint64_t h = mix(split + 0x9e3779b97f4a7c15ULL);
+    for (std::size_t k = 0; k < n; ++k) h = mix(h ^ words[k]) + 0x9e3779b97f4a7c15ULL;
+    return h;
+  }
+  const Entry& entry(std::size_t k) const { return entries_[k / k_block_entries][k % k_block_entries]; }
+  const std::uint64_t* data(const Entry& e) const { return words_[e.offset >> 32].data() + (e.offset & 0xffffffffu); }
+
+  void add(const std::uint64_t* words, std::uint32_t size, std::uint32_t split) {
+    if (words_.empty() || words_.back().size() + size > words_.back().capacity()) {
+      words_.emplace_back();
+      words_.back().reserve(std::max<std::size_t>(k_block_words, size));
+    }
+    std::vector<std::uint64_t>& block = words_.back();
+    const std::uint64_t offset = (std::uint64_t{words_.size() - 1} << 32) | block.size();
+    for (std::uint32_t k = 0; k < size; ++k) block.push_back(words[k]);  // within its capacity
+    if (entries_.empty() || entries_.back().size() == k_block_entries) {
+      entries_.emplace_back();
+      entries_.back().reserve(k_block_entries);
+    }
+    entries_.back().push_back({offset, size, split});
+  }
+
+  void grow() { rehash(std::max<std::size_t>(64, slots_.size() * 2)); }
+  // Slots are found from tags, so a table has at most 2^32 of them.
+  void rehash(std::size_t size) {
+    std::vector<Slot> slots(size);
+    PAXSIM_ASSERT(slots.size() <= (std::size_t{1} << 32));
+    const std::size_t mask = slots.size() - 1;
+    for (const Slot& s : slots_) {
+      if (s.entry == 0) continue;
+      std::size_t i = s.tag & mask;
+      while (slots[i].entry != 0) i = (i + 1) & mask;
+      slots[i] = s;
+    }
+    slots_.swap(slots);
+  }
+
+  std::vector<std::vector<std::uint64_t>> words_;  // blocks
+  std::vector<std::vector<Entry>> entries_;        // blocks
+  std::size_t count_ = 0;
+  std::vector<Slot> slots_;
 };
 
 // ---------------------------------------------------------------------------
@@ -166,7 +268,13 @@ class Values {
     pieces_.push_back({&text, hash_extend(0, text), power(text.size()), k_none});
     return static_cast<std::uint32_t>(pieces_.size() - 1);
   }
-  void reserve_pieces(std::size_t n) { pieces_.reserve(n); }
+  // Room for `n` pieces, and as many values, without growing.
+  void reserve_pieces(std::size_t n) {
+    pieces_.reserve(n);
+    nodes_.reserve(n + 1);
+    same_hash_next_.reserve(n + 1);
+    by_hash_.reserve(n + 1);
+  }
 
   // The value equal to the piece's text.
   std::uint32_t of_piece(std::uint32_t piece) {
@@ -326,6 +434,9 @@ class KeyModel {
     PAXSIM_ASSERT(it != ops_.end() && *it == op);
     return static_cast<std::uint32_t>(it - ops_.begin());
   }
+  // Is `ops` the key's whole list, in ascending order (so that the key
+  // number of ops[j] is j)? The main search's is.
+  bool whole_key(const std::vector<std::size_t>& ops) const { return ops == ops_; }
   const OpInfo& info(std::uint32_t k) const { return info_[k]; }
 
   // The write (key number) that the only path to get `g`'s result takes next

@@ -13,78 +13,25 @@ namespace {
 // entries from the front of the list.
 constexpr std::size_t k_doom_scan_max = 512;
 
-// ---------------------------------------------------------------------------
-// Visited configurations, kept exactly: each is a short run of 64-bit words,
-// stored in blocks (no run spans two, and nothing is ever moved, so memory
-// grows smoothly), found through an open-addressing table of entry numbers.
-// About 16 bytes per entry, 8 per word, 8 to 16 in the table.
-
-class VisitedSet {
- public:
-  // False if already present.
-  bool insert(const std::vector<std::uint64_t>& words, std::uint32_t split) {
-    const std::uint64_t h = hash(words.data(), words.size(), split);
-    if ((count_ + 1) * 2 > slots_.size()) grow();
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-      if (slots_[i] == 0) {
-        PAXSIM_ASSERT(count_ + 1 < k_none);
-        slots_[i] = static_cast<std::uint32_t>(++count_);
-        add(words, split);
-        return true;
-      }
-      const Entry& e = entry(slots_[i] - 1);
-      if (e.size == words.size() && e.split == split && std::equal(words.begin(), words.end(), data(e))) return false;
-    }
+// Sorts `v` by `less`, a strict total order, when it is nearly in order
+// already (a client's calls return in the order it made them, and few calls
+// overlap): by insertion, which costs as many moves as elements are out of
+// place; past a bound on the moves, by std::sort. Either way the order is the
+// one `less` defines.
+template <class T, class Less>
+void sort_nearly_sorted(std::vector<T>& v, Less less) {
+  const std::size_t moves_max = 8 * v.size() + 64;
+  std::size_t moves = 0;
+  for (std::size_t i = 1; i < v.size(); ++i) {
+    if (!less(v[i], v[i - 1])) continue;
+    const T x = v[i];
+    std::size_t j = i;
+    for (; j > 0 && less(x, v[j - 1]); --j) v[j] = v[j - 1];
+    v[j] = x;
+    moves += i - j;
+    if (moves > moves_max) return std::sort(v.begin(), v.end(), less);
   }
-
- private:
-  static constexpr std::size_t k_block_words = std::size_t{1} << 16;
-  static constexpr std::size_t k_block_entries = std::size_t{1} << 16;
-  struct Entry {
-    std::uint64_t offset;  // block << 32 | position in it
-    std::uint32_t size, split;
-  };
-
-  static std::uint64_t hash(const std::uint64_t* words, std::size_t n, std::uint32_t split) {
-    std::uint64_t h = mix(split + 0x9e3779b97f4a7c15ULL);
-    for (std::size_t k = 0; k < n; ++k) h = mix(h ^ words[k]) + 0x9e3779b97f4a7c15ULL;
-    return h;
-  }
-  const Entry& entry(std::size_t k) const { return entries_[k / k_block_entries][k % k_block_entries]; }
-  const std::uint64_t* data(const Entry& e) const { return words_[e.offset >> 32].data() + (e.offset & 0xffffffffu); }
-
-  void add(const std::vector<std::uint64_t>& words, std::uint32_t split) {
-    if (words_.empty() || words_.back().size() + words.size() > words_.back().capacity()) {
-      words_.emplace_back();
-      words_.back().reserve(std::max(k_block_words, words.size()));
-    }
-    const std::uint64_t offset = (std::uint64_t{words_.size() - 1} << 32) | words_.back().size();
-    words_.back().insert(words_.back().end(), words.begin(), words.end());
-    if (entries_.empty() || entries_.back().size() == k_block_entries) {
-      entries_.emplace_back();
-      entries_.back().reserve(k_block_entries);
-    }
-    entries_.back().push_back({offset, static_cast<std::uint32_t>(words.size()), split});
-  }
-
-  void grow() {
-    std::vector<std::uint32_t> slots(std::max<std::size_t>(64, slots_.size() * 2), 0);
-    const std::size_t mask = slots.size() - 1;
-    for (std::size_t k = 0; k < count_; ++k) {
-      const Entry& e = entry(k);
-      std::size_t i = hash(data(e), e.size, e.split) & mask;
-      while (slots[i] != 0) i = (i + 1) & mask;
-      slots[i] = static_cast<std::uint32_t>(k + 1);
-    }
-    slots_.swap(slots);
-  }
-
-  std::vector<std::vector<std::uint64_t>> words_;  // blocks
-  std::vector<std::vector<Entry>> entries_;        // blocks
-  std::size_t count_ = 0;
-  std::vector<std::uint32_t> slots_;  // entry number + 1; 0 is empty
-};
+}
 
 }  // namespace
 
@@ -95,26 +42,43 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   // be linearized, so those linearized above the first answered one not yet
   // linearized (`first`) lie within its concurrency window: a configuration
   // is `first` plus a few words, not a bitset over the whole key.
+  // Their key numbers go along (key_numbers): positions in `ops` when it is
+  // the key's whole list, else found (and found again if a run must be sorted).
+  const bool whole_key = model.whole_key(ops);
+  auto key_number_of = [&](std::size_t j) { return whole_key ? static_cast<std::uint32_t>(j) : model.key_number(ops[j]); };
   std::vector<std::size_t> local;
-  for (std::size_t i : ops)
-    if (h.ops[i].return_us) local.push_back(i);
+  std::vector<std::uint32_t> key_numbers;
+  local.reserve(ops.size());
+  key_numbers.reserve(ops.size());
+  for (std::size_t j = 0; j < ops.size(); ++j)
+    if (h.ops[ops[j]].return_us) {
+      local.push_back(ops[j]);
+      key_numbers.push_back(key_number_of(j));
+    }
   const auto nf = static_cast<std::uint32_t>(local.size());
-  for (std::size_t i : ops)
-    if (!h.ops[i].return_us) local.push_back(i);
+  for (std::size_t j = 0; j < ops.size(); ++j)
+    if (!h.ops[ops[j]].return_us) {
+      local.push_back(ops[j]);
+      key_numbers.push_back(key_number_of(j));
+    }
   // Both runs are usually in call order already (a history is recorded so).
   auto by_call = [&](std::size_t a, std::size_t b) { return call_before(h, a, b); };
   const auto answered_end = local.begin() + nf;
-  if (!std::is_sorted(local.begin(), answered_end, by_call)) std::sort(local.begin(), answered_end, by_call);
-  if (!std::is_sorted(answered_end, local.end(), by_call)) std::sort(answered_end, local.end(), by_call);
+  const bool answered_sorted = std::is_sorted(local.begin(), answered_end, by_call);
+  const bool unanswered_sorted = std::is_sorted(answered_end, local.end(), by_call);
+  if (!answered_sorted) std::sort(local.begin(), answered_end, by_call);
+  if (!unanswered_sorted) std::sort(answered_end, local.end(), by_call);
+  if (!answered_sorted || !unanswered_sorted)
+    for (std::size_t k = 0; k < local.size(); ++k) key_numbers[k] = model.key_number(local[k]);
   const auto n = static_cast<std::uint32_t>(local.size());
   const std::uint32_t nu = n - nf;
   if (nf == 0) return {Verdict::linearizable, 0};
 
   std::vector<KeyModel::OpInfo> info(n);
-  std::vector<std::uint32_t> local_of(model.size(), k_none), key_numbers(n);
+  std::vector<std::uint32_t> local_of(model.size(), k_none);
   std::uint32_t gets_left = 0, puts_left = 0;  // not yet linearized
   for (std::uint32_t k = 0; k < n; ++k) {
-    const std::uint32_t key_number = key_numbers[k] = model.key_number(local[k]);
+    const std::uint32_t key_number = key_numbers[k];
     local_of[key_number] = k;
     info[k] = model.info(key_number);
     gets_left += info[k].op == KvOp::get;
@@ -135,7 +99,8 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   };
   // The calls come in order by local number within each run (answered,
   // unanswered), as `local` is sorted: two runs to merge. Only the returns
-  // need sorting; then calls and returns are merged.
+  // need sorting (they are nearly in order: see sort_nearly_sorted); then
+  // calls and returns are merged.
   std::vector<EntryInfo> calls, returns;
   calls.reserve(n);
   returns.reserve(nf);
@@ -146,8 +111,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
     if (o.return_us) returns.push_back({*o.return_us, true, k});
   }
   std::inplace_merge(calls.begin(), calls.begin() + nf, calls.end(), entry_before);
-  if (!std::is_sorted(returns.begin(), returns.end(), entry_before))
-    std::sort(returns.begin(), returns.end(), entry_before);
+  sort_nearly_sorted(returns, entry_before);
   std::vector<EntryInfo> entries(calls.size() + returns.size());
   std::merge(calls.begin(), calls.end(), returns.begin(), returns.end(), entries.begin(), entry_before);
   // Two circular doubly-linked lists over the entries: the answered
@@ -198,12 +162,15 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
 
   std::vector<std::uint64_t> key;
   auto make_key = [&]() -> std::uint32_t {
+    // A word or two, nearly always: pushed one by one (a range insert
+    // costs a library call for each).
     key.clear();
     key.push_back((std::uint64_t{first} << 32) | value);
     if (top_done >= static_cast<std::int64_t>(first))
-      key.insert(key.end(), done_bits.begin() + first / 64, done_bits.begin() + top_done / 64 + 1);
+      for (std::size_t w = first / 64; w <= static_cast<std::size_t>(top_done) / 64; ++w) key.push_back(done_bits[w]);
     const auto split = static_cast<std::uint32_t>(key.size());
-    if (top_taken >= 0) key.insert(key.end(), taken_bits.begin(), taken_bits.begin() + top_taken / 64 + 1);
+    if (top_taken >= 0)
+      for (std::size_t w = 0; w <= static_cast<std::size_t>(top_taken) / 64; ++w) key.push_back(taken_bits[w]);
     return split;
   };
 
@@ -216,6 +183,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   std::vector<Frame> stack;
   stack.reserve(n);  // a frame per operation linearized, at most
   VisitedSet visited;
+  visited.reserve(std::min<std::uint64_t>(budget, n) + 1);  // a nearly sequential key: a state per operation
   std::uint64_t states = 0;
   std::uint32_t unanswered_left = nu;
 
@@ -233,7 +201,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
       top_taken = std::max<std::int64_t>(top_taken, k - nf);
     }
     const std::uint32_t split = make_key();
-    if (!visited.insert(key, split)) {
+    if (!visited.insert(key.data(), static_cast<std::uint32_t>(key.size()), split)) {
       (k < nf) ? flip(done_bits, k) : flip(taken_bits, k - nf);
       value = f.old_value;
       first = f.old_first;

@@ -25,6 +25,7 @@ class LogChecker : public sim::Observer {
     Value value;
     NodeId node;
   };
+  [[gnu::noinline]] void check_apply(Time_us t, NodeId n, const Learned& a);
   [[gnu::cold, gnu::noinline]] void report_out_of_order(Time_us t, NodeId n, const Learned& a);
   [[gnu::cold, gnu::noinline]] void report_divergence(Time_us t, NodeId n, const Learned& a, const First& f);
 

@@ -8,17 +8,27 @@
 namespace paxsim::checkers {
 
 PromiseChecker::PromiseChecker(const sim::Scenario& s, ViolationSink& sink)
-    : sink_(sink), nodes_(s.nodes), durable_(s.nodes) {}
+    : sink_(sink), nodes_(s.nodes), durable_(s.nodes) {
+  for (Durable& d : durable_) d.accepted.reserve(expected_slots(s));
+}
 
 void PromiseChecker::report(Time_us t, std::string message, std::vector<std::string> evidence) {
   sink_.report(Violation{"promises", step_index(), t, std::move(message), std::move(evidence)});
 }
 
 void PromiseChecker::on_restart(Time_us, NodeId n, bool wiped) {
-  if (wiped) durable_[n] = Durable{};
+  if (wiped) {  // forgets all, keeping the table's capacity
+    durable_[n].promised = Ballot{};
+    durable_[n].accepted.clear();
+  }
 }
 
 void PromiseChecker::on_durable(Time_us t, NodeId n, const Record& r) {
+  if (r.kind != RecordKind::promise && r.kind != RecordKind::accept) return;
+  check_durable(t, n, r);
+}
+
+void PromiseChecker::check_durable(Time_us t, NodeId n, const Record& r) {
   Durable& d = durable_[n];
   if (r.kind == RecordKind::promise) {
     if (r.ballot < d.promised)
@@ -31,12 +41,26 @@ void PromiseChecker::on_durable(Time_us t, NodeId n, const Record& r) {
     else
       d.promised = r.ballot;  // accepting b promises b
     grow_to(d.accepted, r.slot + 1);
-    d.accepted[r.slot] = {r.ballot, r.value};
+    std::pair<Ballot, Value>& accepted = d.accepted[r.slot];  // assigned in place, without a temporary pair
+    accepted.first = r.ballot;
+    accepted.second = r.value;
   }
 }
 
 void PromiseChecker::on_send(Time_us t, const Message& m) {
   if (m.from >= nodes_) return;
+  // The usual acceptance, without a call (so without saving registers): the
+  // durable one is of its ballot and the very same handle.
+  if (m.kind == MsgKind::accepted) {
+    const std::vector<std::pair<Ballot, Value>>& accepted = durable_[m.from].accepted;
+    if (m.slot < accepted.size() && accepted[m.slot].first == m.ballot && !m.ballot.is_null() &&
+        accepted[m.slot].second.same_text(m.value))
+      return;
+  }
+  check_send(t, m);
+}
+
+void PromiseChecker::check_send(Time_us t, const Message& m) {
   const Durable& d = durable_[m.from];
   if (m.kind == MsgKind::promise) {
     if (d.promised < m.ballot) report_promise_not_durable(t, m, d);

@@ -35,6 +35,8 @@ class PromiseChecker : public sim::Observer {
     std::vector<std::pair<Ballot, Value>> accepted;  // by slot; a null ballot: nothing accepted
   };
   void report(Time_us t, std::string message, std::vector<std::string> evidence);
+  [[gnu::noinline]] void check_send(Time_us t, const Message& m);
+  [[gnu::noinline]] void check_durable(Time_us t, NodeId n, const Record& r);
   [[gnu::cold, gnu::noinline]] void report_promise_back(Time_us t, NodeId n, const Record& r, const Durable& d);
   [[gnu::cold, gnu::noinline]] void report_accept_below(Time_us t, NodeId n, const Record& r, const Durable& d);
   [[gnu::cold, gnu::noinline]] void report_promise_not_durable(Time_us t, const Message& m, const Durable& d);

@@ -12,12 +12,26 @@
 namespace paxsim::checkers {
 
 QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink)
-    : sink_(sink), nodes_(s.nodes), words_((s.nodes + 63) / 64) {}
+    : sink_(sink), nodes_(s.nodes), words_((s.nodes + 63) / 64) {
+  // A set per slot, nearly always: the acceptances of the one ballot.
+  const std::size_t slots = expected_slots(s);
+  first_set_.reserve(slots);
+  sets_.reserve(slots);
+  masks_.reserve(slots * words_);
+}
 
 void QuorumChecker::on_send(Time_us, const Message& m) {
   if ((m.kind != MsgKind::promise && m.kind != MsgKind::accepted) || m.from >= nodes_) return;
-  const AnswerSet* a = answer_set(m.slot, m.kind, m.ballot);
-  const std::size_t mask = a ? a->mask : sets_[add_set(m.slot, m.kind, m.ballot)].mask;
+  // A set already there: the usual case, without a call (so without saving registers).
+  if (const AnswerSet* a = answer_set(m.slot, m.kind, m.ballot)) {
+    masks_[a->mask + m.from / 64] |= std::uint64_t{1} << (m.from % 64);
+    return;
+  }
+  add_first_answer(m);
+}
+
+void QuorumChecker::add_first_answer(const Message& m) {
+  const std::size_t mask = sets_[add_set(m.slot, m.kind, m.ballot)].mask;
   masks_[mask + m.from / 64] |= std::uint64_t{1} << (m.from % 64);
 }
 
@@ -30,18 +44,24 @@ std::uint32_t QuorumChecker::add_set(Slot s, MsgKind kind, const Ballot& b) {
 }
 
 void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
-  // Distinct members, sorted: a quorum is a handful of node ids.
+  // Distinct members, sorted: a quorum is a handful of node ids, sorted by
+  // insertion as they are copied (no library calls); a large one, by std::sort.
   std::array<NodeId, 32> small;
   std::vector<NodeId> large;
   NodeId* first = small.data();
   if (q.members.size() > small.size()) {
     large = q.members;
     first = large.data();
+    std::sort(large.begin(), large.end());
   } else {
-    std::copy(q.members.begin(), q.members.end(), small.begin());
+    std::size_t count = 0;
+    for (const NodeId id : q.members) {
+      std::size_t j = count++;
+      for (; j > 0 && first[j - 1] > id; --j) first[j] = first[j - 1];
+      first[j] = id;
+    }
   }
   NodeId* last = first + q.members.size();
-  std::sort(first, last);
   if (std::adjacent_find(first, last) != last) return report(t, n, q, Problem::counted_twice, 0);
   const std::size_t distinct = q.members.size();
   if (distinct < nodes_ / 2 + 1) return report(t, n, q, Problem::not_a_majority, distinct);

@@ -47,6 +47,7 @@ class QuorumChecker : public sim::Observer {
   // `arg`: not_a_majority, the count; never_sent, the acceptor.
   [[gnu::cold, gnu::noinline]] void report(Time_us t, NodeId n, const QuorumUse& q, Problem p, std::size_t arg);
   [[gnu::noinline]] std::uint32_t add_set(Slot s, MsgKind kind, const Ballot& b);
+  [[gnu::noinline]] void add_first_answer(const Message& m);  // the first answer of its kind and ballot in its slot
 
   std::vector<std::uint32_t> first_set_;  // by slot: its newest set, or k_none
   std::vector<AnswerSet> sets_;

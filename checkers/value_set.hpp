@@ -23,6 +23,12 @@ class ValueSet {
     s = Slot{h, v, true};
     ++size_;
   }
+  // Room for `n` values without growing.
+  void reserve(std::size_t n) {
+    std::size_t slots = 64;
+    while (slots < 2 * n) slots *= 2;
+    if (slots > slots_.size()) rehash(slots);
+  }
   bool contains(const Value& v) const {
     if (slots_.empty()) return false;
     const std::size_t h = hash(v);
@@ -57,8 +63,9 @@ class ValueSet {
       if (!s.used || (s.hash == h && s.value == v)) return s;
     }
   }
-  void grow() {
-    std::vector<Slot> old(slots_.empty() ? 64 : slots_.size() * 2);
+  void grow() { rehash(slots_.empty() ? 64 : slots_.size() * 2); }
+  void rehash(std::size_t size) {
+    std::vector<Slot> old(size);
     old.swap(slots_);
     for (Slot& s : old)
       if (s.used) probe(s.value, s.hash) = std::move(s);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "checkers/chosen.hpp"
+#include "checkers/log.hpp"
 #include "checkers/promises.hpp"
 #include "checkers/quorums.hpp"
 #include "helpers.hpp"
@@ -17,6 +18,7 @@
 using namespace paxsim;
 using namespace paxsim::test;
 using checkers::ChosenTracker;
+using checkers::LogChecker;
 using checkers::PromiseChecker;
 using checkers::QuorumChecker;
 using checkers::ViolationSink;
@@ -284,6 +286,53 @@ TEST_CASE("promise checker: only a wiped restart resets a node's durable promise
   CHECK_FALSE(wiped.sink.any());
 }
 
+// The checks take a shortcut when a value is the very handle seen before;
+// a value of the same text in another handle must pass all the same, and
+// another text must not.
+TEST_CASE("checkers: one value in one handle or in two reads the same, another value does not") {
+  const Value a("A"), a_again("A"), b("B");
+  SUBCASE("log") {
+    const sim::Scenario s = scenario_with_nodes(3);
+    ViolationSink sink;
+    LogChecker log(s, sink);
+    log.on_apply(k_t, 0, Learned{0, a});
+    log.on_apply(k_t, 1, Learned{0, a});        // the same handle
+    log.on_apply(k_t, 2, Learned{0, a_again});  // the same text
+    log.on_apply(k_t, 0, Learned{1, b});
+    log.on_apply(k_t, 1, Learned{1, b});
+    CHECK_FALSE(sink.any());
+    log.on_apply(k_t, 2, Learned{1, a});  // another value at index 1
+    CHECK(reported(sink, "log"));
+    ViolationSink gaps;
+    LogChecker gap(s, gaps);
+    gap.on_apply(k_t, 0, Learned{0, a});
+    gap.on_apply(k_t, 1, Learned{0, a});
+    gap.on_apply(k_t, 1, Learned{0, a});  // index 0 again, the same handle: out of order
+    CHECK(reported(gaps, "log"));
+  }
+  SUBCASE("learned") {
+    Tracker t;
+    t.propose(a);
+    t.durably_accept(0, ballot(1, 0), a);
+    t.durably_accept(1, ballot(1, 0), a);
+    t.chosen.on_learn(k_t, 2, Learned{0, a});
+    t.chosen.on_learn(k_t, 2, Learned{0, a_again});
+    CHECK_FALSE(t.sink.any());
+    t.chosen.on_learn(k_t, 2, Learned{0, b});
+    CHECK(reported(t.sink, "agreement"));
+  }
+  SUBCASE("acknowledged") {
+    Promises p;
+    p.checker.on_durable(k_t, 2, accept_record(ballot(2, 0), a));
+    p.checker.on_send(k_t, accepted(2, 0, ballot(2, 0), a));
+    p.checker.on_send(k_t, accepted(2, 0, ballot(2, 0), a_again));
+    p.checker.on_send(k_t, accepted(2, 0, ballot(1, 0), b));  // below the durable acceptance: covered
+    CHECK_FALSE(p.sink.any());
+    p.checker.on_send(k_t, accepted(2, 0, ballot(2, 0), b));
+    CHECK(reported(p.sink, "promises"));
+  }
+}
+
 // ---------------------------------------------------------------- QuorumChecker by hand
 
 // The legal case: every member distinct, a majority, and each really answered.
@@ -325,6 +374,36 @@ TEST_CASE("quorum checker: a member that never answered for that ballot is a quo
     q.use(QuorumUse::Phase::accepted, ballot(2, 2), {0, 1});
     CHECK(reported(q.sink, "quorums"));
   }
+}
+
+// Members come in any order: the checker sorts them (by insertion when few,
+// std::sort when many), so a duplicate is found wherever it stands, and the
+// member named as never having answered is the lowest such.
+TEST_CASE("quorum checker: members in any order, few or many") {
+  struct Over {
+    explicit Over(std::uint32_t nodes) : scenario(scenario_with_nodes(nodes)), checker(scenario, sink) {}
+    sim::Scenario scenario;
+    ViolationSink sink;
+    QuorumChecker checker;
+  };
+  const Ballot b = ballot(1, 0);
+  // The message of the violation found, "" if none.
+  auto verdict = [&](std::uint32_t nodes, const std::vector<NodeId>& answered, std::vector<NodeId> members) {
+    Over q(nodes);
+    for (NodeId a : answered) q.checker.on_send(k_t, accepted(a, 0, b, "A"));
+    q.checker.on_quorum(k_t, 0, QuorumUse{QuorumUse::Phase::accepted, 0, b, std::move(members)});
+    const checkers::Violation* v = violation_of(q.sink, "quorums");
+    return v ? v->message : std::string();
+  };
+  CHECK(verdict(7, {0, 2, 4, 6}, {6, 2, 4, 0}).empty());
+  CHECK(contains(verdict(7, {0, 2, 4, 6}, {4, 2, 0, 2}), "twice"));
+  CHECK(contains(verdict(7, {0, 2, 4}, {6, 5, 4, 0, 2}), "n6 never sent"));
+  std::vector<NodeId> all, reversed;
+  for (NodeId n = 0; n < 40; ++n) all.push_back(n);
+  reversed.assign(all.rbegin(), all.rend());
+  CHECK(verdict(40, all, reversed).empty());
+  reversed.back() = 20;  // 20 twice, far apart
+  CHECK(contains(verdict(40, all, reversed), "twice"));
 }
 
 // ---------------------------------------------------------------- broken acceptors, end to end
