@@ -143,9 +143,9 @@ const KvResult* KvStore::apply(const Command& c, const BugSet& bugs) {
     case KvOpKind::put: data_[c.key] = c.value; break;
     case KvOpKind::append: data_[c.key] += c.value; break;
     case KvOpKind::get: {
-      auto it = data_.find(c.key);
-      if (it == data_.end()) r.absent = true;
-      else r.value = it->second;
+      const std::string* v = data_.find(c.key);
+      if (!v) r.absent = true;
+      else r.value = *v;
       break;
     }
     case KvOpKind::acquire:

@@ -14,6 +14,7 @@
 
 #include "paxos/bugs.hpp"
 #include "paxos/command.hpp"
+#include "paxos/flat_hash_map.hpp"
 #include "paxos/lock_service.hpp"
 #include "paxos/shard_map.hpp"
 #include "paxos/types.hpp"
@@ -53,8 +54,8 @@ class KvStore {
   const LockTable& locks() const { return locks_; }
   // Reads a key outside the log (only the stale-local-read bug does this).
   KvResult peek(const std::string& key) const {
-    auto it = data_.find(key);
-    return it == data_.end() ? KvResult{{}, true} : KvResult{it->second, false};
+    const std::string* v = data_.find(key);
+    return v ? KvResult{*v, false} : KvResult{{}, true};
   }
 
  private:
@@ -65,13 +66,15 @@ class KvStore {
   // Hash tables, looked up by key only and never iterated, so their order
   // cannot leak into a run: every replica applies every command, and a
   // lookup here costs a hash and one comparison rather than a walk down a
-  // tree of string comparisons.
+  // tree of string comparisons. The data sits in a flat table
+  // (paxos/flat_hash_map.hpp): no node to allocate per key, no pointer to
+  // follow per lookup.
   // FNV-1a: keys are short, and std::hash's longer mix cost more than the
   // rest of a lookup.
   struct KeyHash {
     std::size_t operator()(const std::string& k) const noexcept { return fnv1a64(k); }
   };
-  std::unordered_map<std::string, std::string, KeyHash> data_;
+  FlatHashMap<std::string, std::string, KeyHash> data_;
   // By client index: the simulated clients are numbered from 0, so a vector
   // serves them; other ids (the lock service's own, any id a command may
   // carry) go to a map.

@@ -9,11 +9,11 @@
 #include <deque>
 #include <map>
 #include <optional>
-#include <unordered_set>
 #include <span>
 #include <vector>
 
 #include "paxos/effects.hpp"
+#include "paxos/flat_hash_map.hpp"
 #include "paxos/node.hpp"
 #include "paxos/slot_window.hpp"
 
@@ -103,7 +103,9 @@ class Leader {
   std::map<Slot, LogEntry> recovered_;  // highest-ballot acceptance per slot among the promises
   SlotWindow<Proposal> in_flight_;      // proposed in increasing slot order, settled in any
   std::deque<Value> pending_;
-  std::unordered_set<Value> queued_;    // pending or in flight, to drop duplicates of a retried request (never iterated)
+  // Pending or in flight, to drop duplicates of a retried request (never
+  // iterated): a set, as a flat table whose mapped flag is always true.
+  FlatHashMap<Value, bool, std::hash<Value>> queued_;
 };
 
 template <class Decided>

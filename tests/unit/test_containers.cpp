@@ -1,5 +1,6 @@
 // The small containers on the hot path: a leader's window of proposals in
-// flight (paxos/slot_window.hpp), the simulator's per-disk queues
+// flight (paxos/slot_window.hpp), the flat hash table of the key-value store
+// and of a leader's queued commands (paxos/flat_hash_map.hpp), the simulator's per-disk queues
 // (sim/fifo.hpp) and its event queue (sim/event_queue.hpp), each checked
 // against a standard container that does the same job plainly.
 #include <doctest/doctest.h>
@@ -12,10 +13,14 @@
 #include <set>
 #include <tuple>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "paxos/flat_hash_map.hpp"
+#include "paxos/shard_map.hpp"
 #include "paxos/slot_window.hpp"
+#include "paxos/value.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/fifo.hpp"
 
@@ -86,6 +91,80 @@ TEST_CASE("slot window: a slot added again is the same element, and a new one re
   w.add(6);  // not below the lowest present slot: fine after emptying
   CHECK(w.size() == 1);
   CHECK(w.find(6) != nullptr);
+}
+
+namespace {
+// A poor hash on purpose (a few distinct values), so that probe runs collide,
+// wrap around the end of the table and are shifted back on erase.
+struct CrowdedHash {
+  std::uint64_t operator()(const std::string& k) const { return paxsim::fnv1a64(k) % 7 * 0x9e3779b97f4a7c15ull + (k.size() & 1); }
+};
+}  // namespace
+
+TEST_CASE("flat hash map: behaves as std::unordered_map over inserts, lookups and erases") {
+  paxsim::FlatHashMap<std::string, std::string, CrowdedHash> crowded;
+  struct Fnv {
+    std::uint64_t operator()(const std::string& k) const { return paxsim::fnv1a64(k); }
+  };
+  paxsim::FlatHashMap<std::string, std::string, Fnv> spread;
+  std::unordered_map<std::string, std::string> ref;
+  std::uint64_t x = 777;
+  auto next = [&x] { return x = x * 6364136223846793005ull + 1442695040888963407ull; };
+  for (int round = 0; round < 20000; ++round) {
+    const std::uint64_t r = next() >> 33;
+    const std::string k = "k" + std::to_string((r >> 3) % (round < 10000 ? 300 : 40));  // grows, then churns
+    switch (r % 4) {
+      case 0:
+      case 1: {
+        const std::string v = "v" + std::to_string(round);
+        crowded[k] = v;
+        spread[k] = v;
+        ref[k] = v;
+        break;
+      }
+      case 2: {
+        const bool was = ref.erase(k) == 1;
+        CHECK(crowded.erase(k) == was);
+        CHECK(spread.erase(k) == was);
+        break;
+      }
+      case 3:
+        if (round % 1000 == 999) {
+          crowded.clear();
+          spread.clear();
+          ref.clear();
+        }
+        break;
+    }
+    REQUIRE(crowded.size() == ref.size());
+    REQUIRE(spread.size() == ref.size());
+    if (round % 101 == 0) {
+      for (int i = 0; i < 300; ++i) {  // every key ever used, present or not
+        const std::string q = "k" + std::to_string(i);
+        auto it = ref.find(q);
+        const std::string* a = crowded.find(q);
+        const std::string* b = spread.find(q);
+        REQUIRE((a != nullptr) == (it != ref.end()));
+        REQUIRE((b != nullptr) == (it != ref.end()));
+        if (a) CHECK(*a == it->second);
+        if (b) CHECK(*b == it->second);
+      }
+    }
+  }
+}
+
+TEST_CASE("flat hash map: keyed by values, an erased key lets go of its text") {
+  paxsim::FlatHashMap<paxsim::Value, bool, std::hash<paxsim::Value>> m;
+  const paxsim::Value a("alpha"), b("beta");
+  m[a] = true;
+  m[paxsim::Value("beta")] = true;
+  CHECK(m.contains(paxsim::Value("alpha")));
+  CHECK(m.contains(b));
+  CHECK(!m.contains(paxsim::Value("gamma")));
+  CHECK(m.erase(paxsim::Value("alpha")));
+  CHECK(!m.erase(a));
+  CHECK(!m.contains(a));
+  CHECK(m.size() == 1);
 }
 
 TEST_CASE("fifo: first in, first out across growth and wrap-around") {
