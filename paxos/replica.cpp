@@ -28,12 +28,11 @@ bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Eff
 }
 
 void Replica::apply_ready(const NodeConfig& cfg, Effects& out, bool results) {
-  Command scratch;  // a command parsed from a value that does not carry one
   for (const Decision* d; (d = log_.find(applied_)) != nullptr; ++applied_) {
     const Value& v = d->value;
     out.applied_copy(applied_, v);
     if (v == k_noop_value) continue;
-    const Command* c = command_of(v, scratch);
+    const Command* c = command_of(v, scratch_);
     if (!c) continue;  // not a command (cannot happen: only commands and no-ops are proposed)
     const KvResult* r = kv_.apply(*c, cfg.bugs);
     if (r && results) just_applied_.push_back(Applied{c->client, c->request, *r});

@@ -71,6 +71,9 @@ class Replica {
   Slot applied_ = 0;  // next log index to apply
   KvStore kv_;
   std::vector<Applied> just_applied_;
+  // A command parsed from a value that does not carry one (apply_ready's
+  // scratch space: kept so that no call builds and destroys its strings).
+  Command scratch_;
 };
 
 }  // namespace paxsim

@@ -142,14 +142,15 @@ class Value {
  private:
   struct Rep {
     explicit Rep(std::string t) : text(std::move(t)), hash(hash_text(text)) {}
-    Rep(std::string t, Command c) : text(std::move(t)), hash(hash_text(text)), command(std::move(c)) {}
+    Rep(std::string&& t, const Command& c) : text(std::move(t)), hash(hash_text(text)), command(c) {}
     std::atomic<std::uint32_t> refs{1};
     const std::string text;
     const std::uint64_t hash;              // hash_text(text)
     const std::optional<Command> command;  // `text` decoded (set by `encode` only)
   };
   // `text` must be the encoding of `c`: only `encode` makes one.
-  Value(std::string&& text, Command c) : rep_(new Rep(std::move(text), std::move(c))) {}
+  // The command is copied once, straight into the new Rep.
+  Value(std::string&& text, const Command& c) : rep_(new Rep(std::move(text), c)) {}
   friend Value encode(const Command& c);
 
   void retain() const noexcept {
