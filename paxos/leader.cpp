@@ -9,11 +9,6 @@ void Leader::recover(std::span<const Record> durable) {
     if (r.kind == RecordKind::proposer_round) round_floor_ = std::max(round_floor_, r.ballot.round);
 }
 
-bool Leader::counted(const NodeConfig& cfg, const std::vector<NodeId>& voters, NodeId n) const {
-  if (cfg.bugs.has(Bug::count_duplicate_acks)) return false;
-  return std::find(voters.begin(), voters.end(), n) != voters.end();
-}
-
 void Leader::start_election(const NodeConfig& cfg, Ballot promised, Slot from, Effects& out) {
   const std::uint64_t round = std::max(round_floor_, promised.round) + 1;
   round_floor_ = round;

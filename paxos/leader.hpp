@@ -84,7 +84,12 @@ class Leader {
 
  private:
   void propose(const NodeConfig& cfg, Slot s, const Value& v, Effects& out);
-  bool counted(const NodeConfig& cfg, const std::vector<NodeId>& voters, NodeId n) const;
+  // True if `n` is among `voters` already (its vote counts once). Inline:
+  // the leader asks once per acknowledgement.
+  bool counted(const NodeConfig& cfg, const std::vector<NodeId>& voters, NodeId n) const {
+    if (cfg.bugs.has(Bug::count_duplicate_acks)) return false;
+    return std::find(voters.begin(), voters.end(), n) != voters.end();
+  }
 
   struct Proposal {
     Value value;
