@@ -110,7 +110,7 @@ std::optional<Value> Leader::on_accepted(const NodeConfig& cfg, const Message& m
   return p->value;
 }
 
-void Leader::settled(Slot s) {
+void Leader::settle(Slot s) {
   const Proposal* p = in_flight_.find(s);
   if (!p) return;
   queued_.erase(p->value);

@@ -47,7 +47,11 @@ class Leader {
   void submit(const NodeConfig& cfg, const Value& command, Effects& out);
   void fill_window(const NodeConfig& cfg, Effects& out);
   // A slot was decided (by us or anyone): it no longer occupies the window.
-  void settled(Slot s);
+  // Inline for followers, whose window is empty: every node learns every
+  // slot, and only the leader has one to settle.
+  void settled(Slot s) {
+    if (!in_flight_.empty()) settle(s);
+  }
   // Called once per heartbeat: phase 2 messages get lost too, so accepts
   // still unanswered after k_resend_after_ticks heartbeats go out again.
   void tick(const NodeConfig& cfg, Effects& out);
@@ -84,6 +88,7 @@ class Leader {
 
  private:
   void propose(const NodeConfig& cfg, Slot s, const Value& v, Effects& out);
+  void settle(Slot s);
   // True if `n` is among `voters` already (its vote counts once). Inline:
   // the leader asks once per acknowledgement.
   bool counted(const NodeConfig& cfg, const std::vector<NodeId>& voters, NodeId n) const {
