@@ -92,7 +92,7 @@ void Leader::submit(const NodeConfig& cfg, const Value& command, Effects& out) {
   fill_window(cfg, out);
 }
 
-void Leader::fill_window(const NodeConfig& cfg, Effects& out) {
+void Leader::fill(const NodeConfig& cfg, Effects& out) {
   while (role_ == Role::leader && in_flight_.size() < cfg.window && !pending_.empty()) {
     propose(cfg, next_slot_++, pending_.front(), out);
     pending_.pop_front();

@@ -45,7 +45,11 @@ class Leader {
   // Queues a command (ignores one already queued or in flight) and proposes
   // as many queued commands as the window allows.
   void submit(const NodeConfig& cfg, const Value& command, Effects& out);
-  void fill_window(const NodeConfig& cfg, Effects& out);
+  // Proposes queued commands while the window has room. Inline for the
+  // usual case after each learned slot: nothing queued (or not leading).
+  void fill_window(const NodeConfig& cfg, Effects& out) {
+    if (role_ == Role::leader && !pending_.empty()) fill(cfg, out);
+  }
   // A slot was decided (by us or anyone): it no longer occupies the window.
   // Inline for followers, whose window is empty: every node learns every
   // slot, and only the leader has one to settle.
@@ -89,6 +93,7 @@ class Leader {
  private:
   void propose(const NodeConfig& cfg, Slot s, const Value& v, Effects& out);
   void settle(Slot s);
+  void fill(const NodeConfig& cfg, Effects& out);
   // True if `n` is among `voters` already (its vote counts once). Inline:
   // the leader asks once per acknowledgement.
   bool counted(const NodeConfig& cfg, const std::vector<NodeId>& voters, NodeId n) const {
