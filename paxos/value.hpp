@@ -141,7 +141,8 @@ class Value {
 
  private:
   struct Rep {
-    explicit Rep(std::string t) : text(std::move(t)), hash(hash_text(text)) {}
+    explicit Rep(std::string&& t) : text(std::move(t)), hash(hash_text(text)) {}
+    explicit Rep(const std::string& t) : text(t), hash(hash_text(text)) {}  // one copy, no temporary
     Rep(std::string&& t, const Command& c) : text(std::move(t)), hash(hash_text(text)), command(c) {}
     std::atomic<std::uint32_t> refs{1};
     const std::string text;
