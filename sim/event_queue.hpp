@@ -9,7 +9,6 @@
 #include <bit>
 #include <cstdint>
 #include <limits>
-#include <memory>
 #include <optional>
 #include <vector>
 
@@ -49,17 +48,17 @@ struct Event {
 // `base_` is the time of the last pop: at or before every event's time, and
 // a push is never before it (a simulation schedules nothing in its past).
 // Bucket number b (time / 64) lives at ring position b mod k_buckets while
-// b is within k_buckets of base_'s bucket (`cursor_`); its events are kept
-// sorted by (time, class, sequence), so that a push is almost always an
-// append (sequence numbers only grow, and most events fall due in a bucket
-// of their own). A bit map of the buckets in use finds the next one. An
+// b is within k_buckets of base_'s bucket (`cursor_`); its events are a
+// list kept sorted by (time, class, sequence), so that a push is almost
+// always an append (sequence numbers only grow, and most events fall due in
+// a bucket of their own), and the lists share one array of nodes. A bit map of the buckets in use finds the next one. An
 // event due beyond the ring waits in `far_`, a heap in the same order, and
 // moves into its bucket once the cursor comes within reach. The order is
 // total, so the queue pops the same events in the same order however they
 // are laid out.
 class EventQueue {
  public:
-  EventQueue() : buckets_(k_buckets) {}
+  EventQueue() : ends_(k_buckets, Ends{k_none, k_none}) {}
 
   void push(Event e) {
     e.seq = next_seq_++;
@@ -72,8 +71,7 @@ class EventQueue {
   Time_us top_time() {
     if (in_ring_ == 0) return far_.front().time;
     next_ = next_position();  // for the pop that follows, unless a push comes first
-    const Bucket& b = buckets_[next_];
-    return b.events[b.head].time;
+    return nodes_[ends_[next_].head].event.time;
   }
   Event pop() {
     if (in_ring_ == 0) advance(bucket_of(far_.front().time));
@@ -83,12 +81,16 @@ class EventQueue {
       cursor_ = b;
       if (far_bucket_ - cursor_ < k_buckets) advance(b);
     }
-    Bucket& b = buckets_[p];
-    const Event e = b.events[b.head++];
-    if (b.head == b.end) {
-      b.head = b.end = 0;
+    Ends& ends = ends_[p];
+    const std::uint32_t n = ends.head;
+    const Event e = nodes_[n].event;
+    ends.head = nodes_[n].next;
+    if (ends.head == k_none) {
+      ends.tail = k_none;
       used_[p / 64] &= ~(std::uint64_t{1} << (p % 64));
     }
+    nodes_[n].next = free_;
+    free_ = n;
     --in_ring_;
     --size_;
     base_ = e.time;
@@ -122,23 +124,17 @@ class EventQueue {
   static constexpr std::uint32_t k_mask = k_buckets - 1;
   static constexpr std::uint64_t k_no_bucket = std::numeric_limits<std::uint64_t>::max();
   static constexpr std::uint32_t k_unknown = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::uint32_t k_none = std::numeric_limits<std::uint32_t>::max();
 
-  // A bucket's events, [head, end) of a buffer kept when it empties: a push
-  // is a store, not a call.
-  struct Bucket {
-    std::unique_ptr<Event[]> events;
-    std::uint32_t head = 0;
-    std::uint32_t end = 0;
-    std::uint32_t capacity = 0;
-
-    [[gnu::noinline]] void grow() {
-      capacity = std::max<std::uint32_t>(4, 2 * capacity);
-      auto bigger = std::make_unique<Event[]>(capacity);
-      std::copy(events.get() + head, events.get() + end, bigger.get());
-      end -= head;
-      head = 0;
-      events = std::move(bigger);
-    }
+  // A bucket is a list of nodes, in the queue's order, kept by its ends;
+  // the nodes of every bucket share one array and one free list.
+  struct Node {
+    Event event;
+    std::uint32_t next;  // in its bucket, or on the free list; k_none: the last
+  };
+  struct Ends {
+    std::uint32_t head;
+    std::uint32_t tail;
   };
 
   // (time, class, sequence), lexicographically.
@@ -168,20 +164,36 @@ class EventQueue {
     put(position(b), e);
   }
   [[gnu::always_inline]] void put(std::uint32_t p, const Event& e) {
-    Bucket& b = buckets_[p];
-    if (b.end == b.capacity) [[unlikely]] b.grow();
-    if (b.head == b.end) {
+    std::uint32_t n = free_;
+    if (n != k_none) {
+      free_ = nodes_[n].next;
+    } else {
+      n = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.emplace_back();
+    }
+    nodes_[n].event = e;
+    Ends& ends = ends_[p];
+    if (ends.head == k_none) {
       used_[p / 64] |= std::uint64_t{1} << (p % 64);
-      b.events[b.end++] = e;
-    } else if (!before(e, b.events[b.end - 1])) {
-      b.events[b.end++] = e;
-    } else {  // due before the last: into its place
-      Event* const at = std::upper_bound(b.events.get() + b.head, b.events.get() + b.end, e, before);
-      std::copy_backward(at, b.events.get() + b.end, b.events.get() + b.end + 1);
-      *at = e;
-      ++b.end;
+      nodes_[n].next = k_none;
+      ends.head = ends.tail = n;
+    } else if (!before(e, nodes_[ends.tail].event)) {
+      nodes_[n].next = k_none;
+      nodes_[ends.tail].next = n;
+      ends.tail = n;
+    } else {
+      place(ends, n);
     }
     ++in_ring_;
+  }
+  // Links node `n` into its place in a bucket, before the tail (rare: an
+  // event due before the last one pushed into its bucket).
+  [[gnu::noinline]] void place(Ends& ends, std::uint32_t n) {
+    const Event& e = nodes_[n].event;
+    std::uint32_t* link = &ends.head;
+    while (!before(e, nodes_[*link].event)) link = &nodes_[*link].next;
+    nodes_[n].next = *link;
+    *link = n;
   }
   // The ring position of the next event: the first bucket in use from the
   // cursor on, going round once (the ring is not empty).
@@ -207,7 +219,9 @@ class EventQueue {
     far_bucket_ = far_.empty() ? k_no_bucket : bucket_of(far_.front().time);
   }
 
-  std::vector<Bucket> buckets_;                        // by ring position
+  std::vector<Node> nodes_;                            // the buckets' events
+  std::uint32_t free_ = k_none;                        // the first free node
+  std::vector<Ends> ends_;                             // by ring position: its bucket's first and last nodes
   std::array<std::uint64_t, k_buckets / 64> used_{};  // bit p: bucket p is not empty
   std::size_t in_ring_ = 0;                            // events in the buckets
   std::vector<Event> far_;                             // due beyond the ring: a heap, least on top
