@@ -51,11 +51,11 @@ struct Event {
 // b is within k_buckets of base_'s bucket (`cursor_`); its events are a
 // list kept sorted by (time, class, sequence), so that a push is almost
 // always an append (sequence numbers only grow, and most events fall due in
-// a bucket of their own), and the lists share one array of nodes. A bit map of the buckets in use finds the next one. An
-// event due beyond the ring waits in `far_`, a heap in the same order, and
-// moves into its bucket once the cursor comes within reach. The order is
-// total, so the queue pops the same events in the same order however they
-// are laid out.
+// a bucket of their own); the lists share one array of nodes. A bit map of
+// the buckets in use finds the next one. An event due beyond the ring waits
+// in `far_`, a heap in the same order, and moves into its bucket once the
+// cursor comes within reach. The order is total, so the queue pops the same
+// events in the same order however they are laid out.
 class EventQueue {
  public:
   EventQueue() : ends_(k_buckets, Ends{k_none, k_none}) {}
