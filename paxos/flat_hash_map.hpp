@@ -38,20 +38,10 @@ class FlatHashMap {
     return find(k) != nullptr;
   }
   // The value stored under `k`, value-initialized first if there is none.
-  V& operator[](const K& k) {
-    if ((size_ + 1) * 2 > cells_.size()) grow();  // at most half full: probe runs stay short
-    const std::uint64_t h = Hash{}(k);
-    std::size_t i = h & mask();
-    for (; cells_[i].used; i = (i + 1) & mask())
-      if (cells_[i].hash == h && cells_[i].key == k) return cells_[i].value;
-    Cell& c = cells_[i];
-    c.used = true;
-    c.hash = h;
-    c.key = k;
-    c.value = V{};
-    ++size_;
-    return c.value;
-  }
+  V& operator[](const K& k) { return *slot_for(k).first; }
+  // Stores `k` (its value value-initialized) unless it is there; true if it
+  // was not. One lookup, for a table used as a set.
+  bool insert(const K& k) { return slot_for(k).second; }
   // Removes `k`; true if it was there.
   template <class Q>
   bool erase(const Q& k) {
@@ -96,6 +86,21 @@ class FlatHashMap {
     V value{};
   };
   std::size_t mask() const { return cells_.size() - 1; }
+  // The value under `k`, and whether it was just added.
+  std::pair<V*, bool> slot_for(const K& k) {
+    if ((size_ + 1) * 2 > cells_.size()) grow();  // at most half full: probe runs stay short
+    const std::uint64_t h = Hash{}(k);
+    std::size_t i = h & mask();
+    for (; cells_[i].used; i = (i + 1) & mask())
+      if (cells_[i].hash == h && cells_[i].key == k) return {&cells_[i].value, false};
+    Cell& c = cells_[i];
+    c.used = true;
+    c.hash = h;
+    c.key = k;
+    c.value = V{};
+    ++size_;
+    return {&c.value, true};
+  }
   void grow() {
     std::vector<Cell> old = std::exchange(cells_, std::vector<Cell>(cells_.empty() ? 16 : cells_.size() * 2));
     for (Cell& c : old) {

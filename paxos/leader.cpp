@@ -86,8 +86,7 @@ void Leader::send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects
 }
 
 void Leader::submit(const NodeConfig& cfg, const Value& command, Effects& out) {
-  if (role_ != Role::leader || queued_.contains(command) || pending_.size() >= k_max_pending) return;
-  queued_[command] = true;
+  if (role_ != Role::leader || pending_.size() >= k_max_pending || !queued_.insert(command)) return;
   pending_.push_back(command);
   fill_window(cfg, out);
 }

@@ -119,7 +119,7 @@ class Leader {
   SlotWindow<Proposal> in_flight_;      // proposed in increasing slot order, settled in any
   std::deque<Value> pending_;
   // Pending or in flight, to drop duplicates of a retried request (never
-  // iterated): a set, as a flat table whose mapped flag is always true.
+  // iterated): a set, as a flat table whose mapped flag is unused.
   FlatHashMap<Value, bool, std::hash<Value>> queued_;
 };
 

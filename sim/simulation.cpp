@@ -844,14 +844,13 @@ void Simulation::send_slot(std::uint32_t slot) {
   ++stats_.sent_by_kind[static_cast<int>(m.kind)];
   for (Observer* o : sending_[static_cast<int>(m.kind)]) o->on_send(now_, m);
   // The message's fate, one decision (a node's messages to itself: one copy, at once).
+  Decision fate;
   if (m.from != m.to && scenario_.schedule.empty()) {
+    // A link that neither loses nor duplicates: the delay alone, no decision built.
     if (const std::optional<Time_us> delay = network_rng_.plain_send_delay(network_.model())) {
       queue_.push(Event{now_ + *delay, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
       return;
     }
-  }
-  Decision fate;
-  if (m.from != m.to && scenario_.schedule.empty()) {
     fate = network_rng_.send_fate(network_.model());
   } else if (m.from != m.to) {
     fate.delay_us[0] = network_rng_.draw_us(network_.model().delay_ms);  // a pinned schedule loses and duplicates by itself

@@ -165,6 +165,12 @@ TEST_CASE("flat hash map: keyed by values, an erased key lets go of its text") {
   CHECK(!m.erase(a));
   CHECK(!m.contains(a));
   CHECK(m.size() == 1);
+  // As a set: insert says whether the key is new, and a repeat adds nothing.
+  CHECK(m.insert(a));
+  CHECK(!m.insert(paxsim::Value("alpha")));
+  CHECK(!m.insert(b));
+  CHECK(m.size() == 2);
+  CHECK(m.contains(a));
 }
 
 TEST_CASE("fifo: first in, first out across growth and wrap-around") {
