@@ -992,7 +992,7 @@ class ScenarioParser {
     m.kind = static_cast<MsgKind>(read_choice(c.required("kind"),
                                               {"prepare", "promise", "nack", "accept", "accepted", "decide",
                                                "learn_request", "heartbeat", "client_request", "client_reply",
-                                               "redirect"},
+                                               "redirect", "lease_ack", "heartbeat_ack"},
                                               "message kind"));
     m.from = names.endpoint(c.required("from"));
     m.to = names.endpoint(c.required("to"));

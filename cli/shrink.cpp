@@ -336,6 +336,10 @@ class Shrinker {
   bool attempt(json cand) {
     if (stopped() || cand == best_) return false;
     ++candidates;
+    if (!keeps_quiet_phase(cand)) {
+      ++invalid;
+      return false;
+    }
     sim::Scenario s;
     try {
       s = parse_scenario(cand, file_);
@@ -363,6 +367,24 @@ class Shrinker {
     best_ = std::move(cand);
     run_ = std::move(r);
     return true;
+  }
+
+  // A liveness failure is judged after the quiet phase: every timeline fault
+  // at or after liveness.after_ms (the fuzzer's heals, restarts and calm
+  // network there) stays. Without them a smaller repro could fail for
+  // another reason: a cut never healed, or a lossy network that leaves a
+  // request unanswered by bad luck through the whole bound.
+  bool keeps_quiet_phase(const json& cand) const {
+    if (target_.outcome != Outcome::liveness || !best_.contains("liveness") || !best_.contains("faults")) return true;
+    const double after = best_["liveness"].value("after_ms", 0.0);
+    const auto quiet = [after](const json& doc) {
+      json out = json::array();
+      if (doc.contains("faults") && doc["faults"].is_array())
+        for (const json& f : doc["faults"])
+          if (f.is_object() && f.value("at_ms", 0.0) >= after) out.push_back(f);
+      return out;
+    };
+    return quiet(cand) == quiet(best_);
   }
 
   template <typename Edit>

@@ -50,6 +50,7 @@ std::string describe_message(const sim::Scenario& s, const Message& m) {
       out += fmt::format(" #{} leader {}", m.request, m.leader_hint == k_no_node ? std::string("unknown") : node_name(m.leader_hint));
       break;
     case MsgKind::lease_ack: out += fmt::format(" ballot {} round {}", to_string(m.ballot), m.request); break;
+    case MsgKind::heartbeat_ack: out += fmt::format(" ballot {}", to_string(m.ballot)); break;
   }
   if (!m.entries.empty()) out += fmt::format(" ({} entries)", m.entries.size());
   if (m.slot != 0) out += fmt::format(" slot {}", m.slot);

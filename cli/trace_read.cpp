@@ -63,7 +63,7 @@ std::string describe_trace_message(const json& m) {
   std::string out = fmt::format("{} {}->{}", type, str(m, "from"), str(m, "to"));
   const std::string ballot = m.contains("ballot") ? ballot_text(m["ballot"]) : "-";
   const bool has_entries = m.contains("entries");
-  if (type == "prepare" || type == "nack") {
+  if (type == "prepare" || type == "nack" || type == "heartbeat_ack") {
     out += " ballot " + ballot;
   } else if (type == "promise") {
     out += " ballot " + ballot;

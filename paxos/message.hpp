@@ -26,8 +26,12 @@ enum class MsgKind : std::uint8_t {
   redirect,        // node -> client: request id, leader_hint (k_no_node: no leader known)
   // Leader leases (paxos/lease.hpp).
   lease_ack,       // follower -> leader: ballot and round (`request`) of the heartbeat whose lease it granted
+  // Multi-Paxos without leases: a follower's answer to a heartbeat it
+  // follows (with leases, lease_ack is that answer), so that a leader knows a
+  // majority still hears it.
+  heartbeat_ack,   // follower -> leader: ballot
 };
-inline constexpr int k_msg_kind_count = 12;
+inline constexpr int k_msg_kind_count = 13;
 
 // One slot's acceptance (a promise lists them) or decision (a catch-up batch).
 struct LogEntry {

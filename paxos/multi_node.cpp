@@ -71,6 +71,15 @@ class MultiPaxosNode final : public Node {
     replica_.hash_state(h);
     if (!h.canonical()) h.add(known_leader_);  // only a hint in redirects to clients
     h.add(heard_from_leader_);
+    h.add(heard_leader_before_);
+    h.add(candidate_seen_);
+    h.add(deferred_);
+    if (leader_.role() == Leader::Role::leader) {
+      h.add(quorum_counting_);
+      h.add(quorum_heard_);
+      for (std::size_t n = 0; n < heard_.size(); ++n)
+        if (heard_[n]) h.add(n);
+    }
     h.add(last_commit_seen_);
     h.add_token(election_token_);
     h.add_token(heartbeat_token_);
@@ -110,18 +119,37 @@ class MultiPaxosNode final : public Node {
       case MsgKind::client_request: on_client_request(m, out); break;
       case MsgKind::client_reply:
       case MsgKind::redirect: break;  // meant for clients; a node ignores them
-      case MsgKind::lease_ack: holder_.on_ack(cfg_, m.from, m.ballot, m.request); break;
+      case MsgKind::lease_ack:
+        holder_.on_ack(cfg_, m.from, m.ballot, m.request);
+        follows_me(m);
+        break;
+      case MsgKind::heartbeat_ack: follows_me(m); break;
     }
   }
 
   void on_timer(TimerKind k, std::uint64_t token, Effects& out) {
     if (k == TimerKind::election && token == election_token_) {
       arm(TimerKind::election, out);
-      if (leader_.role() == Leader::Role::leader) return;
-      if (heard_from_leader_) {
-        heard_from_leader_ = false;
+      heard_leader_before_ = heard_from_leader_;
+      heard_from_leader_ = false;
+      if (leader_.role() == Leader::Role::leader) {
+        check_quorum();
         return;
       }
+      const bool candidate = candidate_seen_;
+      candidate_seen_ = false;
+      if (heard_leader_before_) {
+        deferred_ = false;
+        return;
+      }
+      // A rival's election under way: give it one whole timeout, not more (a
+      // candidate that hears nobody would otherwise hold everyone back for
+      // ever with its prepares; found by fuzz).
+      if (candidate && !deferred_) {
+        deferred_ = true;
+        return;
+      }
+      deferred_ = false;
       // No sign of a leader for a whole timeout: run phase 1 for every slot
       // from our commit point on.
       known_leader_ = k_no_node;
@@ -163,11 +191,23 @@ class MultiPaxosNode final : public Node {
     // promising another candidate now could let it serve writes while the
     // lease holder serves reads.
     if (leases() && grantor_.refuses(m.from, now_local_)) return;
+    // While a leader that a majority follows is in office, another
+    // candidate's ballot is not promised: it would depose a working leader.
+    // A node that hears nobody (a one-way cut to it) times out again and
+    // again with ever higher ballots; promising them stalls everyone. Found
+    // by fuzz (a deaf node). The leader ignores it while a majority answers
+    // its heartbeats; a follower while it heard the leader within its last
+    // whole timeout. Ignoring a prepare is always safe.
+    if (m.from != cfg_.self) {
+      if (leader_.role() == Leader::Role::leader ? quorum_heard_
+                                                 : (heard_from_leader_ || heard_leader_before_) && m.from != known_leader_)
+        return;
+    }
     saw_ballot(m.ballot);
     const bool grant = !(m.ballot < acceptor_.promised());
     acceptor_.on_prepare(cfg_, m, out);
     if (grant && m.from != cfg_.self) {
-      heard_from_leader_ = true;  // an election is under way: do not start a rival one at once
+      candidate_seen_ = true;  // an election is under way: do not start a rival one at once
       known_leader_ = k_no_node;
     }
   }
@@ -175,6 +215,10 @@ class MultiPaxosNode final : public Node {
   void on_promise(const Message& m, Effects& out) {
     if (!leader_.on_promise(cfg_, m, out)) return;
     known_leader_ = cfg_.self;
+    // A majority just promised: it follows us. The first timeout after this
+    // starts the count of heartbeat answers (check_quorum).
+    quorum_heard_ = true;
+    quorum_counting_ = false;
     leader_.take_office(cfg_, replica_.next_free(), [this](Slot s) { return replica_.decided(s); }, out);
     read_barrier_ = leader_.next_slot();  // lease reads wait until all we recovered is applied
     arm(TimerKind::heartbeat, out);
@@ -206,6 +250,7 @@ class MultiPaxosNode final : public Node {
       learn(m.slot, m.value, m.ballot, out);
       return;
     }
+    if (m.ballot == leader_.ballot()) follows_me(m);
     if (auto v = leader_.on_accepted(cfg_, m, out)) {
       learn(m.slot, *v, m.ballot, out);
       Message d;
@@ -259,16 +304,19 @@ class MultiPaxosNode final : public Node {
     saw_ballot(m.ballot);
     known_leader_ = m.from;
     heard_from_leader_ = true;
+    // Answer, so that the leader knows we still hear it (check_quorum); with
+    // leases, the answer grants the lease of this round.
+    Message ack;
+    ack.kind = MsgKind::heartbeat_ack;
+    ack.from = cfg_.self;
+    ack.to = m.from;
+    ack.ballot = m.ballot;
     if (leases() && m.request != 0) {
       grantor_.grant(m.from, now_local_, cfg_.leader_lease_us);
-      Message ack;
       ack.kind = MsgKind::lease_ack;
-      ack.from = cfg_.self;
-      ack.to = m.from;
-      ack.ballot = m.ballot;
       ack.request = m.request;
-      out.send_copy(ack, false);
     }
+    out.send_copy(ack, false);
     // Decisions still in flight make every follower look briefly behind, so
     // ask only for what we still miss from the previous heartbeat's commit.
     const Slot behind_since = last_commit_seen_;
@@ -358,6 +406,41 @@ class MultiPaxosNode final : public Node {
     m.flags = r.absent ? k_absent : 0;
   }
 
+  // An answer from a follower under our ballot (a heartbeat or lease ack, an
+  // acceptance): it still hears us.
+  void follows_me(const Message& m) {
+    if (leader_.role() != Leader::Role::leader || m.ballot != leader_.ballot() || m.from >= cfg_.nodes) return;
+    if (heard_.size() != cfg_.nodes) heard_.assign(cfg_.nodes, 0);
+    if (!heard_[m.from]) {
+      heard_[m.from] = 1;
+      ++heard_count_;
+    }
+  }
+
+  // Check quorum, at each election timeout while leading: unless a majority
+  // (us included) answered since the last one, step down, so that the
+  // followers stop hearing us and elect a leader the majority can reach
+  // (a leader behind a one-way cut still reaches them but hears nobody;
+  // found by fuzz). The first timeout in office only starts the count.
+  // (Raft's CheckQuorum; with stickiness, see on_prepare.)
+  void check_quorum() {
+    const bool self = cfg_.self < heard_.size() && heard_[cfg_.self];
+    const std::size_t answered = heard_count_ + (self ? 0 : 1);
+    const bool counted = quorum_counting_;
+    std::fill(heard_.begin(), heard_.end(), 0);
+    heard_count_ = 0;
+    quorum_counting_ = true;
+    if (!counted) return;
+    quorum_heard_ = answered >= cfg_.quorum();
+    // With leases, a lease still held is the majority's word that no rival
+    // can lead yet: stepping down before it runs out would leave nobody in
+    // office until the followers' grants end.
+    if (!quorum_heard_ && !(leases() && holder_.holds(leader_.ballot(), now_local_))) {
+      leader_.step_down(leader_.ballot());
+      known_leader_ = k_no_node;
+    }
+  }
+
   void arm(TimerKind k, Effects& out) {
     std::uint64_t& token = k == TimerKind::election ? election_token_ : heartbeat_token_;
     out.timers.push_back(TimerRequest{k, ++token, 0});
@@ -381,7 +464,20 @@ class MultiPaxosNode final : public Node {
   Leader leader_;
   Replica replica_;
   NodeId known_leader_ = k_no_node;
+  // A leader's heartbeat or accept, since the last election timeout and in
+  // the whole timeout before it (stickiness: see on_prepare).
   bool heard_from_leader_ = false;
+  bool heard_leader_before_ = false;
+  // A rival candidate's prepare promised since the last election timeout;
+  // the last timeout deferred to one (it defers once: see on_timer).
+  bool candidate_seen_ = false;
+  bool deferred_ = false;
+  // Check quorum (leading): who answered under our ballot since the last
+  // election timeout, and whether a majority did at the last count.
+  std::vector<std::uint8_t> heard_;
+  std::size_t heard_count_ = 0;
+  bool quorum_counting_ = false;
+  bool quorum_heard_ = false;
   Slot last_commit_seen_ = 0;  // the commit point in the last heartbeat
   std::uint64_t election_token_ = 0;
   std::uint64_t heartbeat_token_ = 0;

@@ -17,6 +17,7 @@ std::string_view to_string(MsgKind k) {
     case MsgKind::client_reply: return "client_reply";
     case MsgKind::redirect: return "redirect";
     case MsgKind::lease_ack: return "lease_ack";
+    case MsgKind::heartbeat_ack: return "heartbeat_ack";
   }
   return "?";
 }

@@ -86,7 +86,8 @@ class SynodNode final : public Node {
       case MsgKind::client_request:
       case MsgKind::client_reply:
       case MsgKind::redirect:
-      case MsgKind::lease_ack: break;  // not part of the synod: counted as strange input, ignored
+      case MsgKind::lease_ack:
+      case MsgKind::heartbeat_ack: break;  // not part of the synod: counted as strange input, ignored
     }
   }
 

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <boost/random/exponential_distribution.hpp>
-#include <boost/random/mersenne_twister.hpp>
 #include <boost/random/uniform_01.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
@@ -41,6 +40,37 @@ constexpr std::uint64_t fnv1a(std::string_view s) {
 constexpr std::uint64_t stream_seed(std::uint64_t seed, std::string_view component, std::uint64_t index) {
   return mix64(mix64(seed) ^ fnv1a(component) ^ mix64(index + 1));
 }
+
+// xoshiro256** (Blackman and Vigna, 2018): 256 bits of state, period 2^256 - 1,
+// a handful of instructions per 64-bit draw. Seeded by running splitmix64
+// (mix64 over a counter) from the stream seed, which never gives the
+// all-zero state from which it could not move. A Boost.Random engine: its
+// distributions take it as they take any other.
+class Xoshiro256 {
+ public:
+  using result_type = std::uint64_t;
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return ~result_type{0}; }
+
+  explicit Xoshiro256(std::uint64_t seed = 0) {
+    for (int i = 0; i < 4; ++i) s_[i] = mix64(seed + static_cast<std::uint64_t>(i) * 0x9e3779b97f4a7c15ull);
+  }
+  result_type operator()() {
+    const std::uint64_t out = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return out;
+  }
+
+ private:
+  static constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::uint64_t s_[4];
+};
 
 class Rng {
  public:
@@ -108,7 +138,7 @@ class Rng {
   double raw_uniform(double a, double b) {
     if (b / 2 - a / 2 > std::numeric_limits<double>::max() / 2) [[unlikely]]
       return boost::random::uniform_real_distribution<double>(a, b)(engine_);
-    static_assert(boost::random::mt19937_64::word_size == 64);  // draws span [0, 2^64)
+    static_assert(Xoshiro256::max() == ~std::uint64_t{0});  // draws span [0, 2^64)
     for (;;) {
       const double result = static_cast<double>(engine_()) * 0x1p-64 * (b - a) + a;
       if (result < b) return result;
@@ -133,7 +163,7 @@ class Rng {
   Decision taped_send_fate(const LinkModel& link);
 
   DecisionStream* tape_ = nullptr;
-  boost::random::mt19937_64 engine_{0};
+  Xoshiro256 engine_{0};
 };
 
 }  // namespace paxsim::sim

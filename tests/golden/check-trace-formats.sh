@@ -72,7 +72,7 @@ j = json.load(open(sys.argv[1]))
 ev = j["traceEvents"]
 names = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
 assert {"n1", "n2", "n3", "world"} <= names, names
-assert sum(1 for e in ev if e["ph"] == "X") == 24
+assert sum(1 for e in ev if e["ph"] == "X") == 23
 starts = {e["id"] for e in ev if e["ph"] == "s"}
 ends = {e["id"] for e in ev if e["ph"] == "f" and e.get("bp") == "e"}
 assert starts == ends and len(starts) == 14, (len(starts), len(ends))

@@ -225,6 +225,11 @@ TEST_CASE("lease node: a follower grants with each heartbeat, acks it, and refus
   CHECK(ack.request == 7);
   CHECK(ack.ballot == Ballot{1, 0});
   out.clear();
+  // Two election timeouts without n1: the follower no longer sticks to it
+  // (the lease, not stickiness, is what this test is about).
+  node->step(at(Input::fire(TimerKind::election, 1), 250'000), out);
+  node->step(at(Input::fire(TimerKind::election, 2), 280'000), out);
+  out.clear();
   node->step(at(Input::message(prepare(2, 1, Ballot{2, 2})), 299'999), out);
   CHECK(out.send.empty());  // n3 is refused until the grant to n1 ends
   out.clear();

@@ -119,11 +119,11 @@ TEST_CASE("trace: a violation is recorded after the step that found it, with the
   const auto choices = cli::evidence_choices(v);
   REQUIRE(choices.size() == 2);
   CHECK(choices[0].label == "first chosen");
-  CHECK(choices[0].value == "\"C\"");
+  CHECK(choices[0].value == "\"A\"");
   CHECK(choices[0].round == 1);
   CHECK(choices[0].ballot_node == 1);
-  CHECK(choices[0].by == std::vector<std::string>{"n3", "n1", "n5"});
-  CHECK(choices[1].value == "\"A\"");
+  CHECK(choices[0].by == std::vector<std::string>{"n1", "n2", "n4"});
+  CHECK(choices[1].value == "\"C\"");
 
   // The messages behind each choice: accepts of its value from its proposer,
   // and the durable acceptances by its quorum.
@@ -233,15 +233,15 @@ TEST_CASE("failure report: invariant, evidence, the messages behind it, last ste
   cli::Invocation inv{"scenarios/synod/dueling-proposers.json", {}, true};
   const std::string md = cli::failure_report(t.scenario, inv, t.result, &t.trace, cli::ReportFormat::markdown);
   CHECK(md.find("# FAIL: synod-dueling-proposers, seed 11, bug round-only-ballots") == 0);
-  CHECK(md.find("## Violated: `agreement` at step 52") != std::string::npos);
-  CHECK(md.find("- first chosen: \"C\" at ballot (1,n1) by {n3,n1,n5}") != std::string::npos);
+  CHECK(md.find("## Violated: `agreement` at step 55") != std::string::npos);
+  CHECK(md.find("- first chosen: \"A\" at ballot (1,n1) by {n1,n2,n4}") != std::string::npos);
   CHECK(md.find("### The messages behind each decision") != std::string::npos);
   CHECK(md.find("durable n4 accept ballot (1,n1) value \"A\"") != std::string::npos);
   CHECK(md.find("## Last steps before it") != std::string::npos);
   CHECK(md.find("paxsim run scenarios/synod/dueling-proposers.json --seed 11 --bug round-only-ballots\n") !=
         std::string::npos);
   const std::string text = cli::failure_report(t.scenario, inv, t.result, nullptr, cli::ReportFormat::text);
-  CHECK(text.find("violated: agreement at step 52") != std::string::npos);
+  CHECK(text.find("violated: agreement at step 55") != std::string::npos);
   CHECK(text.find("last steps:") != std::string::npos);
   CHECK(text.find("replay: paxsim run") != std::string::npos);
 
