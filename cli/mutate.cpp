@@ -544,7 +544,7 @@ json mutate_scenario(const json& base, const sim::Scenario& parsed, std::uint64_
     // a reader never blocks on a write, so it keeps reading wherever it is,
     // at a deposed leader too. From a stream of its own.
     sim::Rng wr(campaign_seed, "fuzz-workload", k);
-    if (clients >= 2 && wr.chance(0.3)) w["readers"] = between(wr, 1, clients - 1);
+    if (clients >= 2 && wr.chance(lease_ms > 0 ? 0.7 : 0.3)) w["readers"] = between(wr, 1, clients - 1);
     else if (w.contains("readers") && w["readers"].get<std::uint64_t>() > clients) w["readers"] = clients;
   }
 

@@ -197,8 +197,9 @@ class MultiPaxosNode final : public Node {
     // again with ever higher ballots; promising them stalls everyone. Found
     // by fuzz (a deaf node). The leader ignores it while a majority answers
     // its heartbeats; a follower while it heard the leader within its last
-    // whole timeout. Ignoring a prepare is always safe.
-    if (m.from != cfg_.self) {
+    // whole timeout. Ignoring a prepare is always safe. (With leases the
+    // grants above already do this, for as long as a lease.)
+    if (!leases() && m.from != cfg_.self) {
       if (leader_.role() == Leader::Role::leader ? quorum_heard_
                                                  : (heard_from_leader_ || heard_leader_before_) && m.from != known_leader_)
         return;
