@@ -517,3 +517,30 @@ TEST_CASE("scenario: kv readers only read") {
   CHECK(reads_by_readers == 60);
   CHECK(writes_by_c1 > 15);
 }
+
+TEST_CASE("fuzz: the quiet period runs on a network that neither loses nor duplicates") {
+  std::uint64_t lossy = 0, total = 0;
+  for (const char* rel : {"scenarios/kv/nemesis.json", "scenarios/synod/nemesis.json", "bench/fuzz-kv-1000.json"}) {
+    CAPTURE(rel);
+    const Base b = base(rel);
+    for (std::uint64_t k = 0; k < 200; ++k) {
+      CAPTURE(k);
+      const sim::Scenario s = parse_scenario(mutate_scenario(b.doc, b.parsed, 9, k, {}), "generated");
+      REQUIRE(s.liveness);
+      // The link in force when the quiet period starts: the run's, patched by
+      // every network action up to then, in order.
+      sim::LinkModel link = s.network;
+      for (const sim::Fault& f : s.faults) {
+        if (f.at_us > s.liveness->after_us || f.action != sim::FaultAction::network) continue;
+        if (f.network.drop) link.drop = *f.network.drop;
+        if (f.network.duplicate) link.duplicate = *f.network.duplicate;
+      }
+      CHECK(link.drop == 0);
+      CHECK(link.duplicate == 0);
+      ++total;
+      lossy += (s.network.drop > 0 || s.network.duplicate > 0) ? 1 : 0;
+    }
+  }
+  // Most runs lose or duplicate messages while the faults run.
+  CHECK(lossy > total / 2);
+}

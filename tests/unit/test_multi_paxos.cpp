@@ -332,3 +332,111 @@ TEST_CASE("kv: append_decimal writes as std::to_string, zero-padded to the width
   append_decimal(max, std::numeric_limits<std::uint64_t>::max(), 25);
   CHECK(max == "00000" + std::to_string(std::numeric_limits<std::uint64_t>::max()));
 }
+
+// ---------------------------------------------------------------- check quorum, stickiness, deference
+
+namespace {
+
+// A multi-paxos node of `nodes`, started; its election timer's token is 1,
+// and each firing re-arms it with the next token.
+struct Driven {
+  std::unique_ptr<Node> node;
+  std::uint64_t election = 0;   // the live election token
+  std::uint64_t heartbeat = 0;  // the latest heartbeat token (0: none yet)
+
+  Driven(NodeId self, std::uint32_t nodes) : node(make_multi_paxos_node(multi_config(self, nodes), {})) {
+    Effects out;
+    node->step(Input::start(), out);
+    election = timers_of(out, TimerKind::election).at(0).token;
+  }
+  Effects deliver(const Message& m) {
+    Effects out;
+    node->step(Input::message(m), out);
+    for (const TimerRequest& t : timers_of(out, TimerKind::heartbeat)) heartbeat = t.token;
+    return out;
+  }
+  Effects timeout() {
+    Effects out;
+    node->step(Input::fire(TimerKind::election, election), out);
+    const auto t = timers_of(out, TimerKind::election);
+    REQUIRE(t.size() == 1);
+    election = t[0].token;
+    return out;
+  }
+};
+
+// n1 of 3 elected at its first timeout, with n2's promise; returns its ballot.
+Ballot elect_n1(Driven& d) {
+  const Message p = sends_of(d.timeout(), MsgKind::prepare).at(0).msg;
+  d.deliver(multi_promise(0, 0, p.ballot, p.slot, {}));
+  d.deliver(multi_promise(1, 0, p.ballot, p.slot, {}));
+  REQUIRE(d.node->view().leads);
+  return p.ballot;
+}
+
+}  // namespace
+
+TEST_CASE("multi-paxos node: a follower answers a heartbeat it follows, and nacks a deposed leader's") {
+  Driven f(1, 3);
+  const Effects out = f.deliver(message(MsgKind::heartbeat, 0, 1, Ballot{2, 0}));
+  const Message ack = only_send(out, MsgKind::heartbeat_ack);
+  CHECK(ack.to == 0);
+  CHECK(ack.ballot == Ballot{2, 0});
+  // A prepare from the leader it follows is promised (a leader may re-run phase 1).
+  CHECK(sends_of(f.deliver(prepare(0, 1, Ballot{3, 0})), MsgKind::promise).size() == 1);
+  // The old ballot's heartbeat is now answered with a nack, not an ack.
+  const Effects old = f.deliver(message(MsgKind::heartbeat, 0, 1, Ballot{2, 0}));
+  CHECK(sends_of(old, MsgKind::heartbeat_ack).empty());
+  CHECK(only_send(old, MsgKind::nack).ballot == Ballot{3, 0});
+}
+
+TEST_CASE("multi-paxos node: stickiness: a follower that heard the leader ignores a rival for two timeouts") {
+  Driven f(1, 3);
+  f.deliver(message(MsgKind::heartbeat, 0, 1, Ballot{1, 0}));
+  const Message rival = prepare(2, 1, Ballot{5, 2});
+  CHECK(f.deliver(rival).send.empty());  // heard the leader in this timeout
+  CHECK(sends_of(f.timeout(), MsgKind::prepare).empty());  // heard it: no election of its own
+  CHECK(f.deliver(rival).send.empty());  // heard it in the timeout before
+  // A second timeout with no heartbeat: it starts an election of its own and
+  // no longer sticks to n1, so the rival's higher ballot is promised.
+  CHECK(sends_of(f.timeout(), MsgKind::prepare).size() == 3);
+  CHECK(sends_of(f.deliver(prepare(2, 1, Ballot{9, 2})), MsgKind::promise).size() == 1);
+}
+
+TEST_CASE("multi-paxos node: deference: a rival's election holds a follower back for one timeout, not more") {
+  Driven f(1, 3);
+  // A candidate that never finishes (it hears nobody): each timeout, a new prepare.
+  CHECK(sends_of(f.deliver(prepare(2, 1, Ballot{1, 2})), MsgKind::promise).size() == 1);
+  CHECK(sends_of(f.timeout(), MsgKind::prepare).empty());  // defers once
+  CHECK(sends_of(f.deliver(prepare(2, 1, Ballot{2, 2})), MsgKind::promise).size() == 1);
+  CHECK(sends_of(f.timeout(), MsgKind::prepare).size() == 3);  // then runs for office itself
+}
+
+TEST_CASE("multi-paxos node: check quorum: a leader stays while a majority answers and steps down when none does") {
+  Driven l(0, 3);
+  const Ballot b = elect_n1(l);
+  // A leader with a majority behind it ignores a rival's prepare.
+  CHECK(l.deliver(prepare(2, 0, Ballot{b.round + 5, 2})).send.empty());
+  CHECK(l.node->view().leads);
+  // The first timeout in office starts the count; n2 answers before the next.
+  {
+    REQUIRE(l.heartbeat != 0);  // while leading, its heartbeat timer sends to both followers
+    Effects hb;
+    l.node->step(Input::fire(TimerKind::heartbeat, l.heartbeat), hb);
+    CHECK(destinations(hb, MsgKind::heartbeat) == std::vector<EndpointId>{1, 2});
+    for (const TimerRequest& t : timers_of(hb, TimerKind::heartbeat)) l.heartbeat = t.token;
+  }
+  l.timeout();
+  l.deliver(message(MsgKind::heartbeat_ack, 1, 0, b));
+  l.timeout();
+  CHECK(l.node->view().leads);
+  // A whole timeout with no answer (an answer under another ballot does not count).
+  l.deliver(message(MsgKind::heartbeat_ack, 1, 0, Ballot{b.round - 1, 1}));
+  l.timeout();
+  CHECK_FALSE(l.node->view().leads);
+  // Stepped down, it no longer sends heartbeats when its heartbeat timer fires.
+  REQUIRE(l.heartbeat != 0);
+  Effects hb;
+  l.node->step(Input::fire(TimerKind::heartbeat, l.heartbeat), hb);
+  CHECK(sends_of(hb, MsgKind::heartbeat).empty());
+}

@@ -21,6 +21,19 @@ std::string source(const std::string& rel) { return std::string(PAXSIM_SOURCE_DI
 
 std::size_t faults_in(const json& d) { return d.contains("faults") ? d["faults"].size() : 0; }
 
+// `doc` fails with `outcome`; shrunk to the fixpoint (no time budget), it
+// still does.
+ShrinkResult shrunk_to_fixpoint(const json& doc, const std::string& name, Outcome outcome) {
+  const RunResult before = run_scenario(parse_scenario(doc, name));
+  REQUIRE(before.outcome == outcome);
+  ShrinkOptions opt;
+  opt.seconds = -1;
+  const auto r = shrink_scenario(doc, name, opt);
+  REQUIRE(r);
+  CHECK(r->target.outcome == outcome);
+  return *r;
+}
+
 // The round-only-ballots bug scenario as a fuzz repro would have it: it
 // expects a pass, and carries faults and proposals that have nothing to do
 // with the failure.
@@ -124,16 +137,10 @@ TEST_CASE("shrink: a zero budget returns the input, still failing") {
 TEST_CASE("shrink: a step limit keeps its outcome") {
   json doc = load_json_file(source("scenarios/synod/nemesis.json"));
   doc["limits"]["max_steps"] = 60;
-  const RunResult before = run_scenario(parse_scenario(doc, "limit"));
-  REQUIRE(before.outcome == Outcome::limit);
-  ShrinkOptions opt;
-  opt.seconds = -1;
-  const auto r = shrink_scenario(doc, "limit", opt);
-  REQUIRE(r);
-  CHECK(r->target.outcome == Outcome::limit);
-  CHECK(r->target.describe() == "limit");
-  CHECK(r->after.outcome == Outcome::limit);
-  CHECK(r->accepted > 0);
+  const ShrinkResult r = shrunk_to_fixpoint(doc, "limit", Outcome::limit);
+  CHECK(r.target.describe() == "limit");
+  CHECK(r.after.outcome == Outcome::limit);
+  CHECK(r.accepted > 0);
 }
 
 TEST_CASE("shrink: a fuzz failure found with a planted bug shrinks to a small repro") {
@@ -156,4 +163,31 @@ TEST_CASE("shrink: a fuzz failure found with a planted bug shrinks to a small re
     ++shrunk;
   }
   CHECK(shrunk == 2);
+}
+
+TEST_CASE("shrink: a liveness failure keeps the quiet period's faults; the others can go") {
+  // A liveness bound of 1 ms that no request can meet (every message takes at
+  // least 1 ms). The pause and the network change before the quiet period do
+  // not matter; the calm network at its start does not either, but it
+  // belongs to the quiet period that liveness is judged after, so it stays.
+  const json doc = json::parse(R"({"schema_version": 1, "name": "liveness-quiet", "seed": 3,
+    "protocol": "multi-paxos", "nodes": 3,
+    "network": {"drop": 0.05},
+    "workload": {"type": "kv", "clients": 1, "ops_per_client": 40, "keys": 2},
+    "faults": [
+      {"at_ms": 50, "action": "network", "duplicate": 0.1},
+      {"at_ms": 60, "action": "pause", "node": "n3"},
+      {"at_ms": 70, "action": "resume", "node": "n3"},
+      {"at_ms": 300, "action": "network", "drop": 0, "duplicate": 0}],
+    "liveness": {"after_ms": 300, "within_ms": 1},
+    "limits": {"max_time_ms": 5000},
+    "expect": {"verdict": "pass"}})");
+  const ShrinkResult r = shrunk_to_fixpoint(doc, "quiet", Outcome::liveness);
+  const json calm = doc["faults"].back();
+  bool kept = false;
+  for (const json& f : r.doc["faults"]) kept = kept || f == calm;
+  CHECK(kept);
+  CHECK(faults_in(r.doc) < faults_in(doc));  // the pause went, at least
+  const RunResult replay = run_scenario(parse_scenario(r.doc, "min"));
+  CHECK(replay.outcome == Outcome::liveness);
 }
