@@ -439,24 +439,26 @@ TEST_CASE("explore: Multi-Paxos leader change from a prefix, reduced and plain, 
   const sim::Scenario s = cli::parse_scenario(doc, "prefix.json");
   explore::SearchOptions so;
   so.dfs = true;
-  so.keep_going = true;
+  so.keep_going = false;
   explore::Model reduced(s, election_timers(5, true));
   const auto r = explore::search(reduced, so);
-  CHECK(r.end == explore::SearchEnd::violation);
-  CHECK(fmt::format("{}", fmt::join(r.invariants_violated, ",")) == "agreement,stability");
-  // The plain model (no reductions) finds the same kind of violation (stopped at its first). A follower
-  // that heard the leader promises no rival until two of its own election timeouts pass (stickiness),
-  // so the prefix takes n3 through two; the one timer left is n2's election. The reduced search needs
-  // 114,037 states (3,779 before heartbeats were answered and followers were sticky).
+  REQUIRE(r.end == explore::SearchEnd::violation);
+  const std::string found = fmt::format("{}", fmt::join(r.invariants_violated, ","));
+  CHECK((found == "agreement" || found == "stability"));
+  // Both searches stop at their first violation. A follower that heard the leader promises no rival
+  // until two of its own election timeouts pass (stickiness), so the prefix takes n3 through two (its
+  // second starts an election of its own); the one timer left is n2's. The reduced search finds the
+  // violation at 1,383 states, the plain one (no reductions) at 30,179. (Searched to the end, the
+  // reduced model finds both agreement and stability violations in 114,037 states, too many for a
+  // unit test under ASan; 3,779 before heartbeats were answered and followers were sticky.)
   explore::Model plain(s, election_timers(5, false));
   explore::SearchOptions first = so;
-  first.keep_going = false;
   first.reduce = false;
   const auto p = explore::search(plain, first);
   REQUIRE(p.end == explore::SearchEnd::violation);
   const std::string inv = p.found.front().violations.front().invariant;
   CHECK((inv == "agreement" || inv == "stability"));
-  CHECK(r.states < 150000);
+  CHECK(r.states < 10000);
 
   for (const explore::FoundViolation& f : r.found) {
     REQUIRE(f.path.size() > reduced.prefix().size());
