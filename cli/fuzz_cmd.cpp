@@ -82,8 +82,9 @@ network changes, clock drift within max_drift_ppm (where leases or locks use
 clocks), and for leases the lease attack (every clock fast, the leader's slow,
 the leader cut off), each undone, and/or a nemesis. It
 stays within Paxos's fault model: never more than a minority down at once,
-every fault undone before a quiet period, then a liveness bound (several
-seconds), so that every failure is a real bug. The workload is kept.
+every fault undone before a quiet period on a network that neither loses nor
+duplicates, then a liveness bound (several seconds), so that every failure is a
+real bug. The workload is kept.
 
 Each distinct failure (its invariant, or liveness/limit, plus the normalised
 message: quoted values, lists and numbers replaced) is saved at once as
@@ -318,7 +319,9 @@ int cmd_shrink(int argc, char** argv) try {
                  "(ddmin over the timeline), the nemesis or some of its actions, proposals and kv\n"
                  "requests; lowers nodes, clients, ops_per_client and keys; sets drop and duplicate to 0;\n"
                  "puts params, the delay and the disk model back to their defaults; and cuts\n"
-                 "limits.max_time_ms to just past the failure. Each candidate must be a valid scenario.\n"
+                 "limits.max_time_ms to just past the failure. Each candidate must be a valid scenario;\n"
+                 "for a liveness failure it keeps every fault at or after liveness.after_ms (the quiet\n"
+                 "period's heals and calm network), so the smaller run fails for the same reason.\n"
                  "Then the run's random decisions: every decision the failing run took (each message's\n"
                  "fate, fsync latency, timer, nemesis and client draw) is pinned as the scenario's \"tape\",\n"
                  "set to the simplest choice where it still fails (messages delivered once, shortest\n"
