@@ -172,6 +172,18 @@ std::size_t read_choice(const Cursor& c, std::initializer_list<std::string_view>
   return read_choice(c, std::span<const std::string_view>(words.begin(), words.size()), what);
 }
 
+// Every name `to_string` gives an enum's values, in enum order: a schedule
+// accepts the names a trace writes, with no second list to keep in step.
+template <class E, int N>
+const std::array<std::string_view, N>& enum_names() {
+  static const std::array<std::string_view, N> names = [] {
+    std::array<std::string_view, N> out{};
+    for (int i = 0; i < N; ++i) out[i] = to_string(static_cast<E>(i));
+    return out;
+  }();
+  return names;
+}
+
 double read_number(const Cursor& c) {
   c.require(c.value().is_number(), "a number");
   const double d = c.value().get<double>();
@@ -969,7 +981,7 @@ class ScenarioParser {
       check_keys(v, {"node", "kind"});
       st.node = names.node(v.required("node"));
       st.timer = static_cast<TimerKind>(
-          read_choice(v.required("kind"), {"retry", "catchup", "heartbeat", "election"}, "timer kind"));
+          read_choice(v.required("kind"), enum_names<TimerKind, k_timer_kind_count>(), "timer kind"));
     } else if (key == "durable" || key == "crash" || key == "restart") {
       st.kind = key == "durable" ? K::durable : key == "crash" ? K::crash : K::restart;
       st.node = names.node(v);
@@ -989,11 +1001,8 @@ class ScenarioParser {
     check_keys(c, {"kind", "from", "to", "slot", "ballot", "accepted_ballot", "value", "entries", "commit", "request",
                    "leader_hint", "flags"});
     Message m;
-    m.kind = static_cast<MsgKind>(read_choice(c.required("kind"),
-                                              {"prepare", "promise", "nack", "accept", "accepted", "decide",
-                                               "learn_request", "heartbeat", "client_request", "client_reply",
-                                               "redirect", "lease_ack", "heartbeat_ack"},
-                                              "message kind"));
+    m.kind = static_cast<MsgKind>(
+        read_choice(c.required("kind"), enum_names<MsgKind, k_msg_kind_count>(), "message kind"));
     m.from = names.endpoint(c.required("from"));
     m.to = names.endpoint(c.required("to"));
     if (auto v = c.find("slot")) m.slot = read_integer(*v);

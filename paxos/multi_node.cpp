@@ -28,7 +28,7 @@ class MultiPaxosNode final : public Node {
   // retry after their timeout).
   static constexpr std::size_t k_max_waiters = 4096;
 
-  MultiPaxosNode(const NodeConfig& cfg, std::span<const Record> durable) : cfg_(cfg) {
+  MultiPaxosNode(const NodeConfig& cfg, std::span<const Record> durable) : cfg_(cfg), heard_(cfg.nodes, 0) {
     acceptor_.recover(cfg_, durable);
     leader_.recover(durable);
     replica_.recover(durable);
@@ -251,7 +251,7 @@ class MultiPaxosNode final : public Node {
       learn(m.slot, m.value, m.ballot, out);
       return;
     }
-    if (m.ballot == leader_.ballot()) follows_me(m);
+    follows_me(m);
     if (auto v = leader_.on_accepted(cfg_, m, out)) {
       learn(m.slot, *v, m.ballot, out);
       Message d;
@@ -408,10 +408,11 @@ class MultiPaxosNode final : public Node {
   }
 
   // An answer from a follower under our ballot (a heartbeat or lease ack, an
-  // acceptance): it still hears us.
+  // acceptance): it still hears us. (We always count ourselves.)
   void follows_me(const Message& m) {
-    if (leader_.role() != Leader::Role::leader || m.ballot != leader_.ballot() || m.from >= cfg_.nodes) return;
-    if (heard_.size() != cfg_.nodes) heard_.assign(cfg_.nodes, 0);
+    if (leader_.role() != Leader::Role::leader || m.ballot != leader_.ballot() || m.from >= cfg_.nodes ||
+        m.from == cfg_.self)
+      return;
     if (!heard_[m.from]) {
       heard_[m.from] = 1;
       ++heard_count_;
@@ -425,8 +426,7 @@ class MultiPaxosNode final : public Node {
   // found by fuzz). The first timeout in office only starts the count.
   // (Raft's CheckQuorum; with stickiness, see on_prepare.)
   void check_quorum() {
-    const bool self = cfg_.self < heard_.size() && heard_[cfg_.self];
-    const std::size_t answered = heard_count_ + (self ? 0 : 1);
+    const std::size_t answered = heard_count_ + 1;  // and us
     const bool counted = quorum_counting_;
     std::fill(heard_.begin(), heard_.end(), 0);
     heard_count_ = 0;
