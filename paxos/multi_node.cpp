@@ -231,7 +231,11 @@ class MultiPaxosNode final : public Node {
     saw_ballot(m.ballot);
     if (acceptor_.would_accept(cfg_, m.ballot)) {
       known_leader_ = m.ballot.node;
-      heard_from_leader_ = true;
+      // A leader's accepts to itself are no news of a leader: counted, a
+      // leader deposed by a nack would sit out a whole election timeout
+      // behind its own last accept, ignoring every other candidate's
+      // prepare (stickiness) and starting no election of its own.
+      if (m.from != cfg_.self) heard_from_leader_ = true;
     }
     acceptor_.on_accept(cfg_, m, out);
   }

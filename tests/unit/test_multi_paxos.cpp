@@ -440,3 +440,41 @@ TEST_CASE("multi-paxos node: check quorum: a leader stays while a majority answe
   l.node->step(Input::fire(TimerKind::heartbeat, l.heartbeat), hb);
   CHECK(sends_of(hb, MsgKind::heartbeat).empty());
 }
+
+namespace {
+// n1 of 3, elected, proposes a put (a client's request) and accepts it
+// itself; then a rival that promised itself a higher ballot nacks, and n1
+// steps down. Returns n1's ballot as leader.
+Ballot deposed_after_own_accept(Driven& l) {
+  const Ballot b = elect_n1(l);
+  Message req = message(MsgKind::client_request, 3, 0);
+  req.request = 1;
+  req.value = encode(Command{0, 1, KvOpKind::put, "k", "v"});
+  const std::vector<Outgoing> accepts = sends_of(l.deliver(req), MsgKind::accept);
+  REQUIRE(accepts.size() == 3);
+  Message own = accepts.at(0).msg;
+  own.to = 0;
+  CHECK(sends_of(l.deliver(own), MsgKind::accepted).size() == 1);  // its own acceptor accepts
+  l.deliver(message(MsgKind::nack, 1, 0, Ballot{b.round + 1, 1}));
+  REQUIRE_FALSE(l.node->view().leads);
+  return b;
+}
+}  // namespace
+
+TEST_CASE("multi-paxos node: a leader deposed by a nack is no follower of itself: it promises rivals and runs again") {
+  {
+    Driven l(0, 3);
+    const Ballot b = deposed_after_own_accept(l);
+    // Its own accept was no news of a leader: a third candidate's prepare
+    // is promised at once (no stickiness to itself).
+    CHECK(sends_of(l.deliver(prepare(2, 0, Ballot{b.round + 2, 2})), MsgKind::promise).size() == 1);
+  }
+  {
+    Driven l(0, 3);
+    const Ballot b = deposed_after_own_accept(l);
+    // With no candidate seen, its next timeout starts an election, above the rival.
+    const std::vector<Outgoing> again = sends_of(l.timeout(), MsgKind::prepare);
+    REQUIRE(again.size() == 3);
+    CHECK(again[0].msg.ballot > Ballot{b.round + 1, 1});
+  }
+}
