@@ -36,6 +36,8 @@ class Leader {
   // Decide mode: returns the slot's value once a quorum accepted it.
   std::optional<Value> on_accepted(const NodeConfig& cfg, const Message& m, Effects& out);
   void step_down(Ballot seen);
+  // A higher ballot seen while staying in office: the next election starts above it.
+  void saw(Ballot seen) { round_floor_ = std::max(round_floor_, seen.round); }
 
   // Leader only: re-proposes the recovered slots from `from_slot()` up, fills
   // the holes with no-ops, then opens new slots from `next_free` on.

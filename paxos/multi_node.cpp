@@ -74,6 +74,8 @@ class MultiPaxosNode final : public Node {
     h.add(heard_leader_before_);
     h.add(candidate_seen_);
     h.add(deferred_);
+    h.add(preempted_.round);
+    h.add(preempted_.node);
     if (leader_.role() == Leader::Role::leader) {
       h.add(quorum_counting_);
       h.add(quorum_heard_);
@@ -134,8 +136,16 @@ class MultiPaxosNode final : public Node {
       heard_from_leader_ = false;
       if (leader_.role() == Leader::Role::leader) {
         check_quorum();
+        // Nacked by a rival it outlasted (on_nack): now, a timeout on, it
+        // asks again above the rival's ballot, so that the rival follows too.
+        if (leader_.role() == Leader::Role::leader && preempted_ > leader_.ballot()) {
+          leader_.step_down(preempted_);
+          leader_.start_election(cfg_, std::max(acceptor_.promised(), preempted_), replica_.first_undecided(), out);
+        }
+        preempted_ = Ballot{};
         return;
       }
+      preempted_ = Ballot{};
       const bool candidate = candidate_seen_;
       candidate_seen_ = false;
       if (heard_leader_before_) {
@@ -220,6 +230,7 @@ class MultiPaxosNode final : public Node {
     // starts the count of heartbeat answers (check_quorum).
     quorum_heard_ = true;
     quorum_counting_ = false;
+    preempted_ = Ballot{};
     leader_.take_office(cfg_, replica_.next_free(), [this](Slot s) { return replica_.decided(s); }, out);
     read_barrier_ = leader_.next_slot();  // lease reads wait until all we recovered is applied
     arm(TimerKind::heartbeat, out);
@@ -275,6 +286,22 @@ class MultiPaxosNode final : public Node {
   void on_nack(const Message& m, Effects& out) {
     if (!(m.ballot > leader_.ballot())) return;
     const bool led = leader_.role() == Leader::Role::leader;
+    // Without leases, while a majority follows us (quorum_heard_, as of the
+    // last count), a rival's higher ballot cannot win: stickiness makes our
+    // followers ignore its prepare. Yet its promise to itself makes it nack
+    // all we send (two nodes that time out together; a node back from a cut
+    // with a ballot raised by its lonely elections). Stepping down would
+    // leave the group leaderless for a timeout or two while the majority
+    // still accepts our proposals (found by `check --seeds 3000`: a startup
+    // duel cost a shard its first 400 ms). So we lead on and, at our next
+    // election timeout, ask again above the rival (on_timer): a ballot that
+    // rises only when a timer fires, never in answer to a message, so two
+    // leaders cannot outbid each other for ever between two timeouts.
+    if (led && !leases() && quorum_heard_) {
+      leader_.saw(m.ballot);
+      preempted_ = std::max(preempted_, m.ballot);
+      return;
+    }
     leader_.step_down(m.ballot);
     // With leases, a rival's higher ballot cannot win while the followers'
     // grants to us run: they refuse it. Waiting for it would leave nobody in
@@ -477,6 +504,9 @@ class MultiPaxosNode final : public Node {
   // the last timeout deferred to one (it defers once: see on_timer).
   bool candidate_seen_ = false;
   bool deferred_ = false;
+  // The highest ballot a rival nacked us with while a majority followed us
+  // (on_nack), since the last election timeout; null: none.
+  Ballot preempted_{};
   // Check quorum (leading): who answered under our ballot since the last
   // election timeout, and whether a majority did at the last count.
   std::vector<std::uint8_t> heard_;

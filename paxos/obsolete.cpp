@@ -30,7 +30,14 @@
 //           the proposer's ballot is at or above it, or it is idle, backing
 //           off or done, every later round is above every round it saw.
 //           Multi-Paxos: steps a candidate or leader down only for a higher
-//           ballot, and every later election starts above the floor.
+//           ballot, and every later election starts above the floor. A
+//           leader a majority follows stays in office instead and notes the
+//           ballot: it raises the floor at once and the rival's ballot it
+//           will ask above at its next timeout; a nack at or below both is a
+//           no-op, and stays one: the floor only grows, and by that timeout
+//           the leader either asks again above the noted ballot (its own
+//           ballot is then above the nack's) or steps down (a step down for
+//           a ballot at or below the floor changes nothing).
 // decide    acted on only if the slot is not learned yet; learned slots stay
 //           learned.
 //

@@ -442,10 +442,8 @@ TEST_CASE("multi-paxos node: check quorum: a leader stays while a majority answe
 }
 
 namespace {
-// n1 of 3, elected, proposes a put (a client's request) and accepts it
-// itself; then a rival that promised itself a higher ballot nacks, and n1
-// steps down. Returns n1's ballot as leader.
-Ballot deposed_after_own_accept(Driven& l) {
+// n1 of 3, elected, proposes a put (a client's request) and accepts it itself.
+Ballot lead_and_accept_own(Driven& l) {
   const Ballot b = elect_n1(l);
   Message req = message(MsgKind::client_request, 3, 0);
   req.request = 1;
@@ -455,26 +453,58 @@ Ballot deposed_after_own_accept(Driven& l) {
   Message own = accepts.at(0).msg;
   own.to = 0;
   CHECK(sends_of(l.deliver(own), MsgKind::accepted).size() == 1);  // its own acceptor accepts
-  l.deliver(message(MsgKind::nack, 1, 0, Ballot{b.round + 1, 1}));
-  REQUIRE_FALSE(l.node->view().leads);
   return b;
 }
 }  // namespace
 
-TEST_CASE("multi-paxos node: a leader deposed by a nack is no follower of itself: it promises rivals and runs again") {
-  {
-    Driven l(0, 3);
-    const Ballot b = deposed_after_own_accept(l);
-    // Its own accept was no news of a leader: a third candidate's prepare
-    // is promised at once (no stickiness to itself).
-    CHECK(sends_of(l.deliver(prepare(2, 0, Ballot{b.round + 2, 2})), MsgKind::promise).size() == 1);
-  }
-  {
-    Driven l(0, 3);
-    const Ballot b = deposed_after_own_accept(l);
-    // With no candidate seen, its next timeout starts an election, above the rival.
-    const std::vector<Outgoing> again = sends_of(l.timeout(), MsgKind::prepare);
-    REQUIRE(again.size() == 3);
-    CHECK(again[0].msg.ballot > Ballot{b.round + 1, 1});
-  }
+TEST_CASE("multi-paxos node: a leader's own accepts are no news of a leader: deposed, it promises a rival at once") {
+  Driven l(0, 3);
+  const Ballot b = elect_n1(l);
+  l.timeout();  // the first timeout in office starts the count of answers
+  Message req = message(MsgKind::client_request, 3, 0);
+  req.request = 1;
+  req.value = encode(Command{0, 1, KvOpKind::put, "k", "v"});
+  Message own = sends_of(l.deliver(req), MsgKind::accept).at(0).msg;
+  own.to = 0;
+  l.deliver(own);
+  // Nobody answered for a whole timeout: check quorum deposes it. Its own
+  // accept in that timeout was no heartbeat of a leader, so it is not
+  // sticky to anyone: a rival's prepare is promised at once.
+  l.timeout();
+  REQUIRE_FALSE(l.node->view().leads);
+  CHECK(sends_of(l.deliver(prepare(2, 0, Ballot{b.round + 1, 2})), MsgKind::promise).size() == 1);
+}
+
+TEST_CASE("multi-paxos node: a leader a majority follows, nacked by a rival, leads on and asks again at its next timeout") {
+  Driven l(0, 3);
+  const Ballot b = lead_and_accept_own(l);
+  const Ballot rival{b.round + 3, 1};
+  // n2 promised itself a higher ballot (its prepare went unanswered): it nacks.
+  CHECK(l.deliver(message(MsgKind::nack, 1, 0, rival)).send.empty());
+  CHECK(l.node->view().leads);  // n3 still accepts: it leads on
+  // It still proposes under its ballot.
+  Message req = message(MsgKind::client_request, 4, 0);
+  req.request = 2;
+  req.value = encode(Command{1, 2, KvOpKind::put, "k", "w"});
+  const std::vector<Outgoing> accepts = sends_of(l.deliver(req), MsgKind::accept);
+  REQUIRE(accepts.size() == 3);
+  CHECK(accepts[0].msg.ballot == b);
+  // At its next election timeout it runs phase 1 again, above the rival.
+  const std::vector<Outgoing> again = sends_of(l.timeout(), MsgKind::prepare);
+  REQUIRE(again.size() == 3);
+  CHECK(again[0].msg.ballot > rival);
+  CHECK_FALSE(l.node->view().leads);
+  // A nack with no majority behind the leader deposes it at once, as before:
+  // a node that is only a candidate steps down for a higher ballot.
+  Driven m(0, 3);
+  const Ballot c = elect_n1(m);
+  m.timeout();  // starts the count
+  m.timeout();  // nobody answered: deposed by check quorum
+  REQUIRE_FALSE(m.node->view().leads);
+  CHECK(sends_of(m.timeout(), MsgKind::prepare).size() == 3);  // a candidate again, above c
+  m.deliver(message(MsgKind::nack, 1, 0, Ballot{c.round + 7, 1}));
+  CHECK_FALSE(m.node->view().leads);
+  const std::vector<Outgoing> next = sends_of(m.timeout(), MsgKind::prepare);
+  REQUIRE(next.size() == 3);
+  CHECK(next[0].msg.ballot > Ballot{c.round + 7, 1});
 }
