@@ -74,11 +74,11 @@ class MultiPaxosNode final : public Node {
     h.add(heard_leader_before_);
     h.add(candidate_seen_);
     h.add(deferred_);
-    h.add(preempted_.round);
-    h.add(preempted_.node);
     if (leader_.role() == Leader::Role::leader) {
       h.add(quorum_counting_);
       h.add(quorum_heard_);
+      h.add(preempted_.round);  // read only while leading (reset at every timeout and taking office)
+      h.add(preempted_.node);
       for (std::size_t n = 0; n < heard_.size(); ++n)
         if (heard_[n]) h.add(n);
     }
@@ -138,10 +138,7 @@ class MultiPaxosNode final : public Node {
         check_quorum();
         // Nacked by a rival it outlasted (on_nack): now, a timeout on, it
         // asks again above the rival's ballot, so that the rival follows too.
-        if (leader_.role() == Leader::Role::leader && preempted_ > leader_.ballot()) {
-          leader_.step_down(preempted_);
-          leader_.start_election(cfg_, std::max(acceptor_.promised(), preempted_), replica_.first_undecided(), out);
-        }
+        if (leader_.role() == Leader::Role::leader && preempted_ > leader_.ballot()) ask_above(preempted_, out);
         preempted_ = Ballot{};
         return;
       }
@@ -302,16 +299,22 @@ class MultiPaxosNode final : public Node {
       preempted_ = std::max(preempted_, m.ballot);
       return;
     }
-    leader_.step_down(m.ballot);
     // With leases, a rival's higher ballot cannot win while the followers'
     // grants to us run: they refuse it. Waiting for it would leave nobody in
     // office for a lease or more, and again each time the rival, which never
     // hears a leader it would follow, tries again (found by fuzz with a
     // 1.5 s lease). So a deposed leader asks again at once, above the rival.
-    if (leases() && led) {
-      known_leader_ = k_no_node;
-      leader_.start_election(cfg_, std::max(acceptor_.promised(), m.ballot), replica_.first_undecided(), out);
-    }
+    if (leases() && led) ask_above(m.ballot, out);
+    else leader_.step_down(m.ballot);
+  }
+
+  // A leader outbid by `rival`, whose own followers would not promise the
+  // rival, runs phase 1 again above it (on_nack with leases; on_timer after
+  // leading on through a nack without).
+  void ask_above(Ballot rival, Effects& out) {
+    leader_.step_down(rival);
+    known_leader_ = k_no_node;
+    leader_.start_election(cfg_, std::max(acceptor_.promised(), rival), replica_.first_undecided(), out);
   }
 
   void on_decide(const Message& m, Effects& out) {

@@ -442,18 +442,21 @@ TEST_CASE("multi-paxos node: check quorum: a leader stays while a majority answe
 }
 
 namespace {
-// n1 of 3, elected, proposes a put (a client's request) and accepts it itself.
-Ballot lead_and_accept_own(Driven& l) {
-  const Ballot b = elect_n1(l);
-  Message req = message(MsgKind::client_request, 3, 0);
-  req.request = 1;
-  req.value = encode(Command{0, 1, KvOpKind::put, "k", "v"});
+// A client's put of `value` to key k, as it reaches n1 (clients are endpoints 3 on).
+Message put_request(EndpointId client, std::uint64_t request, const char* value) {
+  Message req = message(MsgKind::client_request, client, 0);
+  req.request = request;
+  req.value = encode(Command{client - 3, request, KvOpKind::put, "k", value});
+  return req;
+}
+// n1, leading, proposes `req` and its own acceptor accepts; returns the accepts it sent.
+std::vector<Outgoing> propose_and_accept_own(Driven& l, const Message& req) {
   const std::vector<Outgoing> accepts = sends_of(l.deliver(req), MsgKind::accept);
   REQUIRE(accepts.size() == 3);
   Message own = accepts.at(0).msg;
   own.to = 0;
   CHECK(sends_of(l.deliver(own), MsgKind::accepted).size() == 1);  // its own acceptor accepts
-  return b;
+  return accepts;
 }
 }  // namespace
 
@@ -461,12 +464,7 @@ TEST_CASE("multi-paxos node: a leader's own accepts are no news of a leader: dep
   Driven l(0, 3);
   const Ballot b = elect_n1(l);
   l.timeout();  // the first timeout in office starts the count of answers
-  Message req = message(MsgKind::client_request, 3, 0);
-  req.request = 1;
-  req.value = encode(Command{0, 1, KvOpKind::put, "k", "v"});
-  Message own = sends_of(l.deliver(req), MsgKind::accept).at(0).msg;
-  own.to = 0;
-  l.deliver(own);
+  propose_and_accept_own(l, put_request(3, 1, "v"));
   // Nobody answered for a whole timeout: check quorum deposes it. Its own
   // accept in that timeout was no heartbeat of a leader, so it is not
   // sticky to anyone: a rival's prepare is promised at once.
@@ -477,17 +475,14 @@ TEST_CASE("multi-paxos node: a leader's own accepts are no news of a leader: dep
 
 TEST_CASE("multi-paxos node: a leader a majority follows, nacked by a rival, leads on and asks again at its next timeout") {
   Driven l(0, 3);
-  const Ballot b = lead_and_accept_own(l);
+  const Ballot b = elect_n1(l);
+  propose_and_accept_own(l, put_request(3, 1, "v"));
   const Ballot rival{b.round + 3, 1};
   // n2 promised itself a higher ballot (its prepare went unanswered): it nacks.
   CHECK(l.deliver(message(MsgKind::nack, 1, 0, rival)).send.empty());
   CHECK(l.node->view().leads);  // n3 still accepts: it leads on
   // It still proposes under its ballot.
-  Message req = message(MsgKind::client_request, 4, 0);
-  req.request = 2;
-  req.value = encode(Command{1, 2, KvOpKind::put, "k", "w"});
-  const std::vector<Outgoing> accepts = sends_of(l.deliver(req), MsgKind::accept);
-  REQUIRE(accepts.size() == 3);
+  const std::vector<Outgoing> accepts = propose_and_accept_own(l, put_request(4, 2, "w"));
   CHECK(accepts[0].msg.ballot == b);
   // At its next election timeout it runs phase 1 again, above the rival.
   const std::vector<Outgoing> again = sends_of(l.timeout(), MsgKind::prepare);
