@@ -113,6 +113,17 @@ int cmd_run(int argc, char** argv) {
   if (vm.count("bug")) {
     s.bug = parse_bug(vm["bug"].as<std::string>());
     inv.bug_from_flag = true;
+    if (const std::string why = bug_misfit(s); !why.empty()) throw UsageError("paxsim run: --bug: " + why);
+  }
+
+  // Every output checked before the run: a bad one runs nothing and writes nothing.
+  std::vector<std::string> taken{inv.file};
+  for (const char* flag : {"trace", "report"}) {
+    if (!vm.count(flag)) continue;
+    const std::string path = vm[flag].as<std::string>();
+    if (const std::string why = output_problem(path, taken); !why.empty())
+      throw UsageError(fmt::format("paxsim run: --{}: {}", flag, why));
+    taken.push_back(path);
   }
 
   RunOptions ro;
@@ -238,7 +249,7 @@ int cmd_check(int argc, char** argv) {
   if (!vm.count("path")) throw UsageError("paxsim check: missing PATH (see paxsim check --help)");
   const std::uint64_t seeds = vm["seeds"].as<std::uint64_t>();
   if (seeds == 0) throw UsageError("paxsim check: --seeds must be at least 1");
-  const unsigned jobs = std::max(1u, vm["jobs"].as<unsigned>());
+  const unsigned jobs = parse_jobs("check", vm);
   std::optional<Bug> bug;
   if (vm.count("bug")) bug = parse_bug(vm["bug"].as<std::string>());
   const bool determinism = vm["check-determinism"].as<bool>();
@@ -269,7 +280,21 @@ int cmd_check(int argc, char** argv) {
     std::uint64_t second_fingerprint = 0;
     double wall_seconds = 0;  // for the JUnit report only; never part of a result
   };
+  if (vm.count("junit"))
+    if (const std::string why = output_problem(vm["junit"].as<std::string>(), files); !why.empty())
+      throw UsageError("paxsim check: --junit: " + why);
+
+  // Every run's result is kept for the table, --json and --junit: a bound
+  // keeps that within memory. Longer campaigns are fuzz's job.
+  constexpr std::uint64_t k_max_runs = 10'000'000;
+  std::uint64_t total = 0;
+  for (const sim::Scenario& s : scenarios) total += s.expect.violation ? 1 : std::min(seeds, k_max_runs + 1);
+  if (total > k_max_runs)
+    throw UsageError(fmt::format("paxsim check: {} scenarios over --seeds {} is more than {} runs; "
+                                 "use fewer seeds, or paxsim fuzz for long campaigns",
+                                 scenarios.size(), seeds, k_max_runs));
   std::vector<Job> work;
+  work.reserve(total);
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     const std::uint64_t n = scenarios[i].expect.violation ? 1 : seeds;
     for (std::uint64_t k = 0; k < n; ++k) work.push_back(Job{i, scenarios[i].seed + k, {}});

@@ -12,6 +12,7 @@
 
 #include "checkers/chosen.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/runner.hpp"
 #include "cli/scenario_json.hpp"
 #include "cli/trace.hpp"
@@ -192,14 +193,7 @@ int cmd_explore(int argc, char** argv) {
   // clang-format on
   po::positional_options_description pos;
   pos.add("file", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(opts).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << fmt::format("paxsim explore: {} (see paxsim explore --help)\n", e.what());
-    return k_exit_usage;
-  }
+  const po::variables_map vm = parse_options("explore", argc, argv, opts, pos);
   if (vm.count("help")) {
     std::cout << k_help << opts
               << "\nExample:\n  paxsim explore models/synod-3n-2p.json --max-drops 2 --max-dups 1 -j 2\n"
@@ -220,7 +214,7 @@ int cmd_explore(int argc, char** argv) {
     for (const auto& a : vm["set"].as<std::vector<std::string>>()) apply_set(doc, a, file);
   if (vm.count("bug")) {
     const std::string name = vm["bug"].as<std::string>();
-    if (!bug_by_name(name)) return usage(fmt::format("unknown bug switch \"{}\" (see paxsim bugs)", name));
+    if (!bug_by_name(name)) return usage(fmt::format("unknown bug switch \"{}\"; paxsim bugs lists them", name));
     doc["bug"] = name;
   }
   const sim::Scenario s = parse_scenario(doc, file);
@@ -262,7 +256,7 @@ int cmd_explore(int argc, char** argv) {
   so.max_states = vm["max-states"].as<std::uint64_t>();
   so.reduce = !vm["no-reduction"].as<bool>();
   so.keep_going = vm["keep-going"].as<bool>();
-  so.jobs = std::max(1u, vm["jobs"].as<unsigned>());
+  so.jobs = parse_jobs("explore", vm);
   if (so.dfs && so.jobs > 1) std::cerr << "paxsim explore: note: --dfs runs on one thread\n";
   const bool json = vm["json"].as<bool>();
   const bool quiet = vm["quiet"].as<bool>();

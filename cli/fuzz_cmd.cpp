@@ -217,14 +217,17 @@ int cmd_fuzz(int argc, char** argv) try {
   CampaignOptions o;
   o.resume = vm["resume"].as<bool>();
   o.out_dir = vm["out"].as<std::string>();
-  o.jobs = std::max(1u, vm["jobs"].as<unsigned>());
+  o.jobs = parse_jobs("fuzz", vm);
   o.shrink_seconds = vm["shrink-seconds"].as<double>();
   o.build = build_identity();
   o.quiet = vm["quiet"].as<bool>();
   o.status_tty = isatty(STDERR_FILENO) != 0;
   if (!std::isfinite(o.shrink_seconds) || o.shrink_seconds < 0) throw Usage("paxsim fuzz: --shrink-seconds must be >= 0");
   if (vm.count("runs") && vm.count("time")) throw Usage("paxsim fuzz: give --runs or --time, not both");
-  if (vm.count("runs")) o.runs = parse_u64(vm["runs"].as<std::string>(), "--runs");
+  if (vm.count("runs")) {
+    o.runs = parse_u64(vm["runs"].as<std::string>(), "--runs");
+    if (*o.runs == 0) throw Usage("paxsim fuzz: --runs must be at least 1");
+  }
   if (vm.count("time")) {
     o.seconds = parse_duration_seconds(vm["time"].as<std::string>());
     if (!o.seconds)
@@ -272,8 +275,12 @@ int cmd_fuzz(int argc, char** argv) try {
     if (!vm.count("file")) throw Usage("paxsim fuzz: missing FILE (see paxsim fuzz --help)");
     o.file = vm["file"].as<std::string>();
     o.base = load_json_file(o.file);
-    const sim::Scenario s = parse_scenario(o.base, o.file);
+    sim::Scenario s = parse_scenario(o.base, o.file);
     o.seed = vm.count("seed") ? parse_u64(vm["seed"].as<std::string>(), "--seed") : s.seed;
+    if (bug) {
+      s.bug = bug_by_name(*bug);
+      if (const std::string why = bug_misfit(s); !why.empty()) throw Usage("paxsim fuzz: --bug: " + why);
+    }
     o.mutate.bug = bug;
     o.mutate.allow_wipe = allow_wipe;
     if (shard) std::tie(o.shard_index, o.shard_count) = *shard;
@@ -341,6 +348,7 @@ int cmd_shrink(int argc, char** argv) try {
     const bool json_ext = file.size() > 5 && file.compare(file.size() - 5, 5, ".json") == 0;
     out = (json_ext ? file.substr(0, file.size() - 5) : file) + ".min.json";
   }
+  if (const std::string why = output_problem(out, {file}); !why.empty()) throw Usage("paxsim shrink: -o: " + why);
   ShrinkOptions so;
   so.seconds = vm["seconds"].as<double>();
   if (!std::isfinite(so.seconds) || so.seconds < 0) throw Usage("paxsim shrink: --seconds must be >= 0");

@@ -15,10 +15,16 @@ struct UsageError : std::runtime_error {
 };
 
 // Parses a subcommand's options (argv[0] is its name); throws UsageError
-// naming the subcommand and pointing at its --help.
+// naming the subcommand and pointing at its --help. A number option may not
+// be negative, and a floating-point one must be finite.
 boost::program_options::variables_map parse_options(const char* cmd, int argc, char** argv,
                                                     const boost::program_options::options_description& opts,
                                                     const boost::program_options::positional_options_description& pos);
+
+// The -j of check, fuzz and explore: between 1 and k_max_jobs threads, else
+// UsageError.
+inline constexpr unsigned k_max_jobs = 1024;
+unsigned parse_jobs(const char* cmd, const boost::program_options::variables_map& vm);
 
 // A decimal unsigned 64-bit integer (a seed, a run count); UsageError naming
 // WHAT otherwise.

@@ -463,6 +463,7 @@ class ScenarioParser {
     if (auto c = root_.find("network")) parse_network(*c);
     if (auto c = root_.find("storage")) parse_storage(*c);
     parse_workload(root_.required("workload"));
+    if (const std::string why = bug_misfit(s_); !why.empty()) root_.required("bug").fail(why);
     if (auto c = root_.find("limits")) parse_limits(*c);
     const Names names(s_.nodes, s_.clients());
     if (auto c = root_.find("faults")) parse_faults(*c, names);
@@ -537,6 +538,15 @@ class ScenarioParser {
                                                                                    : LearningMode::all_to_all;
     if (auto v = c.find("retry_ms")) p.retry_ms = read_interval(*v);
     if (auto v = c.find("retry_ms_max")) p.retry_ms_max = read_positive_ms(*v);
+    // The cap applies from the first timeout on: below retry_ms's least
+    // value, it would replace retry_ms altogether.
+    const double least_retry = p.retry_ms.kind == sim::Distribution::Kind::exponential ? 0 : p.retry_ms.a;
+    if (p.retry_ms_max < least_retry) {
+      const std::string why = fmt::format("retry_ms_max ({} ms) is below the least retry_ms ({} ms)", p.retry_ms_max,
+                                          least_retry);
+      if (auto v = c.find("retry_ms_max")) v->fail(why);
+      c.required("retry_ms").fail(why);
+    }
     if (auto v = c.find("catchup_ms")) p.catchup_ms = read_interval(*v);
     if (auto v = c.find("heartbeat_ms")) p.heartbeat_ms = read_interval(*v);
     if (auto v = c.find("election_timeout_ms")) p.election_timeout_ms = read_interval(*v);
@@ -647,7 +657,7 @@ class ScenarioParser {
     r.client = names.client(c.required("client")) - s_.nodes;
     r.op = static_cast<KvOpKind>(read_choice(c.required("op"), {"put", "get", "append"}, "op"));
     const bool is_get = r.op == KvOpKind::get;
-    r.key = read_nonempty_string(c.required("key"));
+    r.key = read_string(c.required("key"));  // any key string, "" too
     if (auto v = c.find("value")) {
       if (is_get) v->fail("a get takes no value");
       r.value = read_value(*v);
@@ -702,6 +712,9 @@ class ScenarioParser {
     f.action = a;
     f.order = order;
     f.at_us = read_time_us(c.required("at_ms"));
+    if (f.at_us > s_.max_time_us)
+      c.required("at_ms").fail(fmt::format("{} is after limits.max_time_ms ({}): the run ends before it",
+                                           ms_text(f.at_us), ms_text(s_.max_time_us)));
     switch (a) {
       case sim::FaultAction::partition: read_groups(c.required("groups"), names, f); break;
       case sim::FaultAction::cut:
@@ -776,7 +789,12 @@ class ScenarioParser {
   void parse_nemesis(const Cursor& c) {
     check_keys(c, {"from_ms", "until_ms", "interval_ms", "duration_ms", "actions", "max_down"});
     sim::Nemesis n;
-    if (auto v = c.find("from_ms")) n.from_us = read_time_us(*v);
+    if (auto v = c.find("from_ms")) {
+      n.from_us = read_time_us(*v);
+      if (n.from_us > s_.max_time_us)
+        v->fail(fmt::format("{} is after limits.max_time_ms ({}): the nemesis would never start", ms_text(n.from_us),
+                            ms_text(s_.max_time_us)));
+    }
     const Cursor until = c.required("until_ms");
     n.until_us = read_time_us(until);
     if (n.from_us > n.until_us) until.fail(fmt::format("until_ms is before from_ms ({})", ms_text(n.from_us)));
@@ -816,7 +834,13 @@ class ScenarioParser {
     if (synod() && i >= k_synod_invariants)
       c.fail(fmt::format("invariant {} does not apply to protocol \"synod\" (it has: {})", in_quotes(k_invariants[i]),
                          joined(std::span(k_invariants).first(k_synod_invariants))));
-    return std::string(k_invariants[i]);
+    // The two that read a workload's clients: checked, they would pass on nothing.
+    const std::string_view name = k_invariants[i];
+    if (name == "linearizable" && s_.workload.type != sim::Workload::Type::kv)
+      c.fail(R"(invariant "linearizable" applies to the "kv" workload only (it checks the clients' history))");
+    if (name == "lock" && s_.workload.type != sim::Workload::Type::lock)
+      c.fail(R"(invariant "lock" applies to the "lock" workload only)");
+    return std::string(name);
   }
 
   std::vector<std::string> read_invariant_list(const Cursor& c) const {
@@ -1179,8 +1203,33 @@ std::string quotes_hint(const std::string& dotted, const std::string& text) {
 // ---------------------------------------------------------------------------
 // API
 
+namespace {
+
+// For a terminal: bytes that are not UTF-8, and control characters, as \xNN
+// (a message may quote what a broken file holds).
+std::string printable(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size() && (len > 1 || (c >= 0x20 && c != 0x7F) || c == '\t');
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
+    if (ok) {
+      out.append(s, i, len);
+      i += len;
+    } else {
+      out += fmt::format("\\x{:02X}", c);
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 InputError::InputError(std::string file_in, std::string path_in, std::string message_in)
-    : std::runtime_error(path_in.empty() ? file_in + ": " + message_in : file_in + ": " + path_in + ": " + message_in),
+    : std::runtime_error(printable(path_in.empty() ? file_in + ": " + message_in
+                                                   : file_in + ": " + path_in + ": " + message_in)),
       file(std::move(file_in)),
       path(std::move(path_in)),
       message(std::move(message_in)) {}
@@ -1248,6 +1297,36 @@ json tape_to_json(const sim::Tape& tape) {
     out[t.stream] = std::move(items);
   }
   return out;
+}
+
+std::string bug_misfit(const sim::Scenario& s) {
+  if (!s.bug) return "";
+  const bool synod = s.protocol == sim::Protocol::synod;
+  const std::string name(bug_name(*s.bug));
+  switch (*s.bug) {
+    case Bug::ignore_promised_value:
+    case Bug::first_promise_value:
+      // The synod proposer's choice of value; a Multi-Paxos leader recovers
+      // slots with its own code (no-recovery-above-commit, noop-over-accepted).
+      if (!synod) return fmt::format(R"(bug switch "{}" is in the synod proposer: it applies to protocol "synod" only)", name);
+      return "";
+    case Bug::no_recovery_above_commit:
+    case Bug::noop_over_accepted:
+    case Bug::duplicate_execution:
+    case Bug::lease_without_drift_margin:
+      if (synod) return fmt::format(R"(bug switch "{}" applies to protocol "multi-paxos" only)", name);
+      return "";
+    case Bug::stale_local_read:
+      if (synod || s.workload.type != sim::Workload::Type::kv)
+        return fmt::format(R"(bug switch "{}" applies to multi-paxos with the "kv" workload only (it serves gets))", name);
+      return "";
+    case Bug::lock_grant_before_commit:
+    case Bug::holder_ignores_lease:
+      if (s.workload.type != sim::Workload::Type::lock)
+        return fmt::format(R"(bug switch "{}" applies to the "lock" workload only)", name);
+      return "";
+    default: return "";  // acceptors, ballots, quorums, learning: both protocols
+  }
 }
 
 sim::Scenario parse_scenario(const json& doc, const std::string& file) {

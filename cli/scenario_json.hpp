@@ -46,6 +46,11 @@ void apply_set(nlohmann::json& doc, const std::string& assignment, const std::st
 // once the rest of the document is known to be valid.
 sim::Scenario parse_scenario(const nlohmann::json& doc, const std::string& file);
 
+// Why the scenario's bug switch cannot act in it ("" when it can, or when it
+// has none): a switch in code that the scenario's protocol or workload never
+// runs would quietly change nothing.
+std::string bug_misfit(const sim::Scenario& s);
+
 // A tape (sim/decisions.hpp) as a scenario's optional "tape" holds it: an
 // object, per stream ("network", "timers/n1", ...) an array of decisions. A
 // message's fate (stream "network") is "drop", a delay in microseconds, or

@@ -559,7 +559,16 @@ class Shrinker {
       want = std::max(want, best_["liveness"].value("after_ms", 0.0) + best_["liveness"].value("within_ms", 0.0));
     const double cur = best_.contains("limits") ? best_["limits"].value("max_time_ms", 60000.0) : 60000.0;
     if (want >= cur) return false;
-    return attempt_edit([&](json& d) { d["limits"]["max_time_ms"] = want; });
+    return attempt_edit([&](json& d) {
+      d["limits"]["max_time_ms"] = want;
+      // Faults past the new end never run; left in, they would make the
+      // scenario invalid (a fault after max_time_ms).
+      if (d.contains("faults") && d["faults"].is_array()) {
+        json& faults = d["faults"];
+        for (std::size_t i = faults.size(); i-- > 0;)
+          if (faults[i].is_object() && faults[i].value("at_ms", 0.0) > want) faults.erase(i);
+      }
+    });
   }
 
   json best_;

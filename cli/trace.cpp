@@ -2,6 +2,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include "checkers/chosen.hpp"
@@ -47,6 +49,7 @@ std::string message_key(const Message& m) {
   num(m.request);
   num(m.leader_hint);
   num(m.flags);
+  num(m.group);  // shards: the same message in two groups is two messages
   return k;
 }
 
@@ -97,6 +100,7 @@ json trace_message_json(const sim::Scenario& s, const Message& m) {
   if (m.request != 0) j["request"] = m.request;
   if (m.kind == MsgKind::redirect && m.leader_hint != k_no_node) j["leader"] = node_name(m.leader_hint);
   if (m.flags & k_absent) j["absent"] = true;
+  if (s.shards > 1) j["group"] = m.group;
   return j;
 }
 
@@ -114,6 +118,25 @@ bool write_file_atomic(const std::string& path, const std::string& content, std:
     return false;
   }
   return true;
+}
+
+std::string output_problem(const std::string& path, const std::vector<std::string>& taken) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path p(path);
+  if (path.empty()) return "an empty file name";
+  if (fs::is_directory(p, ec)) return path + " is a folder";
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec)) return fmt::format("{}: no folder {}", path, dir.string());
+  if (::access(dir.c_str(), W_OK) != 0) return fmt::format("{}: {}", path, std::strerror(errno));
+  const fs::path canon = fs::weakly_canonical(p, ec);
+  for (const std::string& t : taken) {
+    std::error_code e1;
+    const bool same = fs::exists(p, e1) && fs::exists(t, e1) ? fs::equivalent(p, t, e1)
+                                                              : !ec && fs::weakly_canonical(t, e1) == canon;
+    if (same) return fmt::format("{}: the same file as {}, which this command reads or writes already", path, t);
+  }
+  return "";
 }
 
 bool TraceWriter::open(const std::string& path, const sim::Scenario& s, const std::string& build, std::string& error) {

@@ -104,6 +104,11 @@ class TraceWriter : public sim::Observer {
 // Writes `content` to `path` through a temporary file and a rename.
 bool write_file_atomic(const std::string& path, const std::string& content, std::string& error);
 
+// Before anything runs: why `path` cannot be an output file (its folder is
+// missing or not writable, it is a folder, or it is one of `taken`: the
+// command's input files and its other outputs), or "" when it can.
+std::string output_problem(const std::string& path, const std::vector<std::string>& taken);
+
 // The message as the trace writes it (without the id).
 nlohmann::json trace_message_json(const sim::Scenario& s, const Message& m);
 

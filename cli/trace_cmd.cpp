@@ -58,6 +58,14 @@ std::string default_output(const std::string& in, const std::string& to) {
   return base + ".html";
 }
 
+// A trace without its end line was cut short (a run killed mid-way, a
+// partial copy): what it holds is still shown, with a warning.
+void warn_if_cut_short(const TraceModel& t) {
+  if (!t.end)
+    std::cerr << fmt::format("{}: warning: no end line, so the trace was cut short; showing the {} steps it holds\n",
+                             t.file, t.steps.size());
+}
+
 int convert(int argc, char** argv) {
   po::options_description opts("paxsim trace convert TRACE --to FORMAT [options]");
   // clang-format off
@@ -86,7 +94,10 @@ int convert(int argc, char** argv) {
   const std::string in = vm["trace"].as<std::string>();
   const std::string out = vm.count("output") ? vm["output"].as<std::string>() : default_output(in, to);
 
+  if (out != "-")
+    if (const std::string why = output_problem(out, {in}); !why.empty()) throw po::error("-o: " + why);
   const TraceModel t = read_trace_file(in);
+  warn_if_cut_short(t);
   const std::string text = to == "shiviz" ? to_shiviz(t) : to == "chrome" ? to_chrome(t) : to_html(t);
   if (out == "-") {
     std::cout << text;
@@ -121,6 +132,7 @@ int stats(int argc, char** argv) {
   }
   if (!vm.count("trace")) throw po::error("missing TRACE");
   const TraceModel t = read_trace_file(vm["trace"].as<std::string>());
+  warn_if_cut_short(t);
   const TraceStats s = compute_stats(t);
   if (vm["json"].as<bool>()) {
     nlohmann::json j = stats_json(s);

@@ -1,5 +1,9 @@
 #include "cli/trace_read.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <sstream>
@@ -144,7 +148,7 @@ TraceModel read_trace_text(const std::string& text, const std::string& name) {
     try {
       j = json::parse(l);
     } catch (const json::exception& e) {
-      fail(name, n, fmt::format("not JSON: {}", e.what()));
+      fail(name, n, fmt::format("not JSON: {}", json_error_message(e)));
     }
     if (!j.is_object()) fail(name, n, "not a JSON object");
     try {
@@ -177,9 +181,22 @@ TraceModel read_trace_text(const std::string& text, const std::string& name) {
       if (str(j, "kind") == "dropped_at_send") continue;  // also marked in its step's "sent"
       if (!j.contains("step") || !j.contains("kind")) fail(name, n, "neither a step, a violation nor the end line");
       TraceStep s;
-      s.step = j["step"].get<std::uint64_t>();
-      s.t_us = j.at("t_us").get<Time_us>();
-      s.kind = j["kind"].get<std::string>();
+      const auto field = [&](const char* key, auto& out, const char* wanted) {
+        if (!j.contains(key)) fail(name, n, fmt::format("no \"{}\"", key));
+        try {
+          j[key].get_to(out);
+        } catch (const json::exception&) {
+          fail(name, n, fmt::format("\"{}\" must be {}, got {}", key, wanted, j[key].dump()));
+        }
+      };
+      field("step", s.step, "a step number");
+      field("t_us", s.t_us, "a time in microseconds");
+      if (s.t_us < 0) fail(name, n, fmt::format("\"t_us\" must not be negative, got {}", s.t_us));
+      field("kind", s.kind, "a string");
+      static constexpr std::string_view k_kinds[] = {"start", "deliver", "lost",    "timer",
+                                                     "durable", "fault", "nemesis", "propose", "client"};
+      if (std::find(std::begin(k_kinds), std::end(k_kinds), s.kind) == std::end(k_kinds))
+        fail(name, n, fmt::format("unknown step kind {}", j["kind"].dump()));
       if (j.contains("node")) {
         s.lane = t.lane(j["node"].get<std::string>());
         if (s.lane == k_no_lane) fail(name, n, fmt::format("unknown node {}", j["node"].dump()));
@@ -223,7 +240,7 @@ TraceModel read_trace_text(const std::string& text, const std::string& name) {
       s.line = std::move(j);
       t.steps.push_back(std::move(s));
     } catch (const json::exception& e) {
-      fail(name, n, fmt::format("malformed: {}", e.what()));
+      fail(name, n, fmt::format("malformed: {}", json_error_message(e)));
     }
   }
   if (n == 0 || t.header.is_null()) throw InputError(name, "", "empty: not a paxsim trace");
@@ -231,8 +248,10 @@ TraceModel read_trace_text(const std::string& text, const std::string& name) {
 }
 
 TraceModel read_trace_file(const std::string& file) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) throw InputError(file, "", "a folder, not a trace");
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file, "", "cannot open the trace");
+  if (!in) throw InputError(file, "", fmt::format("cannot open the trace: {}", std::strerror(errno)));
   std::ostringstream ss;
   ss << in.rdbuf();
   return read_trace_text(ss.str(), file);

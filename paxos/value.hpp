@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +42,12 @@ constexpr std::uint64_t fold(std::uint64_t h, std::uint64_t w) noexcept {
 // Calls f on the words of a byte string: its length, then 8 bytes at a time
 // (little-endian, the last word zero-padded). The text hash and the state
 // hash (paxos/state_hash.hpp) both cut strings this way.
+// Read as little-endian on every machine, so that a fingerprint does not
+// depend on byte order (a no-op where the machine is little-endian).
+inline std::uint64_t little_endian(std::uint64_t w) {
+  if constexpr (std::endian::native == std::endian::big) return __builtin_bswap64(w);
+  return w;
+}
 template <class F>
 void for_each_word(std::string_view s, F&& f) {
   f(std::uint64_t{s.size()});
@@ -48,12 +55,12 @@ void for_each_word(std::string_view s, F&& f) {
   for (; i + 8 <= s.size(); i += 8) {
     std::uint64_t w;
     std::memcpy(&w, s.data() + i, 8);
-    f(w);
+    f(little_endian(w));
   }
   if (i < s.size()) {
     std::uint64_t w = 0;
     std::memcpy(&w, s.data() + i, s.size() - i);
-    f(w);
+    f(little_endian(w));
   }
 }
 }  // namespace detail

@@ -35,6 +35,10 @@ probability-above-one.json|/network/duplicate
 syntax-error.json|line 5, column 9
 unknown-key-deep.json|/workload/proposals/1/vlaue
 wrong-type.json|/nodes
+fault-after-max-time.json|/faults/1/at_ms: 9000 ms is after limits.max_time_ms
+invariant-not-for-workload.json|/invariants/1: invariant "lock" applies to the "lock" workload only
+bug-not-for-protocol.json|/bug: bug switch "noop-over-accepted" applies to protocol "multi-paxos" only
+retry-cap-below-retry.json|/params/retry_ms_max
 CASES
 
 # --- usage errors: exit 2
@@ -53,6 +57,70 @@ expect_rc 2 "--set a node that does not exist" -- "$PAXSIM" run "$basic" --set '
 expect_err 'no node "n7"' "--set node error"
 expect_rc 2 "check with a bad file runs nothing" -- "$PAXSIM" check "$basic" "$SRC/tests/bad/wrong-type.json"
 if grep -q "runs:" "$T/out"; then bad "check ran despite bad input"; else ok; fi
+
+# --- number flags: never negative (Boost would wrap -3 to 2^32 - 3), -j within
+# 1..1024, finite durations, and nothing run or created on a bad one
+expect_rc 2 "check --seeds negative" -- "$PAXSIM" check "$basic" --seeds -3
+expect_err '--seeds must be a whole number >= 0, got "-3"' "check --seeds negative"
+expect_rc 2 "check --seeds beyond the run bound" -- "$PAXSIM" check "$basic" --seeds 10000000000000
+expect_err "use fewer seeds, or paxsim fuzz" "check --seeds beyond the run bound"
+expect_rc 2 "check -j 0" -- "$PAXSIM" check "$basic" -j 0
+expect_err "-j must be between 1 and 1024, got 0" "check -j 0"
+expect_rc 2 "fuzz -j -1" -- "$PAXSIM" fuzz "$basic" --runs 2 -j -1 --out "$T/fz-neg"
+expect_rc 2 "fuzz -j 100000" -- "$PAXSIM" fuzz "$basic" --runs 2 -j 100000 --out "$T/fz-big"
+expect_rc 2 "fuzz --runs 0" -- "$PAXSIM" fuzz "$basic" --runs 0 --out "$T/fz-zero"
+expect_rc 2 "fuzz --shrink-seconds nan" -- "$PAXSIM" fuzz "$basic" --runs 2 --shrink-seconds nan --out "$T/fz-nan"
+for d in fz-neg fz-big fz-zero fz-nan; do
+  if [[ -e $T/$d ]]; then bad "a rejected fuzz created $d"; else ok; fi
+done
+expect_rc 2 "explore --max-depth negative" -- "$PAXSIM" explore "$SRC/models/synod-3n-2p.json" --max-depth -1
+expect_rc 2 "explore -j 0" -- "$PAXSIM" explore "$SRC/models/synod-3n-2p.json" -j 0
+expect_rc 2 "explore --bug unknown" -- "$PAXSIM" explore "$SRC/models/synod-3n-2p.json" --bug no-such-bug
+if grep -c "see paxsim" "$T/err" | grep -qx 1; then ok; else bad "explore --bug: one pointer to help, got: $(cat "$T/err")"; fi
+
+# --- a bug switch that cannot act in the scenario is refused, from the flag too
+expect_rc 2 "run --bug for another protocol" -- "$PAXSIM" run "$basic" --bug stale-local-read
+expect_err 'bug switch "stale-local-read" applies to multi-paxos' "run --bug for another protocol"
+expect_rc 2 "fuzz --bug for another workload" -- "$PAXSIM" fuzz "$basic" --runs 2 --bug holder-ignores-lease --out "$T/fz-bug"
+if [[ -e $T/fz-bug ]]; then bad "a rejected fuzz --bug created its folder"; else ok; fi
+
+# --- outputs checked before anything runs: a bad one runs and writes nothing,
+# and no output may overwrite an input or another output
+expect_rc 2 "run --report into a missing folder" -- "$PAXSIM" run "$basic" --trace "$T/r1.jsonl" --report "$T/no/such/r.md"
+expect_err "no folder" "run --report into a missing folder"
+if [[ -e $T/r1.jsonl ]]; then bad "run with a bad --report wrote the trace"; else ok; fi
+expect_rc 2 "check --junit into a missing folder" -- "$PAXSIM" check "$basic" --junit "$T/no/such/j.xml"
+if grep -q "runs:" "$T/out"; then bad "check ran despite a bad --junit"; else ok; fi
+cp "$basic" "$T/own.json"
+expect_rc 2 "run --trace onto its own scenario" -- "$PAXSIM" run "$T/own.json" --trace "$T/own.json"
+expect_err "the same file as" "run --trace onto its own scenario"
+if cmp -s "$basic" "$T/own.json"; then ok; else bad "run --trace overwrote its scenario"; fi
+expect_rc 2 "run --report onto its --trace" -- "$PAXSIM" run "$basic" --trace "$T/tr.jsonl" --report "$T/tr.jsonl"
+expect_rc 2 "run --trace onto a folder" -- "$PAXSIM" run "$basic" --trace "$T"
+expect_err "is a folder" "run --trace onto a folder"
+
+# --- a request key may be any string, the empty one too (spec/scenario.md)
+expect_rc 0 "an empty request key" -- "$PAXSIM" run "$SRC/scenarios/kv/switching-sides.json" \
+  --set 'workload.requests.0.key=""' --set 'workload.requests.1.key=""' --json
+expect_out '"verdict": "pass"' "an empty request key"
+
+# --- broken traces: exit 2 with the line named; a trace cut short is read with a warning
+"$PAXSIM" run "$basic" --trace "$T/good.jsonl" >/dev/null
+head -n 4 "$T/good.jsonl" >"$T/cut.jsonl"
+expect_rc 0 "stats of a trace cut short" -- "$PAXSIM" stats "$T/cut.jsonl"
+expect_err "warning: no end line" "stats of a trace cut short"
+sed '3s/"kind":"[a-z]*"/"kind":"teleport"/' "$T/good.jsonl" >"$T/kind.jsonl"
+expect_rc 2 "a trace with an unknown step kind" -- "$PAXSIM" stats "$T/kind.jsonl"
+expect_err 'line 3: unknown step kind "teleport"' "a trace with an unknown step kind"
+sed '3s/"step":[0-9]*/"step":"x"/' "$T/good.jsonl" >"$T/step.jsonl"
+expect_rc 2 "a trace with a step that is not a number" -- "$PAXSIM" stats "$T/step.jsonl"
+expect_err '"step" must be a step number, got "x"' "a trace with a step that is not a number"
+expect_rc 2 "stats of a folder" -- "$PAXSIM" stats "$T"
+expect_err "a folder, not a trace" "stats of a folder"
+printf '{"bad": "\xff\n' >"$T/utf8.jsonl"
+expect_rc 2 "a trace that is not UTF-8" -- "$PAXSIM" stats "$T/utf8.jsonl"
+if LC_ALL=C grep -q $'\xff' "$T/err"; then bad "a raw non-UTF-8 byte reached the terminal"; else ok; fi
+expect_err '\xFF' "a byte that is not UTF-8 is shown as \\xFF"
 
 # --- help and informational commands: exit 0
 for c in run check validate bugs version; do
