@@ -9,13 +9,20 @@ static std::string ms(Time_us t) { return fmt::format("{:.3f} ms", static_cast<d
 LivenessChecker::LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ChosenTracker& chosen)
     : sim_(sim), bound_(bound) {
   chosen.on_chosen([this](Slot s, const Choice& c) {
-    deadlines_.push(Deadline{deadline_for(c.time_us), seq_++, false, s});
+    deadlines_.push(Deadline{deadline_for(c.time_us), seq_++, false, 0, s});
+  });
+}
+
+LivenessChecker::LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ShardChecks& shards)
+    : sim_(sim), bound_(bound), shards_(&shards) {
+  shards.on_chosen([this](std::uint32_t g, Slot s, const Choice& c) {
+    deadlines_.push(Deadline{deadline_for(c.time_us), seq_++, false, g, s});
   });
 }
 
 void LivenessChecker::on_request_open(Time_us t, std::uint64_t id, NodeId n) {
   open_[id] = Open{n, t};
-  deadlines_.push(Deadline{deadline_for(t), seq_++, true, id});
+  deadlines_.push(Deadline{deadline_for(t), seq_++, true, 0, id});
 }
 
 void LivenessChecker::expire_before(Time_us t, bool inclusive) {
@@ -34,6 +41,16 @@ void LivenessChecker::check(const Deadline& d) {
     failure_ = fmt::format("a request by {} (issued at {}) was not answered by {}",
                            sim::endpoint_name(sim_.scenario(), it->second.node), ms(it->second.issued_us), ms(d.at));
     failure_time_us_ = d.at;
+    return;
+  }
+  if (shards_) {
+    for (NodeId n : shards_->members(d.group)) {
+      if (!shards_->live_in(sim_, d.group, n) || sim_.node(n)->has_learned_in(d.group, d.what)) continue;
+      failure_ = fmt::format("{} is live but had not learned slot {} of group {} by {}", node_name(n), d.what, d.group,
+                             ms(d.at));
+      failure_time_us_ = d.at;
+      return;
+    }
     return;
   }
   for (NodeId n = 0; n < sim_.scenario().nodes; ++n) {

@@ -3,6 +3,11 @@
 // answered by max(T, issue time) + D, and every live node must have learned a
 // value chosen at time t by max(T, t) + D. Deadlines are checked against the
 // state at the deadline (before the first step after it).
+//
+// Shards: a slot of group g chosen at t must be learned by max(T, t) + D by
+// every member of g that is live in g (ShardChecks::live_in): a member cut off
+// from its group's majority cannot learn what the group chose, whatever else
+// it reaches. The per-group trackers of ShardChecks say when a slot is chosen.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +17,7 @@
 #include <vector>
 
 #include "checkers/chosen.hpp"
+#include "checkers/shard_checks.hpp"
 #include "sim/observer.hpp"
 #include "sim/simulation.hpp"
 
@@ -20,6 +26,7 @@ namespace paxsim::checkers {
 class LivenessChecker : public sim::Observer {
  public:
   LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ChosenTracker& chosen);
+  LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ShardChecks& shards);
 
   sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step); }
   void on_step(const sim::StepInfo& info) override { expire_before(info.time, false); }
@@ -38,8 +45,9 @@ class LivenessChecker : public sim::Observer {
   struct Deadline {
     Time_us at;
     std::uint64_t seq;
-    bool request;        // else: a chosen slot to learn
-    std::uint64_t what;  // request id or slot
+    bool request;         // else: a chosen slot to learn
+    std::uint32_t group;  // shards: the slot's group
+    std::uint64_t what;   // request id or slot
     bool operator>(const Deadline& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
   struct Open {
@@ -52,6 +60,7 @@ class LivenessChecker : public sim::Observer {
 
   const sim::Simulation& sim_;
   sim::Liveness bound_;
+  const ShardChecks* shards_ = nullptr;  // shards: slots are learned per group
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::map<std::uint64_t, Open> open_;
   std::uint64_t seq_ = 0;

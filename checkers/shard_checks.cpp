@@ -190,16 +190,29 @@ std::vector<ShardStats> ShardChecks::stats() const {
 bool ShardChecks::caught_up(const sim::Simulation& sim) const {
   for (std::uint32_t g = 0; g < groups_.size(); ++g) {
     const Group& grp = *groups_[g];
-    const auto running = [&](NodeId n) { return sim.is_up(n) && !sim.is_paused(n); };
     for (NodeId n : grp.members) {
-      if (!running(n) || sim.node(n)->learned_slots_in(g) >= grp.chosen->chosen_slots()) continue;
-      std::size_t reach = 0;
-      for (NodeId m : grp.members)
-        if (running(m) && sim.network().can_deliver(n, m) && sim.network().can_deliver(m, n)) ++reach;
-      if (reach >= grp.members.size() / 2 + 1) return false;  // live in its group, yet behind
+      if (!sim.is_up(n) || sim.is_paused(n) || sim.node(n)->learned_slots_in(g) >= grp.chosen->chosen_slots()) continue;
+      if (live_in(sim, g, n)) return false;  // live in its group, yet behind
     }
   }
   return true;
+}
+
+void ShardChecks::on_chosen(std::function<void(std::uint32_t, Slot, const Choice&)> f) {
+  for (std::uint32_t g = 0; g < groups_.size(); ++g)
+    groups_[g]->chosen->on_chosen([g, f](Slot s, const Choice& c) { f(g, s, c); });
+}
+
+const std::vector<NodeId>& ShardChecks::members(std::uint32_t group) const { return groups_[group]->members; }
+
+bool ShardChecks::live_in(const sim::Simulation& sim, std::uint32_t group, NodeId n) const {
+  const auto running = [&](NodeId m) { return sim.is_up(m) && !sim.is_paused(m); };
+  if (!running(n)) return false;
+  const std::vector<NodeId>& members = groups_[group]->members;
+  std::size_t reach = 0;
+  for (NodeId m : members)
+    if (running(m) && sim.network().can_deliver(n, m) && sim.network().can_deliver(m, n)) ++reach;
+  return reach >= members.size() / 2 + 1;
 }
 
 }  // namespace paxsim::checkers

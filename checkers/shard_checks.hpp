@@ -14,6 +14,7 @@
 // per key over the whole history, and a key lives in one group.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,10 +62,19 @@ class ShardChecks : public sim::Observer {
 
   std::uint64_t chosen_slots() const;  // over every group
   std::vector<ShardStats> stats() const;
-  // Every member of every group that is up, not paused and can exchange
-  // messages with a majority of its group's running members has learned every
-  // slot its group chose.
+  // Every member of every group that is live in its group (live_in) has
+  // learned every slot its group chose.
   bool caught_up(const sim::Simulation& sim) const;
+
+  // Called once per (group, slot), when the slot first becomes chosen in that
+  // group (liveness). Slots are the group's own; register before the run.
+  void on_chosen(std::function<void(std::uint32_t group, Slot, const Choice&)> f);
+  const std::vector<NodeId>& members(std::uint32_t group) const;
+  // `n`, a member of `group`, is up, not paused and can exchange messages with
+  // a majority of the group's members (running ones, itself included): what
+  // sim::Simulation::is_live asks of the whole cluster, asked of the group,
+  // since only the group's members can tell `n` what the group chose.
+  bool live_in(const sim::Simulation& sim, std::uint32_t group, NodeId n) const;
 
  private:
   struct Group;

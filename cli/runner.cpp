@@ -120,8 +120,9 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
   checkers::ViolationSink sink;
   const auto inv = enabled_invariants(s);
   const bool on = opt.checkers;
-  // The chosen tracker also feeds liveness and quiescence, so it always runs;
-  // with checkers off it reports nothing.
+  // The chosen tracker also feeds liveness and quiescence, so it always runs
+  // (with shards, ShardChecks' per-group trackers do that instead); with
+  // checkers off it reports nothing.
   checkers::ChosenTracker chosen(s, sink, on && named(inv, "agreement"), on && named(inv, "validity"),
                                  on && named(inv, "stability"));
   std::unique_ptr<checkers::PromiseChecker> promises;
@@ -153,7 +154,12 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
   std::unique_ptr<checkers::LockChecker> lock;
   if (on && named(inv, "lock") && s.workload.type == sim::Workload::Type::lock)
     sim.add_observer((lock = std::make_unique<checkers::LockChecker>(s, sink)).get());
-  if (s.liveness) sim.add_observer((liveness = std::make_unique<checkers::LivenessChecker>(sim, *s.liveness, chosen)).get());
+  if (s.liveness) {
+    // Shards: learn deadlines per group, from the groups' own trackers.
+    liveness = shards ? std::make_unique<checkers::LivenessChecker>(sim, *s.liveness, *shards)
+                      : std::make_unique<checkers::LivenessChecker>(sim, *s.liveness, chosen);
+    sim.add_observer(liveness.get());
+  }
   for (sim::Observer* o : opt.observers) sim.add_observer(o);
   if (opt.tape_out) sim.record_decisions();
   if (opt.on_start) opt.on_start(sim);

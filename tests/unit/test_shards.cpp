@@ -1,14 +1,17 @@
 // Shards: the shard map (key hash, placement), the sharded node's routing
-// and translation at its border, and the one-shard case being plain
-// Multi-Paxos, fingerprint for fingerprint.
+// and translation at its border, the one-shard case being plain
+// Multi-Paxos, fingerprint for fingerprint, and learn deadlines per group.
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <set>
+#include <span>
 
 #include "helpers.hpp"
 #include "paxos/kv.hpp"
 #include "paxos/shard_map.hpp"
 #include "paxos/sharded_node.hpp"
+#include "sim/simulation.hpp"
 
 using namespace paxsim;
 using namespace paxsim::test;
@@ -163,4 +166,127 @@ TEST_CASE("shards: a group that lost its majority stalls while the other serves"
   REQUIRE(r.shards.size() == 2);
   CHECK(r.shards[0].chosen_slots == 8);   // only what came before the crash
   CHECK(r.shards[1].chosen_slots == 38);  // before and after
+}
+
+// ---------------------------------------------------------------- liveness per group
+
+namespace {
+
+// Broken: its replica of one group neither hears nor speaks to the group's
+// other members (clients still reach it), so it never learns what the group
+// chooses although the network would let it. The other members are a
+// majority without it, so the group serves on.
+class SilentReplica final : public Node {
+ public:
+  SilentReplica(std::unique_ptr<Node> inner, std::uint32_t nodes, std::uint32_t group)
+      : inner_(std::move(inner)), nodes_(nodes), group_(group) {}
+  void step(const Input& in, Effects& out) override {
+    if (in.kind == Input::Kind::message && among_members(*in.msg)) return;
+    scratch_.clear();
+    inner_->step(in, scratch_);
+    for (const Record& r : scratch_.persist) out.persist.push_back(r);
+    for (const Outgoing& o : scratch_.send)
+      if (!among_members(o.msg)) out.send.push_back(o);
+    for (const TimerRequest& t : scratch_.timers) out.timers.push_back(t);
+    for (const Learned& l : scratch_.learned) out.learned.push_back(l);
+    for (const QuorumUse& q : scratch_.quorums) out.quorums.push_back(q);
+    for (const Learned& a : scratch_.applied) out.applied.push_back(a);
+    for (const Value& v : scratch_.proposed) out.proposed.push_back(v);
+  }
+  NodeView view() const override { return inner_->view(); }
+  bool has_learned(Slot s) const override { return inner_->has_learned(s); }
+  std::optional<Value> learned(Slot s) const override { return inner_->learned(s); }
+  bool has_learned_in(std::uint32_t g, Slot s) const override { return inner_->has_learned_in(g, s); }
+  std::uint64_t learned_slots_in(std::uint32_t g) const override { return inner_->learned_slots_in(g); }
+  std::unique_ptr<Node> clone() const override {
+    return std::make_unique<SilentReplica>(inner_->clone(), nodes_, group_);
+  }
+  void hash_state(StateHasher& h) const override { inner_->hash_state(h); }
+
+ private:
+  bool among_members(const Message& m) const { return m.group == group_ && m.from < nodes_ && m.to < nodes_; }
+  std::unique_ptr<Node> inner_;
+  std::uint32_t nodes_, group_;
+  Effects scratch_;
+};
+
+// Every node as the scenario builds it, but node `silent`'s replica of `group` is a SilentReplica.
+sim::NodeFactory silent_factory(const sim::Scenario& s, NodeId silent, std::uint32_t group) {
+  return [real = sim::default_node_factory(s), silent, group, nodes = s.nodes](const NodeConfig& cfg,
+                                                                               std::span<const Record> durable) {
+    std::unique_ptr<Node> n = real(cfg, durable);
+    if (cfg.self != silent) return n;
+    return std::unique_ptr<Node>(std::make_unique<SilentReplica>(std::move(n), nodes, group));
+  };
+}
+
+cli::RunResult run_with(const sim::Scenario& s, sim::NodeFactory f) {
+  cli::RunOptions opt;
+  opt.factory = std::move(f);
+  return cli::run_scenario(s, opt);
+}
+
+// Two shards of three on five nodes: group 0 on n1,n2,n3 (key k2), group 1 on
+// n3,n4,n5 (key k1). One write to each group.
+constexpr const char* k_two_groups = R"({"schema_version": 1, "name": "shards-learn-deadline", "seed": 1,
+  "protocol": "multi-paxos", "nodes": 5, "shards": 2, "params": {"shard_replicas": 3},
+  "workload": {"type": "kv", "clients": 2, "requests": [
+    {"at_ms": 100, "client": "c1", "op": "put", "key": "k2", "value": "a"},
+    {"at_ms": 100, "client": "c2", "op": "put", "key": "k1", "value": "b"}]},
+  "liveness": {"after_ms": 0, "within_ms": 1000},
+  "limits": {"max_time_ms": 3000}})";
+
+}  // namespace
+
+// A member of group 1 that never learns what its group chose, while it is up
+// and can exchange messages with the whole group: a liveness failure that
+// names the group. (Every request is answered, so only the learn deadline
+// can catch it.)
+TEST_CASE("shards: liveness: a live member that does not learn its group's slot is caught") {
+  const sim::Scenario s = scenario_from_json(k_two_groups);
+  const cli::RunResult real = cli::run_scenario(s);
+  CHECK(real.pass);
+  CHECK(real.outcome == cli::Outcome::safe);
+
+  const cli::RunResult broken = run_with(s, silent_factory(s, 3, 1));  // n4, in group 1
+  CAPTURE(broken.liveness_message);
+  CHECK(broken.violations.empty());
+  CHECK(broken.stats.client_ops_completed == 2);
+  REQUIRE(broken.outcome == cli::Outcome::liveness);
+  CHECK(contains(broken.liveness_message, "n4 is live but had not learned slot 0 of group 1 by "));
+  CHECK_FALSE(broken.pass);
+
+  // The flat message is unchanged: the same broken member in one Multi-Paxos group.
+  sim::Scenario flat = s;
+  flat.shards = 1;
+  const cli::RunResult one = run_with(flat, silent_factory(flat, 3, 0));
+  CAPTURE(one.liveness_message);
+  REQUIRE(one.outcome == cli::Outcome::liveness);
+  CHECK(contains(one.liveness_message, "n4 is live but had not learned slot 0 by "));
+}
+
+// Live means live in the group: n1, cut off from n2 and n3 for the whole run,
+// still exchanges messages with a majority of all nodes (n1, n4, n5) but not
+// with a majority of group 0, so it cannot learn group 0's slots and is not
+// asked to (as for quiescence). The deadlines fall inside the run.
+TEST_CASE("shards: liveness: a member cut off from its group's majority need not learn") {
+  const sim::Scenario s = scenario_from_json(R"({"schema_version": 1, "name": "shards-cut-member", "seed": 1,
+    "protocol": "multi-paxos", "nodes": 5, "shards": 2, "params": {"shard_replicas": 3},
+    "workload": {"type": "kv", "clients": 1, "requests": [
+      {"at_ms": 100, "client": "c1", "op": "put", "key": "k2", "value": "a", "via": "n2"},
+      {"at_ms": 600, "client": "c1", "op": "put", "key": "k2", "value": "b", "via": "n2"},
+      {"at_ms": 1100, "client": "c1", "op": "put", "key": "k2", "value": "c", "via": "n2"},
+      {"at_ms": 1600, "client": "c1", "op": "put", "key": "k1", "value": "d", "via": "n3"}]},
+    "faults": [{"at_ms": 0, "action": "cut", "from": ["n1"], "to": ["n2", "n3"]},
+               {"at_ms": 0, "action": "cut", "from": ["n2", "n3"], "to": ["n1"]}],
+    "liveness": {"after_ms": 0, "within_ms": 300},
+    "limits": {"max_time_ms": 5000}})");
+  const cli::RunResult r = cli::run_scenario(s);
+  CAPTURE(r.liveness_message);
+  CHECK(r.pass);
+  CHECK(r.outcome == cli::Outcome::safe);
+  CHECK(r.stats.client_ops_completed == 4);
+  REQUIRE(r.shards.size() == 2);
+  CHECK(r.shards[0].chosen_slots >= 3);
+  CHECK(r.sim_time_us > 1'600'000);  // the first slots' deadlines were judged during the run
 }
