@@ -79,6 +79,12 @@ class MultiPaxosNode final : public Node {
       h.add(quorum_heard_);
       h.add(preempted_.round);  // read only while leading (reset at every timeout and taking office)
       h.add(preempted_.node);
+      h.add(passed_over_.ballot.round);  // likewise
+      h.add(passed_over_.ballot.node);
+      h.add(passed_over_.from);
+      h.add(passed_over_.slot);
+      h.add(defected_.round);
+      h.add(defected_.node);
       for (std::size_t n = 0; n < heard_.size(); ++n)
         if (heard_[n]) h.add(n);
     }
@@ -140,9 +146,13 @@ class MultiPaxosNode final : public Node {
         // asks again above the rival's ballot, so that the rival follows too.
         if (leader_.role() == Leader::Role::leader && preempted_ > leader_.ballot()) ask_above(preempted_, out);
         preempted_ = Ballot{};
+        passed_over_ = PassedOver{};
+        defected_ = Ballot{};
         return;
       }
       preempted_ = Ballot{};
+      passed_over_ = PassedOver{};
+      defected_ = Ballot{};
       const bool candidate = candidate_seen_;
       candidate_seen_ = false;
       if (heard_leader_before_) {
@@ -207,8 +217,15 @@ class MultiPaxosNode final : public Node {
     // whole timeout. Ignoring a prepare is always safe. (With leases the
     // grants above already do this, for as long as a lease.)
     if (!leases() && m.from != cfg_.self) {
-      if (leader_.role() == Leader::Role::leader ? quorum_heard_
-                                                 : (heard_from_leader_ || heard_leader_before_) && m.from != known_leader_)
+      if (leader_.role() == Leader::Role::leader && quorum_heard_) {
+        // Remembered, in case a follower turns out to have promised the
+        // rival already (see on_nack).
+        if (m.ballot > passed_over_.ballot) passed_over_ = PassedOver{m.ballot, m.from, m.slot};
+        if (rival_has_follower()) join_rival(out);
+        return;
+      }
+      if (leader_.role() != Leader::Role::leader && (heard_from_leader_ || heard_leader_before_) &&
+          m.from != known_leader_)
         return;
     }
     saw_ballot(m.ballot);
@@ -228,6 +245,8 @@ class MultiPaxosNode final : public Node {
     quorum_heard_ = true;
     quorum_counting_ = false;
     preempted_ = Ballot{};
+    passed_over_ = PassedOver{};
+    defected_ = Ballot{};
     leader_.take_office(cfg_, replica_.next_free(), [this](Slot s) { return replica_.decided(s); }, out);
     read_barrier_ = leader_.next_slot();  // lease reads wait until all we recovered is applied
     arm(TimerKind::heartbeat, out);
@@ -297,6 +316,16 @@ class MultiPaxosNode final : public Node {
     if (led && !leases() && quorum_heard_) {
       leader_.saw(m.ballot);
       preempted_ = std::max(preempted_, m.ballot);
+      // Unless a follower promised the rival: a prepare can reach a follower
+      // before our first heartbeat does (the nack is then not the rival's
+      // own). The rival holds two promises, and we can no longer count on a
+      // majority: with five nodes, two of them out of reach, nobody could
+      // lead until our next timeout (found by `check --seeds 20000`). If we
+      // passed over a prepare at least as high, we join that rival instead:
+      // step down and promise its ballot, which gives it a majority of
+      // five. A promise raises no ballot, so nobody outbids anybody this way.
+      if (m.from != m.ballot.node) defected_ = std::max(defected_, m.ballot);
+      if (rival_has_follower()) join_rival(out);
       return;
     }
     // With leases, a rival's higher ballot cannot win while the followers'
@@ -306,6 +335,29 @@ class MultiPaxosNode final : public Node {
     // 1.5 s lease). So a deposed leader asks again at once, above the rival.
     if (leases() && led) ask_above(m.ballot, out);
     else leader_.step_down(m.ballot);
+  }
+
+  // While leading (without leases): a follower promised a ballot above ours,
+  // and we passed over a prepare at least as high. Both only grow until the
+  // next timeout or taking office, and both handlers test this at once, so
+  // a nack or prepare that is a no-op stays one (paxos/obsolete.cpp).
+  bool rival_has_follower() const { return !defected_.is_null() && passed_over_.ballot >= defected_; }
+
+  // A leader that passed over a rival's prepare, which one of its followers
+  // promised, promises it too (on_nack, on_prepare).
+  void join_rival(Effects& out) {
+    Message p;
+    p.kind = MsgKind::prepare;
+    p.from = passed_over_.from;
+    p.to = cfg_.self;
+    p.ballot = passed_over_.ballot;
+    p.slot = passed_over_.slot;
+    passed_over_ = PassedOver{};
+    defected_ = Ballot{};
+    known_leader_ = k_no_node;
+    saw_ballot(p.ballot);  // steps down
+    acceptor_.on_prepare(cfg_, p, out);
+    candidate_seen_ = true;  // give the rival its election before starting one
   }
 
   // A leader outbid by `rival`, whose own followers would not promise the
@@ -510,6 +562,15 @@ class MultiPaxosNode final : public Node {
   // The highest ballot a rival nacked us with while a majority followed us
   // (on_nack), since the last election timeout; null: none.
   Ballot preempted_{};
+  // The highest prepare passed over while leading (on_prepare); reset as
+  // preempted_ is.
+  struct PassedOver {
+    Ballot ballot{};
+    NodeId from = k_no_node;
+    Slot slot = 0;
+  };
+  PassedOver passed_over_{};
+  Ballot defected_{};  // the highest ballot a follower nacked us with for a rival (not the rival's own nack)
   // Check quorum (leading): who answered under our ballot since the last
   // election timeout, and whether a majority did at the last count.
   std::vector<std::uint8_t> heard_;

@@ -37,7 +37,13 @@
 //           no-op, and stays one: the floor only grows, and by that timeout
 //           the leader either asks again above the noted ballot (its own
 //           ballot is then above the nack's) or steps down (a step down for
-//           a ballot at or below the floor changes nothing).
+//           a ballot at or below the floor changes nothing). A follower's
+//           nack for a rival (not the rival's own) also raises the highest
+//           such ballot noted; the leader joins the rival once it passed over
+//           a prepare at least as high, tested at both the nack and the
+//           prepare, so a nack at or below all three notes stays a no-op
+//           until the notes are reset (a timeout, taking office), after which
+//           the leader's ballot is above it or it does not lead.
 // decide    acted on only if the slot is not learned yet; learned slots stay
 //           learned.
 //

@@ -503,3 +503,47 @@ TEST_CASE("multi-paxos node: a leader a majority follows, nacked by a rival, lea
   REQUIRE(next.size() == 3);
   CHECK(next[0].msg.ballot > Ballot{c.round + 7, 1});
 }
+
+TEST_CASE("multi-paxos node: a leader that passed over a rival's prepare, which a follower promised, promises it too") {
+  // Five nodes, n4 and n5 out of reach. n1 leads (n2 and n3 promised it), but
+  // n3 had promised n2's higher ballot first: n3's nack shows that the rival
+  // holds two promises, and n1's own makes three.
+  Driven l(0, 5);
+  const Message p = sends_of(l.timeout(), MsgKind::prepare).at(0).msg;
+  for (EndpointId from : {0, 1, 2}) l.deliver(multi_promise(from, 0, p.ballot, p.slot, {}));
+  REQUIRE(l.node->view().leads);
+  const Ballot rival{p.ballot.round, 1};  // n2's, above n1's in the same round
+  REQUIRE(rival > p.ballot);
+  CHECK(l.deliver(prepare(1, 0, rival)).send.empty());  // passed over: a majority follows n1
+  // A nack from the rival itself changes nothing (the leader leads on) ...
+  CHECK(l.deliver(message(MsgKind::nack, 1, 0, rival)).send.empty());
+  CHECK(l.node->view().leads);
+  // ... but one from n3, for the same ballot, does: n1 steps down and promises
+  // the rival, durably before the promise leaves.
+  const Effects out = l.deliver(message(MsgKind::nack, 2, 0, rival));
+  CHECK_FALSE(l.node->view().leads);
+  const std::vector<Outgoing> promises = sends_of(out, MsgKind::promise);
+  REQUIRE(promises.size() == 1);
+  CHECK(promises[0].msg.to == 1);
+  CHECK(promises[0].msg.ballot == rival);
+  CHECK(promises[0].after_durable);
+  REQUIRE(out.persist.size() == 1);
+  CHECK(out.persist[0].ballot == rival);
+  CHECK(l.node->view().promised == rival);
+  // A follower's nack for another ballot than the one passed over is the old
+  // case: the leader leads on.
+  Driven m(0, 5);
+  const Message q = sends_of(m.timeout(), MsgKind::prepare).at(0).msg;
+  for (EndpointId from : {0, 1, 2}) m.deliver(multi_promise(from, 0, q.ballot, q.slot, {}));
+  REQUIRE(m.node->view().leads);
+  m.deliver(prepare(1, 0, Ballot{q.ballot.round, 1}));
+  const Ballot higher{q.ballot.round + 1, 4};  // n5's
+  CHECK(m.deliver(message(MsgKind::nack, 2, 0, higher)).send.empty());
+  CHECK(m.node->view().leads);
+  // In the other order, the nack first, the prepare it speaks of joins at once.
+  const std::vector<Outgoing> joined = sends_of(m.deliver(prepare(4, 0, higher)), MsgKind::promise);
+  REQUIRE(joined.size() == 1);
+  CHECK(joined[0].msg.to == 4);
+  CHECK(joined[0].msg.ballot == higher);
+  CHECK_FALSE(m.node->view().leads);
+}
