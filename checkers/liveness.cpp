@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "paxos/shard_map.hpp"
+
 namespace paxsim::checkers {
 
 static std::string ms(Time_us t) { return fmt::format("{:.3f} ms", static_cast<double>(t) / 1000.0); }
@@ -20,8 +22,12 @@ LivenessChecker::LivenessChecker(const sim::Simulation& sim, sim::Liveness bound
   });
 }
 
+void LivenessChecker::on_client_call(Time_us, std::uint32_t, const Command& c) {
+  if (shards_) calling_group_ = shard_of(c.key, shards_->shards());
+}
+
 void LivenessChecker::on_request_open(Time_us t, std::uint64_t id, NodeId n) {
-  open_[id] = Open{n, t};
+  open_[id] = Open{n, t, shards_ ? calling_group_ : 0};
   deadlines_.push(Deadline{deadline_for(t), seq_++, true, 0, id});
 }
 
@@ -37,7 +43,11 @@ void LivenessChecker::expire_before(Time_us t, bool inclusive) {
 void LivenessChecker::check(const Deadline& d) {
   if (d.request) {
     auto it = open_.find(d.what);
-    if (it == open_.end() || !sim_.is_live(it->second.node)) return;
+    if (it == open_.end()) return;
+    // With shards, only the group that holds the key can answer: the client
+    // must reach a majority of that group, whatever else it reaches.
+    const Open& o = it->second;
+    if (shards_ ? !shards_->reaches_majority(sim_, o.group, o.node) : !sim_.is_live(o.node)) return;
     failure_ = fmt::format("a request by {} (issued at {}) was not answered by {}",
                            sim::endpoint_name(sim_.scenario(), it->second.node), ms(it->second.issued_us), ms(d.at));
     failure_time_us_ = d.at;

@@ -30,6 +30,8 @@ class LivenessChecker : public sim::Observer {
 
   sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step); }
   void on_step(const sim::StepInfo& info) override { expire_before(info.time, false); }
+  // Shards: a kv request's key names the group that must answer it.
+  void on_client_call(Time_us, std::uint32_t, const Command& c) override;
   void on_request_open(Time_us t, std::uint64_t id, NodeId n) override;
   void on_request_done(Time_us, std::uint64_t id) override { open_.erase(id); }
   void on_request_dropped(Time_us, std::uint64_t id) override { open_.erase(id); }
@@ -53,6 +55,7 @@ class LivenessChecker : public sim::Observer {
   struct Open {
     NodeId node;
     Time_us issued_us;
+    std::uint32_t group;  // shards: the group its key belongs to
   };
   void expire_before(Time_us t, bool inclusive);
   void check(const Deadline& d);
@@ -63,6 +66,7 @@ class LivenessChecker : public sim::Observer {
   const ShardChecks* shards_ = nullptr;  // shards: slots are learned per group
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::map<std::uint64_t, Open> open_;
+  std::uint32_t calling_group_ = 0;  // shards: the group of the call about to open
   std::uint64_t seq_ = 0;
   std::string failure_;
   Time_us failure_time_us_ = 0;

@@ -206,12 +206,15 @@ void ShardChecks::on_chosen(std::function<void(std::uint32_t, Slot, const Choice
 const std::vector<NodeId>& ShardChecks::members(std::uint32_t group) const { return groups_[group]->members; }
 
 bool ShardChecks::live_in(const sim::Simulation& sim, std::uint32_t group, NodeId n) const {
-  const auto running = [&](NodeId m) { return sim.is_up(m) && !sim.is_paused(m); };
-  if (!running(n)) return false;
+  return sim.is_up(n) && !sim.is_paused(n) && reaches_majority(sim, group, n);
+}
+
+bool ShardChecks::reaches_majority(const sim::Simulation& sim, std::uint32_t group, EndpointId e) const {
   const std::vector<NodeId>& members = groups_[group]->members;
   std::size_t reach = 0;
   for (NodeId m : members)
-    if (running(m) && sim.network().can_deliver(n, m) && sim.network().can_deliver(m, n)) ++reach;
+    if (sim.is_up(m) && !sim.is_paused(m) && sim.network().can_deliver(e, m) && sim.network().can_deliver(m, e))
+      ++reach;
   return reach >= members.size() / 2 + 1;
 }
 

@@ -75,6 +75,11 @@ class ShardChecks : public sim::Observer {
   // sim::Simulation::is_live asks of the whole cluster, asked of the group,
   // since only the group's members can tell `n` what the group chose.
   bool live_in(const sim::Simulation& sim, std::uint32_t group, NodeId n) const;
+  // Endpoint `e` (a member or a client) can exchange messages with a majority
+  // of the group's members (running ones): for a client, whether the group
+  // that holds its key can answer it.
+  bool reaches_majority(const sim::Simulation& sim, std::uint32_t group, EndpointId e) const;
+  std::uint32_t shards() const { return static_cast<std::uint32_t>(groups_.size()); }
 
  private:
   struct Group;
