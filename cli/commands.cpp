@@ -63,7 +63,7 @@ commands:
 
 exit codes: 0 as expected, 1 a run did not meet its expectation, 2 bad input or
 usage, 3 non-determinism, 70 internal error.
-Scenario format: see the README (and spec/scenario.md).
+Scenario format: the README's "Scenarios" section, and scenarios/ for worked examples.
 )";
 
 po::variables_map parse(const char* cmd, int argc, char** argv, const po::options_description& opts,

@@ -1,9 +1,10 @@
 #include "cli/options.hpp"
 
-#include <fmt/format.h>
-
 #include <cmath>
 #include <cstdlib>
+#include <fmt/format.h>
+
+#include "paxsim_git_rev.h"  // generated at every build (cmake/git_rev.cmake)
 
 namespace po = boost::program_options;
 
