@@ -230,7 +230,7 @@ int cmd_check(int argc, char** argv) {
     ("help,h", "this help")
     ("path", po::value<std::vector<std::string>>(), "scenario files or folders (searched for *.json)")
     ("seeds", po::value<std::uint64_t>()->default_value(1), "seeds per scenario: its own seed, then seed+1, ...")
-    ("jobs,j", po::value<unsigned>()->default_value(std::max(1u, std::thread::hardware_concurrency())), "parallel runs")
+    ("jobs,j", po::value<unsigned>()->default_value(default_jobs()), "parallel runs")
     ("bug", po::value<std::string>(), "turn on a known-bug switch in every scenario")
     ("check-determinism", po::bool_switch(), "run each seed twice and compare fingerprints (exit 3 if they differ)")
     ("junit", po::value<std::string>(), "write JUnit XML to this file")

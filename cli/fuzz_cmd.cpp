@@ -190,7 +190,7 @@ int cmd_fuzz(int argc, char** argv) try {
     ("file", po::value<std::string>(), "the base scenario (optional with --resume)")
     ("runs", po::value<std::string>(), "stop after N runs (this session; with --shard: the campaign's runs k < N)")
     ("time", po::value<std::string>(), "stop after DURATION of wall time: 90s, 10m, 8h (without --runs or --time: until stopped)")
-    ("jobs,j", po::value<unsigned>()->default_value(std::max(1u, std::thread::hardware_concurrency())), "parallel runs (results do not depend on it)")
+    ("jobs,j", po::value<unsigned>()->default_value(default_jobs()), "parallel runs (results do not depend on it)")
     ("out", po::value<std::string>()->default_value("fuzz-out"), "the campaign's folder")
     ("bug", po::value<std::string>(), "turn on a known-bug switch in every run (see paxsim bugs)")
     ("seed", po::value<std::string>(), "the campaign seed (default: the scenario's seed)")

@@ -1,8 +1,10 @@
 #include "cli/options.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <thread>
 
 #include "paxsim_git_rev.h"  // generated at every build (cmake/git_rev.cmake)
 
@@ -55,6 +57,8 @@ po::variables_map parse_options(const char* cmd, int argc, char** argv, const po
   }
   return vm;
 }
+
+unsigned default_jobs() { return std::clamp(std::thread::hardware_concurrency(), 1u, k_max_jobs); }
 
 unsigned parse_jobs(const char* cmd, const po::variables_map& vm) {
   const unsigned jobs = vm["jobs"].as<unsigned>();

@@ -25,6 +25,8 @@ boost::program_options::variables_map parse_options(const char* cmd, int argc, c
 // UsageError.
 inline constexpr unsigned k_max_jobs = 1024;
 unsigned parse_jobs(const char* cmd, const boost::program_options::variables_map& vm);
+// The default -j of check and fuzz: one per hardware thread, within 1..k_max_jobs.
+unsigned default_jobs();
 
 // A decimal unsigned 64-bit integer (a seed, a run count); UsageError naming
 // WHAT otherwise.
