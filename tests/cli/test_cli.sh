@@ -122,6 +122,13 @@ expect_rc 2 "a trace that is not UTF-8" -- "$PAXSIM" stats "$T/utf8.jsonl"
 if LC_ALL=C grep -q $'\xff' "$T/err"; then bad "a raw non-UTF-8 byte reached the terminal"; else ok; fi
 expect_err '\xFF' "a byte that is not UTF-8 is shown as \\xFF"
 
+# --- the log invariant end to end: with the other checks off, a new leader's
+# no-op over an accepted value makes two replicas apply different commands
+expect_rc 0 "log alone catches noop-over-accepted" -- "$PAXSIM" run "$SRC/scenarios/bugs/noop-over-accepted.json" \
+  --set 'invariants=["log"]' --set 'expect.invariant="log"'
+expect_out "violated: log" "log alone catches noop-over-accepted"
+expect_out "replicas diverge at index" "the log violation names the index"
+
 # --- help and informational commands: exit 0
 for c in run check validate bugs version; do
   expect_rc 0 "$c --help" -- "$PAXSIM" "$c" --help

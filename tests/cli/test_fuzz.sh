@@ -128,6 +128,9 @@ expect_rc 2 "a second campaign in one folder" -- "$PAXSIM" fuzz "$basic" --runs 
 expect_rc 2 "resume without a campaign" -- "$PAXSIM" fuzz --resume --out "$T/nothing-here"
 expect_rc 2 "resume with another seed" -- "$PAXSIM" fuzz --resume --out "$T/clean" --seed 12345 --runs 1
 expect_rc 2 "bad scenario" -- "$PAXSIM" fuzz "$SRC/tests/bad/no-such-node.json" --runs 1 --out "$T/u5"
+for u in u1 u2 u3 u4 u5; do
+  if [[ ! -e $T/$u ]]; then ok; else bad "a refused fuzz wrote $T/$u"; fi
+done
 expect_rc 2 "shrink a safe run" -- "$PAXSIM" shrink "$basic" -o "$T/x.json"
 expect_rc 2 "shrink without REPRO" -- "$PAXSIM" shrink
 expect_rc 0 "fuzz --help" -- "$PAXSIM" fuzz --help

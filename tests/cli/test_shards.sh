@@ -85,23 +85,28 @@ expect_rc 2 "resume as another shard" -- "$PAXSIM" fuzz --resume --out "$T/s1" -
 "$PAXSIM" fuzz "$dueling" --time 10m "${bug[@]}" --shard 1/2 --out "$T/live" --shrink-seconds 0 >"$T/live.out" 2>"$T/live.err" &
 bg=$!
 wait_for "$T/live.err" "new failure"
-"$PAXSIM" fuzz "$dueling" --runs 10 "${bug[@]}" --shard 0/2 --out "$T/live0" --shrink-seconds 0 --quiet >/dev/null
+expect_rc 1 "shard 0/2 beside a running shard 1/2" -- "$PAXSIM" fuzz "$dueling" --runs 10 "${bug[@]}" --shard 0/2 --out "$T/live0" --shrink-seconds 0 --quiet
 expect_rc 1 "merge while a shard runs" -- "$PAXSIM" merge "$T/live0" "$T/live" --out "$T/lm"
 expect_out "shard 1/2  running" "a running shard is shown running"
+if [[ -n $(folders "$T/lm") ]]; then ok; else bad "merge while running copied no failure folder"; fi
 for d in $(folders "$T/lm"); do
   if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/lm/$d/repro.json" 2>/dev/null; then ok; else
     bad "merge while running: $d/repro.json incomplete"; fi
 done
 kill -TERM "$bg"
 wait "$bg"
+rc=$?
 bg=
+# Stopped by a signal after finding failures: exit 1 (failures found), not a crash.
+if [[ $rc == 1 ]]; then ok; else bad "a shard stopped by SIGTERM exited $rc, want 1"; fi
 expect_rc 1 "final merge with a stopped shard" -- "$PAXSIM" merge "$T/live0" "$T/live" --out "$T/lm" --final
 expect_out "PROBLEM shard 1/2" "a shard stopped early is a problem with --final"
 
 # --- with --time the shards interleave: their runs add up, each on its own k's
 "$PAXSIM" fuzz "$basic" --time 1s -j 1 --shard 0/2 --out "$T/t0" --quiet >/dev/null &
-"$PAXSIM" fuzz "$basic" --time 1s -j 1 --shard 1/2 --out "$T/t1" --quiet >/dev/null
-wait
+t0=$!
+expect_rc 0 "a --time shard" -- "$PAXSIM" fuzz "$basic" --time 1s -j 1 --shard 1/2 --out "$T/t1" --quiet
+if wait "$t0"; then ok; else bad "the other --time shard failed"; fi
 expect_rc 0 "merge --time shards" -- "$PAXSIM" merge "$T/t0" "$T/t1" --out "$T/tm" --final
 r0=$(field "$T/t0/campaign.json" 'c["runs"]'); r1=$(field "$T/t1/campaign.json" 'c["runs"]')
 if [[ $(field "$T/tm/campaign.json" 'c["runs"]') == $((r0 + r1)) && $r0 -gt 0 && $r1 -gt 0 ]]; then ok; else
@@ -126,6 +131,9 @@ expect_rc 2 "bad --shard" -- "$PAXSIM" fuzz "$basic" --runs 1 --shard 4/4 --out 
 expect_rc 2 "bad --shard text" -- "$PAXSIM" fuzz "$basic" --runs 1 --shard 1-4 --out "$T/u2"
 expect_rc 2 "merge without --out" -- "$PAXSIM" merge "$T/s0"
 expect_rc 2 "merge without inputs" -- "$PAXSIM" merge --out "$T/u3"
+for u in u1 u2 u3; do
+  if [[ ! -e $T/$u ]]; then ok; else bad "a refused command wrote $T/$u"; fi
+done
 expect_rc 2 "merge of two campaigns" -- "$PAXSIM" merge "$T/s0" "$T/c1" --out "$T/u4"
 if [[ ! -e $T/u4 ]]; then ok; else bad "a refused merge wrote $T/u4"; fi
 expect_rc 2 "a shard twice" -- "$PAXSIM" merge "$T/s0" "$T/m01" --out "$T/u5"

@@ -310,6 +310,7 @@ TEST_CASE("acceptor: with no bug switch replies wait for durability and promises
   Effects e;
   a.on_prepare(cfg, prepare(1, k_self, ballot(1, 1)), e);
   a.on_accept(cfg, accept(1, k_self, ballot(1, 1), "A"), e);
+  REQUIRE(e.send.size() == 2);  // the promise and the acceptance
   for (const Outgoing& o : e.send) CHECK(o.after_durable);
 
   Acceptor restarted;

@@ -189,6 +189,7 @@ TEST_CASE("decisions: shrink pins the run's decisions and simplifies them, still
     const auto untaped = shrink_scenario(d, "gen", plain);
     REQUIRE(untaped);
     CHECK_FALSE(untaped->doc.contains("tape"));
+    CHECK(untaped->size_after.losses >= s->size_after.losses);
     ++shrunk;
   }
   CHECK(shrunk == 2);

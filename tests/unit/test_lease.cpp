@@ -71,8 +71,13 @@ TEST_CASE("lease arithmetic: with any drifts within the bound, the holder's leas
       const double grant_end = static_cast<double>(lease) / rf;  // with a zero delay: the worst case
       CHECK(holder_end <= grant_end + 1e-6);
     }
-  // Without the margin, a slow holder and a fast follower disagree.
-  CHECK(static_cast<double>(lease) / (1 - d) > static_cast<double>(lease) / (1 + d));
+  // Without the margin (the holder counting the whole lease), a slow holder
+  // and a fast follower disagree: the holder's lease outlives the grant.
+  const double unmargined_end = static_cast<double>(lease) / (1 - d);  // holder at rate 1 - d
+  const double fast_grant_end = static_cast<double>(lease) / (1 + d);  // follower at rate 1 + d
+  CHECK(unmargined_end > fast_grant_end + 1e-6);
+  CHECK(held < lease);  // the margin is what holder_lease_us takes off
+  CHECK(static_cast<double>(held) / (1 - d) <= fast_grant_end + 1e-6);
 }
 
 TEST_CASE("lease grantor: refuses other candidates while a grant runs, and everyone for a lease after a start") {
@@ -270,4 +275,29 @@ TEST_CASE("lease node: leases off, heartbeats carry no round and nobody acks") {
   out.clear();
   node->step(at(Input::message(message(MsgKind::heartbeat, 0, 1, Ballot{1, 0})), 1'000), out);
   CHECK(sends_of(out, MsgKind::lease_ack).empty());
+  // It still answers the heartbeat, for check quorum, with a plain ack.
+  const std::vector<Outgoing> acks = sends_of(out, MsgKind::heartbeat_ack);
+  REQUIRE(acks.size() == 1);
+  CHECK(acks[0].msg.to == 0);
+  CHECK(acks[0].msg.request == 0);
+  // And a leader without leases sends heartbeats that carry no lease round.
+  NodeConfig lcfg = config(0, 3);
+  lcfg.log = true;
+  auto leader = make_multi_paxos_node(lcfg, {});
+  Effects lo;
+  leader->step(at(Input::start(), 0), lo);
+  const std::uint64_t election = timers_of(lo, TimerKind::election).at(0).token;
+  lo.clear();
+  leader->step(at(Input::fire(TimerKind::election, election), 300'000), lo);
+  const Message p = sends_of(lo, MsgKind::prepare).at(0).msg;
+  for (NodeId from : {0u, 1u}) {
+    Message promise = message(MsgKind::promise, from, 0, p.ballot);
+    promise.slot = p.slot;
+    lo.clear();
+    leader->step(at(Input::message(promise), 301'000), lo);
+  }
+  REQUIRE(leader->view().leads);
+  const std::vector<Outgoing> beats = sends_of(lo, MsgKind::heartbeat);
+  REQUIRE(beats.size() == 2);
+  for (const Outgoing& h : beats) CHECK(h.msg.request == 0);
 }
