@@ -57,11 +57,24 @@ steps = [json.loads(l) for l in open(sys.argv[2]).read().splitlines()[1:]]
 steps = [s for s in steps if "step" in s and s["step"] > 0]
 assert len(events) == len(steps), (len(events), len(steps))
 seen = {}
+clocks = []
 for e in events:
     host, clock = e["host"], json.loads(e["clock"])
     assert clock[host] == seen.get(host, 0) + 1, (host, clock)
     seen[host] = clock[host]
     assert e["event"].startswith("#"), e["event"]
+    clocks.append(clock)
+sent_at = {}  # message id -> the event that sent it
+checked = 0
+for i, s in enumerate(steps):
+    if s.get("kind") == "deliver" and s["msg"]["id"] in sent_at:
+        j = sent_at[s["msg"]["id"]]
+        for h, c in clocks[j].items():
+            assert clocks[i].get(h, 0) >= c, ("delivery", s["step"], "does not dominate its send", h)
+        checked += 1
+    for m in s.get("sent", []):
+        sent_at[m["id"]] = i
+assert checked > 0, "no delivery of a message sent during the run"
 PY
 
 # The Chrome trace: JSON with a named track per node, slices, and every flow
