@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include "cli/report.hpp"
@@ -300,6 +301,10 @@ int cmd_check(int argc, char** argv) {
     for (std::uint64_t k = 0; k < n; ++k) work.push_back(Job{i, scenarios[i].seed + k, {}});
   }
   std::atomic<std::size_t> next{0}, done{0};
+  // Progress on stderr: a line rewritten in place on a terminal; in a log
+  // (CI), a line per tenth of a long suite and nothing for a short one.
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  const std::size_t tenth = std::max<std::size_t>(1, work.size() / 10);
   auto worker = [&] {
     for (std::size_t j; (j = next.fetch_add(1)) < work.size();) {
       sim::Scenario s = scenarios[work[j].scenario];
@@ -312,13 +317,16 @@ int cmd_check(int argc, char** argv) {
         work[j].nondeterministic = work[j].second_fingerprint != work[j].result.fingerprint;
       }
       const std::size_t d = ++done;
-      if (d % 50 == 0 || d == work.size()) std::cerr << fmt::format("\r{} / {} runs", d, work.size()) << std::flush;
+      if (tty && (d % 50 == 0 || d == work.size()))
+        std::cerr << fmt::format("\r{} / {} runs", d, work.size()) << std::flush;
+      else if (!tty && work.size() >= 1000 && (d % tenth == 0 || d == work.size()))
+        std::cerr << fmt::format("{} / {} runs\n", d, work.size());
     }
   };
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < std::min<std::size_t>(jobs, work.size()); ++t) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
-  std::cerr << "\n";
+  if (tty) std::cerr << "\n";
 
   std::uint64_t passed = 0, failed = 0;
   bool nondeterministic = false;
