@@ -564,8 +564,12 @@ CampaignResult run_campaign(CampaignOptions opt, const std::atomic<bool>& stop) 
 
 std::string campaign_summary(const CampaignOptions& opt, const CampaignResult& r) {
   const CampaignState& st = r.state;
+  // Without --bug, the scenario's own switch (a scenarios/bugs/ file) is on in every run.
+  std::string bug = opt.mutate.bug.value_or("none");
+  if (!opt.mutate.bug && opt.base.contains("bug") && opt.base["bug"].is_string())
+    bug = opt.base["bug"].get<std::string>() + " (the scenario's own)";
   std::string out = fmt::format("fuzz campaign: {} ({}), campaign seed {}, bug {}{}\n", opt.file,
-                                opt.base.value("name", "?"), opt.seed, opt.mutate.bug.value_or("none"),
+                                opt.base.value("name", "?"), opt.seed, bug,
                                 opt.mutate.allow_wipe ? ", wiped disks allowed" : "");
   std::string done;
   if (opt.shard_count > 1) {
