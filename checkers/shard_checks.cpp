@@ -210,12 +210,7 @@ bool ShardChecks::live_in(const sim::Simulation& sim, std::uint32_t group, NodeI
 }
 
 bool ShardChecks::reaches_majority(const sim::Simulation& sim, std::uint32_t group, EndpointId e) const {
-  const std::vector<NodeId>& members = groups_[group]->members;
-  std::size_t reach = 0;
-  for (NodeId m : members)
-    if (sim.is_up(m) && !sim.is_paused(m) && sim.network().can_deliver(e, m) && sim.network().can_deliver(m, e))
-      ++reach;
-  return reach >= members.size() / 2 + 1;
+  return sim.reaches_majority(e, groups_[group]->members);
 }
 
 }  // namespace paxsim::checkers

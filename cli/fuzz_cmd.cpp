@@ -222,7 +222,6 @@ int cmd_fuzz(int argc, char** argv) try {
   o.build = build_identity();
   o.quiet = vm["quiet"].as<bool>();
   o.status_tty = isatty(STDERR_FILENO) != 0;
-  if (!std::isfinite(o.shrink_seconds) || o.shrink_seconds < 0) throw Usage("paxsim fuzz: --shrink-seconds must be >= 0");
   if (vm.count("runs") && vm.count("time")) throw Usage("paxsim fuzz: give --runs or --time, not both");
   if (vm.count("runs")) {
     o.runs = parse_u64(vm["runs"].as<std::string>(), "--runs");
@@ -351,7 +350,6 @@ int cmd_shrink(int argc, char** argv) try {
   if (const std::string why = output_problem(out, {file}); !why.empty()) throw Usage("paxsim shrink: -o: " + why);
   ShrinkOptions so;
   so.seconds = vm["seconds"].as<double>();
-  if (!std::isfinite(so.seconds) || so.seconds < 0) throw Usage("paxsim shrink: --seconds must be >= 0");
   const nlohmann::json doc = load_json_file(file);
   StopSignals signals;
   so.stop = &g_stop;

@@ -145,14 +145,10 @@ class MultiPaxosNode final : public Node {
         // Nacked by a rival it outlasted (on_nack): now, a timeout on, it
         // asks again above the rival's ballot, so that the rival follows too.
         if (leader_.role() == Leader::Role::leader && preempted_ > leader_.ballot()) ask_above(preempted_, out);
-        preempted_ = Ballot{};
-        passed_over_ = PassedOver{};
-        defected_ = Ballot{};
+        forget_rivals();
         return;
       }
-      preempted_ = Ballot{};
-      passed_over_ = PassedOver{};
-      defected_ = Ballot{};
+      forget_rivals();
       const bool candidate = candidate_seen_;
       candidate_seen_ = false;
       if (heard_leader_before_) {
@@ -244,9 +240,7 @@ class MultiPaxosNode final : public Node {
     // starts the count of heartbeat answers (check_quorum).
     quorum_heard_ = true;
     quorum_counting_ = false;
-    preempted_ = Ballot{};
-    passed_over_ = PassedOver{};
-    defected_ = Ballot{};
+    forget_rivals();
     leader_.take_office(cfg_, replica_.next_free(), [this](Slot s) { return replica_.decided(s); }, out);
     read_barrier_ = leader_.next_slot();  // lease reads wait until all we recovered is applied
     arm(TimerKind::heartbeat, out);
@@ -343,6 +337,14 @@ class MultiPaxosNode final : public Node {
   // a nack or prepare that is a no-op stays one (paxos/obsolete.cpp).
   bool rival_has_follower() const { return !defected_.is_null() && passed_over_.ballot >= defected_; }
 
+  // What a leader notes of rivals, forgotten at each election timeout and on
+  // taking office (and once acted on).
+  void forget_rivals() {
+    preempted_ = Ballot{};
+    passed_over_ = PassedOver{};
+    defected_ = Ballot{};
+  }
+
   // A leader that passed over a rival's prepare, which one of its followers
   // promised, promises it too (on_nack, on_prepare).
   void join_rival(Effects& out) {
@@ -352,8 +354,7 @@ class MultiPaxosNode final : public Node {
     p.to = cfg_.self;
     p.ballot = passed_over_.ballot;
     p.slot = passed_over_.slot;
-    passed_over_ = PassedOver{};
-    defected_ = Ballot{};
+    forget_rivals();
     known_leader_ = k_no_node;
     saw_ballot(p.ballot);  // steps down
     acceptor_.on_prepare(cfg_, p, out);

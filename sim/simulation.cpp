@@ -47,6 +47,7 @@ Simulation::Simulation(const Scenario& scenario, NodeFactory factory)
       clocks_(scenario.endpoints()),
       client_paused_(scenario.clients(), 0),
       client_held_(scenario.clients()) {
+  for (NodeId n = 0; n < scenario_.nodes; ++n) all_nodes_.push_back(n);
   for (NodeId n = 0; n < scenario_.nodes; ++n) {
     nodes_[n].timer_rng = Rng(scenario_.seed, "timers", n);
     nodes_[n].disk_rng = Rng(scenario_.seed, "disk", n);
@@ -608,12 +609,16 @@ std::uint32_t Simulation::down_count() const {
 
 bool Simulation::is_live(EndpointId n) const {
   if (n < scenario_.nodes && (!nodes_[n].node || nodes_[n].paused)) return false;
-  std::uint32_t reach = 0;
-  for (NodeId m = 0; m < scenario_.nodes; ++m) {
+  return reaches_majority(n, all_nodes_);
+}
+
+bool Simulation::reaches_majority(EndpointId e, std::span<const NodeId> among) const {
+  std::size_t reach = 0;
+  for (NodeId m : among) {
     if (!nodes_[m].node || nodes_[m].paused) continue;
-    if (network_.can_deliver(n, m) && network_.can_deliver(m, n)) ++reach;
+    if (network_.can_deliver(e, m) && network_.can_deliver(m, e)) ++reach;
   }
-  return reach >= scenario_.nodes / 2 + 1;
+  return reach >= among.size() / 2 + 1;
 }
 
 void Simulation::crash(NodeId n) {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "paxos/node.hpp"
@@ -83,6 +84,9 @@ class Simulation : private ClientWorld, private LockWorld {
   // running nodes (itself included). A client: able to exchange messages with
   // a majority of running nodes.
   bool is_live(EndpointId e) const;
+  // `e` can exchange messages with a majority of `among` (nodes; only running
+  // ones count): is_live's test, asked of one group's members with shards.
+  bool reaches_majority(EndpointId e, std::span<const NodeId> among) const;
   const Node* node(NodeId n) const { return nodes_[n].node.get(); }
   const Network& network() const { return network_; }
   // Every endpoint's own clock (nodes, then clients).
@@ -210,6 +214,7 @@ class Simulation : private ClientWorld, private LockWorld {
   EventQueue queue_;
   Network network_;
   std::vector<NodeSlot> nodes_;
+  std::vector<NodeId> all_nodes_;  // 0..nodes-1: is_live asks reaches_majority of them all
   Effects effects_;                 // reused across steps
   MessagePool pool_;                // messages in flight, by slot
   Rng network_rng_;
