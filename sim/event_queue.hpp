@@ -149,27 +149,31 @@ class EventQueue {
   static std::uint64_t bucket_of(Time_us t) { return static_cast<std::uint64_t>(t) >> k_width_bits; }
   static std::uint32_t position(std::uint64_t bucket) { return static_cast<std::uint32_t>(bucket) & k_mask; }
 
-  // Puts `e` (its sequence number already set) into the queue.
+  // Puts `e` (its sequence number already set) into the queue. What is due
+  // beyond the ring goes in out of line, so that the usual push saves and
+  // restores few registers.
   void insert(const Event& e) {
     PAXSIM_ASSERT(e.time >= base_);
     ++size_;
     next_ = k_unknown;
     const std::uint64_t b = bucket_of(e.time);
     if (b - cursor_ >= k_buckets) [[unlikely]] {
-      far_.push_back(e);
-      std::push_heap(far_.begin(), far_.end(), Later{});
-      far_bucket_ = bucket_of(far_.front().time);
+      insert_far(e);
       return;
     }
     put(position(b), e);
   }
+  [[gnu::noinline]] void insert_far(const Event& e) {
+    far_.push_back(e);
+    std::push_heap(far_.begin(), far_.end(), Later{});
+    far_bucket_ = bucket_of(far_.front().time);
+  }
   [[gnu::always_inline]] void put(std::uint32_t p, const Event& e) {
     std::uint32_t n = free_;
-    if (n != k_none) {
+    if (n != k_none) [[likely]] {
       free_ = nodes_[n].next;
     } else {
-      n = static_cast<std::uint32_t>(nodes_.size());
-      nodes_.emplace_back();
+      n = new_node();
     }
     nodes_[n].event = e;
     Ends& ends = ends_[p];
@@ -185,6 +189,12 @@ class EventQueue {
       place(ends, n);
     }
     ++in_ring_;
+  }
+  // A node at the end of the array (rare: the free list is empty only while
+  // the queue grows past its largest size so far).
+  [[gnu::noinline]] std::uint32_t new_node() {
+    nodes_.emplace_back();
+    return static_cast<std::uint32_t>(nodes_.size() - 1);
   }
   // Links node `n` into its place in a bucket, before the tail (rare: an
   // event due before the last one pushed into its bucket).
