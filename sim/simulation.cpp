@@ -330,13 +330,14 @@ bool Simulation::on_durable(const Event& e) {
   // gated sends (nothing in this step touches the node's pending writes).
   Pending& p = s.pending.front();
   s.durable.push_back(std::move(p.record));
+  const Record& record = s.durable.back();
 
   StepInfo info;
   info.kind = StepKind::durable;
   info.node = e.target;
-  info.record = &s.durable.back();
+  info.record = &record;
   begin_step(info);
-  for (Observer* o : watching(Hook::durable)) o->on_durable(now_, e.target, s.durable.back());
+  for (Observer* o : watching(Hook::durable)) o->on_durable(now_, e.target, record);
   for (; !s.gated.empty() && s.gated.front().write_id == p.id; s.gated.pop_front()) {
     if (s.paused) s.held_sends.push_back(s.gated.front().slot);
     else send_slot(s.gated.front().slot);
