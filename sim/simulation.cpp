@@ -710,7 +710,19 @@ void Simulation::apply_effects(NodeId n) {
       send_slot(pool_.put(std::move(o.msg)));
     }
   }
-  for (const TimerRequest& t : effects_.timers) schedule_timer(n, t);
+  // Each list is tested before its loop: most steps set no timer and make
+  // no observation, and setting up a loop over an empty list cost more than
+  // the test.
+  if (!effects_.timers.empty())
+    for (const TimerRequest& t : effects_.timers) schedule_timer(n, t);
+  if (!effects_.learned.empty() || !effects_.quorums.empty() || !effects_.applied.empty() ||
+      !effects_.proposed.empty())
+    report_effects(n);
+}
+
+// The observations among a step's effects, for the checkers.
+void Simulation::report_effects(NodeId n) {
+  NodeSlot& s = nodes_[n];
   for (const Learned& l : effects_.learned) {
     for (Observer* o : watching(Hook::learn)) o->on_learn(now_, n, l);
     // A proposal is answered once its node learns the chosen value.

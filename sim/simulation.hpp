@@ -188,6 +188,7 @@ class Simulation : private ClientWorld, private LockWorld {
   void resume(NodeId n);
   [[gnu::always_inline]] inline void run_node(NodeId n, const Input& in);
   void apply_effects(NodeId n);
+  [[gnu::noinline]] void report_effects(NodeId n);
   void send(const Message& m);
   void send_slot(std::uint32_t slot);
   void schedule_timer(NodeId n, const TimerRequest& t);
