@@ -95,9 +95,10 @@ class Simulation : private ClientWorld, private LockWorld {
   const LockClients* lock_clients() const { return lock_ ? &*lock_ : nullptr; }
 
   // The workload has nothing left to issue and no request is open (and a
-  // pinned schedule, if any, has been taken to its end).
+  // pinned schedule, if any, has been taken to its end). Asked after every
+  // step: the test that fails most often, a request still open, comes first.
   bool workload_settled() const {
-    return next_proposal_ == proposal_order_.size() && open_requests_ == 0 && (!kv_ || kv_->settled()) &&
+    return open_requests_ == 0 && next_proposal_ == proposal_order_.size() && (!kv_ || kv_->settled()) &&
            (!lock_ || lock_->settled()) &&
            next_scheduled_ == scenario_.schedule.size();
   }
