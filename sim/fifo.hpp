@@ -23,7 +23,7 @@ class Fifo {
   // The new last element, holding whatever its place held before: assign
   // every field.
   T& push() {
-    if (size_ == ring_.size()) grow();
+    if (size_ == capacity_) [[unlikely]] grow();
     return ring_[(head_ + size_++) & mask_];
   }
   void pop_front() {
@@ -44,18 +44,21 @@ class Fifo {
 
  private:
   // Doubles the ring (a power of two), the elements in order from index 0.
-  void grow() {
+  // Out of line, so that a push, on the path of every write, stays small.
+  [[gnu::noinline]] void grow() {
     std::vector<T> bigger(ring_.empty() ? 16 : 2 * ring_.size());
     for (std::size_t i = 0; i < size_; ++i) bigger[i] = std::move(ring_[(head_ + i) & mask_]);
     ring_ = std::move(bigger);
     head_ = 0;
-    mask_ = ring_.size() - 1;
+    capacity_ = ring_.size();
+    mask_ = capacity_ - 1;
   }
 
   std::vector<T> ring_;
   std::size_t head_ = 0;
   std::size_t size_ = 0;
   std::size_t mask_ = 0;
+  std::size_t capacity_ = 0;  // ring_.size(), kept: a vector's size divides by the element's
 };
 
 }  // namespace paxsim::sim
