@@ -15,6 +15,9 @@ class Network {
   Network(std::uint32_t nodes, std::uint32_t endpoints, LinkModel model);
 
   const LinkModel& model() const { return model_; }
+  // The links neither lose nor duplicate: a send's fate is its delay alone.
+  // Kept, as every send asks.
+  bool plain() const { return plain_; }
   void patch(const LinkPatch& p);
 
   // Replaces any partition. `id` names it so the nemesis can undo its own.
@@ -45,6 +48,7 @@ class Network {
   std::uint32_t nodes_;
   std::uint32_t endpoints_;
   LinkModel model_;
+  bool plain_;
   std::uint64_t partition_id_ = 0;   // 0: no partition
   std::vector<std::int32_t> group_;  // per endpoint; -1: in no group
   std::vector<Cut> cuts_;

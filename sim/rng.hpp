@@ -103,13 +103,13 @@ class Rng {
   // (duplicate), then a delay per copy. The same draws, in the same order, as
   // drawing each in turn.
   Decision send_fate(const LinkModel& link) { return tape_ ? taped_send_fate(link) : raw_send_fate(link); }
-  // The delay of a message on a link that neither loses nor duplicates,
-  // with no tape: the same draws as send_fate (a chance of 0 draws nothing),
-  // without the decision around them. Null if the link or the tape needs
-  // the whole fate.
-  std::optional<Time_us> plain_send_delay(const LinkModel& link) {
-    if (tape_ || link.drop > 0 || link.duplicate > 0) return std::nullopt;
-    return ms_to_us(draw_ms(link.delay_ms));
+  // The delay of a message on a link that neither loses nor duplicates
+  // (the caller knows), with no tape: the same draws as send_fate (a chance
+  // of 0 draws nothing), without the decision around them. Null if the tape
+  // needs the whole fate.
+  std::optional<Time_us> plain_send_delay(const Distribution& delay_ms) {
+    if (tape_) return std::nullopt;
+    return ms_to_us(draw_ms(delay_ms));
   }
 
  private:

@@ -871,10 +871,11 @@ void Simulation::send_slot(std::uint32_t slot) {
   Decision fate;
   if (m.from != m.to && scenario_.schedule.empty()) {
     // A link that neither loses nor duplicates: the delay alone, no decision built.
-    if (const std::optional<Time_us> delay = network_rng_.plain_send_delay(network_.model())) {
-      queue_.push(Event{now_ + *delay, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
-      return;
-    }
+    if (network_.plain())
+      if (const std::optional<Time_us> delay = network_rng_.plain_send_delay(network_.model().delay_ms)) {
+        queue_.push(Event{now_ + *delay, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
+        return;
+      }
     fate = network_rng_.send_fate(network_.model());
   } else if (m.from != m.to) {
     fate.delay_us[0] = network_rng_.draw_us(network_.model().delay_ms);  // a pinned schedule loses and duplicates by itself
