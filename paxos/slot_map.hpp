@@ -1,14 +1,17 @@
 // A map from slot to T for logs, whose slots are dense from 0 (a leader
-// numbers them one after another): an array indexed by slot instead of a
-// tree, so a lookup is an index and an insertion allocates only when the
-// array doubles. Iteration is in slot order. Nothing is ever erased
-// (a log only grows), so the highest slot stored is end() - 1.
+// numbers them one after another): arrays indexed by slot instead of a
+// tree, so a lookup is two indexes. The slots live in chunks of a fixed
+// size that never move once allocated: a growing log allocates a chunk
+// now and then and never moves what it holds (one array doubling as the
+// log grew moved every entry, value handles and all, about twice over).
+// Iteration is in slot order. Nothing is ever erased (a log only grows),
+// so the highest slot stored is end() - 1.
 #pragma once
 
 #include <cstddef>
-#include <vector>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "paxos/types.hpp"
 
@@ -17,36 +20,36 @@ namespace paxsim {
 template <class T>
 class SlotMap {
  public:
-  bool contains(Slot s) const { return s < items_.size() && items_[s].has_value(); }
-  const T* find(Slot s) const { return contains(s) ? &*items_[s] : nullptr; }
-  T* find(Slot s) { return contains(s) ? &*items_[s] : nullptr; }
+  bool contains(Slot s) const { return s < end_ && cell(s).has_value(); }
+  const T* find(Slot s) const { return contains(s) ? &*cell(s) : nullptr; }
+  T* find(Slot s) { return contains(s) ? &*chunks_[s / k_chunk_slots][s % k_chunk_slots] : nullptr; }
   // Stores `v` in slot `s` unless it holds a value already; true if stored.
   bool insert(Slot s, const T& v) {
-    std::optional<T>& cell = cell_at(s);
-    if (cell) return false;
-    cell = v;
+    std::optional<T>& c = cell_at(s);
+    if (c) return false;
+    c = v;
     ++count_;
     return true;
   }
   // The value in slot `s`, default-constructed first if there is none.
   T& operator[](Slot s) {
-    std::optional<T>& cell = cell_at(s);
-    if (!cell) {
-      cell.emplace();
+    std::optional<T>& c = cell_at(s);
+    if (!c) {
+      c.emplace();
       ++count_;
     }
-    return *cell;
+    return *c;
   }
   std::size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
   // One past the highest slot stored (0 when empty).
-  Slot end_slot() const { return items_.size(); }
+  Slot end_slot() const { return end_; }
 
   // Calls f(slot, value) for each stored slot from `from` on, in order, while f returns true.
   template <class F>
   void for_each_from(Slot from, F&& f) const {
-    for (Slot s = from; s < items_.size(); ++s)
-      if (items_[s] && !f(s, *items_[s])) return;
+    for (Slot s = from; s < end_; ++s)
+      if (const std::optional<T>& c = cell(s); c && !f(s, *c)) return;
   }
   template <class F>
   void for_each(F&& f) const {
@@ -57,15 +60,19 @@ class SlotMap {
   }
 
  private:
+  static constexpr std::size_t k_chunk_slots = 256;  // a power of two
+
+  const std::optional<T>& cell(Slot s) const { return chunks_[s / k_chunk_slots][s % k_chunk_slots]; }
   std::optional<T>& cell_at(Slot s) {
-    if (s >= items_.size()) {
-      if (s == items_.size()) return items_.emplace_back();  // the usual case: the next slot
-      items_.resize(s + 1);
+    if (s >= end_) {
+      while (chunks_.size() <= s / k_chunk_slots) chunks_.emplace_back(k_chunk_slots);
+      end_ = s + 1;
     }
-    return items_[s];
+    return chunks_[s / k_chunk_slots][s % k_chunk_slots];
   }
 
-  std::vector<std::optional<T>> items_;
+  std::vector<std::vector<std::optional<T>>> chunks_;  // each k_chunk_slots long
+  Slot end_ = 0;  // one past the highest slot stored
   std::size_t count_ = 0;
 };
 
