@@ -116,8 +116,7 @@ std::optional<Command> decode(const Value& v) {
   return parse(v.view());
 }
 
-const Command* command_of(const Value& v, Command& scratch) {
-  if (const Command* c = v.command()) return c;
+const Command* parse_command(const Value& v, Command& scratch) {
   auto parsed = parse(v.view());
   if (!parsed) return nullptr;
   scratch = std::move(*parsed);

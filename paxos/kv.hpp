@@ -28,8 +28,14 @@ namespace paxsim {
 Value encode(const Command& c);
 std::optional<Command> decode(const Value& v);
 // The command `v` encodes, without copying it when `v` carries it; otherwise
-// parsed into `scratch`. Null if `v` is not a command.
-const Command* command_of(const Value& v, Command& scratch);
+// parsed into `scratch`. Null if `v` is not a command. Inline, so that a
+// carried command (the usual case, on every request and every apply) costs
+// no call; parse_command is the rest: `v` parsed, whatever it carries.
+const Command* parse_command(const Value& v, Command& scratch);
+inline const Command* command_of(const Value& v, Command& scratch) {
+  if (const Command* c = v.command()) return c;
+  return parse_command(v, scratch);
+}
 
 struct KvResult {
   std::string value;   // get: the value read

@@ -31,9 +31,13 @@ void Replica::apply_ready(const NodeConfig& cfg, Effects& out, bool results) {
   for (const Decision* d; (d = log_.find(applied_)) != nullptr; ++applied_) {
     const Value& v = d->value;
     out.applied_copy(applied_, v);
-    if (v == k_noop_value) continue;
-    const Command* c = command_of(v, scratch_);
-    if (!c) continue;  // not a command (cannot happen: only commands and no-ops are proposed)
+    // A value that carries its command is no no-op (encode makes no no-op).
+    const Command* c = v.command();
+    if (!c) {
+      if (v == k_noop_value) continue;
+      c = parse_command(v, scratch_);
+      if (!c) continue;  // not a command (cannot happen: only commands and no-ops are proposed)
+    }
     const KvResult* r = kv_.apply(*c, cfg.bugs);
     if (r && results) just_applied_.push_back(Applied{c->client, c->request, *r});
   }
