@@ -139,7 +139,11 @@ const KvResult* KvStore::apply(const Command& c, const BugSet& bugs) {
   r.absent = false;
   r.value.clear();
   switch (c.op) {
-    case KvOpKind::put: data_[c.key] = c.value; break;
+    case KvOpKind::put:
+      // An existing key is the usual case: found in line, with no call.
+      if (std::string* v = data_.find(c.key)) *v = c.value;
+      else data_[c.key] = c.value;
+      break;
     case KvOpKind::append: data_[c.key] += c.value; break;
     case KvOpKind::get: {
       const std::string* v = data_.find(c.key);
