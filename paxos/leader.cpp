@@ -73,15 +73,15 @@ void Leader::tick(const NodeConfig& cfg, Effects& out) {
 }
 
 void Leader::send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects& out) const {
-  Message a;
-  a.kind = MsgKind::accept;
-  a.from = cfg.self;
-  a.slot = s;
-  a.ballot = ballot_;
-  a.value = v;
+  // Each built in its effects slot: no temporary to copy from and destroy.
   for (NodeId n = 0; n < cfg.nodes; ++n) {
+    Message& a = out.send_new(true);
+    a.kind = MsgKind::accept;
+    a.from = cfg.self;
     a.to = n;
-    out.send_copy(a, true);
+    a.slot = s;
+    a.ballot = ballot_;
+    a.value = v;
   }
 }
 

@@ -279,16 +279,15 @@ class MultiPaxosNode final : public Node {
     follows_me(m);
     if (auto v = leader_.on_accepted(cfg_, m, out)) {
       learn(m.slot, *v, m.ballot, out);
-      Message d;
-      d.kind = MsgKind::decide;
-      d.from = cfg_.self;
-      d.slot = m.slot;
-      d.ballot = m.ballot;
-      d.value = *v;
       for (NodeId n = 0; n < cfg_.nodes; ++n) {
         if (n == cfg_.self) continue;
+        Message& d = out.send_new(false);  // built in place, as the accepts are
+        d.kind = MsgKind::decide;
+        d.from = cfg_.self;
         d.to = n;
-        out.send_copy(d, false);
+        d.slot = m.slot;
+        d.ballot = m.ballot;
+        d.value = *v;
       }
     }
   }
