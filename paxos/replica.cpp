@@ -8,6 +8,22 @@ void Replica::recover(std::span<const Record> durable) {
   while (log_.contains(first_undecided_)) ++first_undecided_;
 }
 
+void Replica::apply_ready(const NodeConfig& cfg, Effects& out, bool results) {
+  for (const Decision* d; (d = log_.find(applied_)) != nullptr; ++applied_) {
+    const Value& v = d->value;
+    out.applied_copy(applied_, v);
+    // A value that carries its command is no no-op (encode makes no no-op).
+    const Command* c = v.command();
+    if (!c) {
+      if (v == k_noop_value) continue;
+      c = parse_command(v, scratch_);
+      if (!c) continue;  // not a command (cannot happen: only commands and no-ops are proposed)
+    }
+    const KvResult* r = kv_.apply(*c, cfg.bugs);
+    if (r && results) just_applied_.push_back(Applied{c->client, c->request, *r});
+  }
+}
+
 void Replica::replay(const NodeConfig& cfg, Effects& out) {
   just_applied_.clear();
   apply_ready(cfg, out, true);
@@ -25,22 +41,6 @@ bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Eff
   out.learned_copy(s, v);
   apply_ready(cfg, out, results);
   return true;
-}
-
-void Replica::apply_ready(const NodeConfig& cfg, Effects& out, bool results) {
-  for (const Decision* d; (d = log_.find(applied_)) != nullptr; ++applied_) {
-    const Value& v = d->value;
-    out.applied_copy(applied_, v);
-    // A value that carries its command is no no-op (encode makes no no-op).
-    const Command* c = v.command();
-    if (!c) {
-      if (v == k_noop_value) continue;
-      c = parse_command(v, scratch_);
-      if (!c) continue;  // not a command (cannot happen: only commands and no-ops are proposed)
-    }
-    const KvResult* r = kv_.apply(*c, cfg.bugs);
-    if (r && results) just_applied_.push_back(Applied{c->client, c->request, *r});
-  }
 }
 
 void Replica::on_learn_request(const NodeConfig& cfg, const Message& m, Effects& out) const {
