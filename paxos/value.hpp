@@ -164,9 +164,13 @@ class Value {
   void retain() const noexcept {
     if (rep_) rep_->refs.fetch_add(1, std::memory_order_relaxed);
   }
+  // The count is dropped in line; the last handle's deletion of the text
+  // (and its command) is out of line, so that the compiler inlines the rest
+  // wherever a handle is overwritten or destroyed.
   void release() noexcept {
-    if (rep_ && rep_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete rep_;
+    if (rep_ && rep_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(rep_);
   }
+  [[gnu::noinline]] static void destroy(Rep* rep) noexcept { delete rep; }
   static const std::string& empty_text() noexcept { return k_empty_; }
   static inline const std::string k_empty_;  // constant-initialized (no allocation)
 
