@@ -11,6 +11,7 @@
 
 #include "checkers/lin_model.hpp"
 #include "checkers/lin_search.hpp"
+#include "paxos/shard_map.hpp"
 
 namespace paxsim::checkers {
 
@@ -171,9 +172,13 @@ std::string describe_operation(const History& h, std::size_t op) {
 
 LinResult check_linearizable(const History& h, const LinOptions& opt) {
   // Per key, in key order; a get never answered constrains nothing.
-  // Grouped through a hash map (lookups only), then put in key order.
+  // Grouped through a hash map (lookups only), then put in key order. Keys
+  // are short: FNV-1a hashes one for less than std::hash's longer mix.
+  struct KeyHash {
+    std::size_t operator()(std::string_view k) const noexcept { return fnv1a64(k); }
+  };
   std::vector<std::pair<std::string_view, std::vector<std::size_t>>> by_key;
-  std::unordered_map<std::string_view, std::size_t> group_of;
+  std::unordered_map<std::string_view, std::size_t, KeyHash> group_of;
   for (std::size_t i = 0; i < h.ops.size(); ++i) {
     const Operation& o = h.ops[i];
     if (o.op == KvOp::get && !o.return_us) continue;
