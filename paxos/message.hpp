@@ -61,6 +61,21 @@ struct Message {
   std::uint8_t flags = 0;         // client_reply: k_absent
   std::uint32_t group = 0;        // shards > 1: the Paxos group it belongs to (paxos/shard_map.hpp)
 
+  Message() = default;
+  Message(const Message&) = default;
+  Message(Message&&) noexcept = default;
+  Message& operator=(const Message&) = default;
+  // A move swaps the value handle and the entries buffer with `m`'s instead
+  // of releasing and freeing this message's: a message moved into a reused
+  // slot (the simulator's pool) leaves that slot's old contents in its own
+  // reused slot (an effects list's), which is reset or overwritten before it
+  // is read again. Nothing is released or freed on the way.
+  Message& operator=(Message&& m) noexcept {
+    assign_fixed(m);
+    value.swap(m.value);
+    entries.swap(m.entries);
+    return *this;
+  }
   // Back to a default-constructed message, keeping the entries' buffer (a
   // reused effects slot is refilled this way, without a temporary).
   void reset() noexcept {
@@ -82,15 +97,22 @@ struct Message {
   // slot is refilled this way). Most messages carry no entries, and copying
   // an empty vector costs more than the rest of the message.
   void assign(const Message& m) {
+    assign_fixed(m);
+    value = m.value;
+    if (m.entries.empty()) entries.clear();
+    else entries = m.entries;
+  }
+
+ private:
+  // Every field but the value and the entries, which a copy and a move hand
+  // over each in its own way.
+  void assign_fixed(const Message& m) noexcept {
     kind = m.kind;
     from = m.from;
     to = m.to;
     slot = m.slot;
     ballot = m.ballot;
     accepted_ballot = m.accepted_ballot;
-    value = m.value;
-    if (m.entries.empty()) entries.clear();
-    else entries = m.entries;
     commit = m.commit;
     request = m.request;
     leader_hint = m.leader_hint;
@@ -98,7 +120,9 @@ struct Message {
     group = m.group;
   }
 };
-// reset() and assign() name every field: a new field must be added there too.
+// reset() and assign_fixed() name every field (but the value and the
+// entries, which assign() and the move assignment hand over): a new field
+// must be added there too.
 static_assert(sizeof(void*) != 8 || sizeof(Message) == 120, "Message changed: update Message::reset()");
 
 }  // namespace paxsim

@@ -88,6 +88,8 @@ class Value {
     return *this;
   }
   ~Value() { release(); }
+  // Exchanges the texts two handles share (no count changes).
+  void swap(Value& o) noexcept { std::swap(rep_, o.rep_); }
   // Makes this handle the empty value (the text it shared is untouched).
   void clear() noexcept {
     release();
