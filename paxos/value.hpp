@@ -81,10 +81,9 @@ class Value {
     return *this;
   }
   Value& operator=(Value&& o) noexcept {
-    if (this != &o) {
-      release();
-      rep_ = std::exchange(o.rep_, nullptr);
-    }
+    Rep* const taken = std::exchange(o.rep_, nullptr);  // first: a self-move then releases nothing
+    release();
+    rep_ = taken;
     return *this;
   }
   ~Value() { release(); }
