@@ -71,7 +71,8 @@ class ChosenTracker : public sim::Observer {
  public:
   ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool agreement, bool validity, bool stability);
 
-  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::durable, sim::Hook::learn); }
+  static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::durable, sim::Hook::learn, sim::Hook::propose);
+  sim::HookSet hooks() const override { return k_hooks; }
   void on_propose(Time_us, NodeId, const Value& v) override { proposed_.insert(v); }
   void on_durable(Time_us t, NodeId n, const Record& r) override {
     if (r.kind == RecordKind::accept) on_accept(t, n, r);
@@ -135,6 +136,7 @@ class ChosenTracker : public sim::Observer {
   std::uint64_t chosen_count_ = 0;
   std::vector<std::function<void(Slot, const Choice&)>> listeners_;
 };
+static_assert(sim::overridden_hooks<ChosenTracker>() == ChosenTracker::k_hooks);
 
 std::string quote(const Value& v);  // a value as users read it: "A", or no-op
 std::string node_list(std::span<const NodeId> who);  // "n1,n3,n4"

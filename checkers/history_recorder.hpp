@@ -17,7 +17,8 @@ class HistoryRecorder : public sim::Observer {
  public:
   explicit HistoryRecorder(const sim::Scenario& s);
 
-  sim::HookSet hooks() const override { return sim::hook_set(); }
+  static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::client_call, sim::Hook::client_return);
+  sim::HookSet hooks() const override { return k_hooks; }
   void on_client_call(Time_us t, std::uint32_t client, const Command& c) override;
   void on_client_return(Time_us t, std::uint32_t client, const Command& c, const Message& reply) override;
 
@@ -36,5 +37,6 @@ class HistoryRecorder : public sim::Observer {
   History history_;
   std::vector<OpenCalls> open_;  // by client
 };
+static_assert(sim::overridden_hooks<HistoryRecorder>() == HistoryRecorder::k_hooks);
 
 }  // namespace paxsim::checkers

@@ -28,7 +28,9 @@ class LivenessChecker : public sim::Observer {
   LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ChosenTracker& chosen);
   LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ShardChecks& shards);
 
-  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step); }
+  static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::step, sim::Hook::client_call, sim::Hook::request_open,
+                                                        sim::Hook::request_done, sim::Hook::request_dropped);
+  sim::HookSet hooks() const override { return k_hooks; }
   void on_step(const sim::StepInfo& info) override { expire_before(info.time, false); }
   // Shards: a kv request's key names the group that must answer it.
   void on_client_call(Time_us, std::uint32_t, const Command& c) override;
@@ -71,5 +73,6 @@ class LivenessChecker : public sim::Observer {
   std::string failure_;
   Time_us failure_time_us_ = 0;
 };
+static_assert(sim::overridden_hooks<LivenessChecker>() == LivenessChecker::k_hooks);
 
 }  // namespace paxsim::checkers

@@ -28,7 +28,8 @@ class LockChecker : public sim::Observer {
  public:
   LockChecker(const sim::Scenario& s, ViolationSink& sink);
 
-  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step); }
+  static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::step, sim::Hook::lock_event);
+  sim::HookSet hooks() const override { return k_hooks; }
   void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_lock_event(Time_us t, const sim::LockEvent& e) override;
 
@@ -49,5 +50,6 @@ class LockChecker : public sim::Observer {
   std::uint64_t step_ = 0;
   std::uint64_t tenures_ = 0;
 };
+static_assert(sim::overridden_hooks<LockChecker>() == LockChecker::k_hooks);
 
 }  // namespace paxsim::checkers

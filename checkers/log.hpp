@@ -16,7 +16,8 @@ class LogChecker : public sim::Observer {
  public:
   LogChecker(const sim::Scenario& s, ViolationSink& sink);
 
-  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::apply); }
+  static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::apply, sim::Hook::restart);
+  sim::HookSet hooks() const override { return k_hooks; }
   void on_apply(Time_us t, NodeId n, const Learned& a) override;
   void on_restart(Time_us, NodeId n, bool) override { next_[n] = 0; }
 
@@ -33,5 +34,6 @@ class LogChecker : public sim::Observer {
   std::vector<Slot> next_;                  // per replica: the index it must apply next
   std::vector<std::optional<First>> first_;  // per index: the first command applied there, and by whom
 };
+static_assert(sim::overridden_hooks<LogChecker>() == LogChecker::k_hooks);
 
 }  // namespace paxsim::checkers

@@ -19,9 +19,8 @@ class PromiseChecker : public sim::Observer {
  public:
   PromiseChecker(const sim::Scenario& s, ViolationSink& sink);
 
-  sim::HookSet hooks() const override {
-    return sim::hook_set(sim::Hook::durable, sim::Hook::send);
-  }
+  static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::durable, sim::Hook::send, sim::Hook::restart);
+  sim::HookSet hooks() const override { return k_hooks; }
   sim::MsgKindSet sends_watched() const override {
     return sim::msg_kind_set(MsgKind::promise, MsgKind::accepted);
   }
@@ -47,5 +46,6 @@ class PromiseChecker : public sim::Observer {
   std::uint32_t nodes_;
   std::vector<Durable> durable_;
 };
+static_assert(sim::overridden_hooks<PromiseChecker>() == PromiseChecker::k_hooks);
 
 }  // namespace paxsim::checkers

@@ -17,7 +17,8 @@ class QuorumChecker : public sim::Observer {
  public:
   QuorumChecker(const sim::Scenario& s, ViolationSink& sink);
 
-  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::send, sim::Hook::quorum); }
+  static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::send, sim::Hook::quorum);
+  sim::HookSet hooks() const override { return k_hooks; }
   sim::MsgKindSet sends_watched() const override {
     return sim::msg_kind_set(MsgKind::promise, MsgKind::accepted);
   }
@@ -56,5 +57,6 @@ class QuorumChecker : public sim::Observer {
   std::uint32_t nodes_;
   std::uint32_t words_;  // per set: one bit per node
 };
+static_assert(sim::overridden_hooks<QuorumChecker>() == QuorumChecker::k_hooks);
 
 }  // namespace paxsim::checkers

@@ -45,10 +45,10 @@ class ShardChecks : public sim::Observer {
   ShardChecks(const sim::Scenario& s, ViolationSink& sink, ShardCheckOptions opt);
   ~ShardChecks() override;
 
-  sim::HookSet hooks() const override {
-    using sim::Hook;
-    return sim::hook_set(Hook::after_step, Hook::send, Hook::durable, Hook::learn, Hook::quorum, Hook::apply);
-  }
+  static constexpr sim::HookSet k_hooks =
+      sim::hook_set(sim::Hook::after_step, sim::Hook::send, sim::Hook::durable, sim::Hook::learn, sim::Hook::quorum,
+                    sim::Hook::apply, sim::Hook::propose, sim::Hook::crash, sim::Hook::restart);
+  sim::HookSet hooks() const override { return k_hooks; }
   void watch_step_count(const std::uint64_t* count) override;
   void after_step(const sim::StepInfo& info) override;
   void on_send(Time_us t, const Message& m) override;
@@ -90,5 +90,6 @@ class ShardChecks : public sim::Observer {
   ShardLayout layout_;
   std::vector<std::unique_ptr<Group>> groups_;
 };
+static_assert(sim::overridden_hooks<ShardChecks>() == ShardChecks::k_hooks);
 
 }  // namespace paxsim::checkers

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 
 #include "paxos/effects.hpp"
 #include "paxos/kv.hpp"
@@ -52,12 +53,17 @@ struct LockEvent {
   bool accepted = true;      // act: the resource took it (fencing rejects a stale token)
 };
 
-// The hooks the simulator calls on every step or message, as bits. An
-// observer names those it overrides (hooks()), and the simulator calls it for
-// those only: most observers watch a few, and a virtual call that does nothing
-// still costs on every step. An observer that does not say gets every hook.
-enum class Hook : std::uint8_t { step, after_step, send, durable, learn, quorum, apply };
-inline constexpr int k_hook_count = 7;
+// The hooks (Observer's on_* functions and after_step), as bits. An observer
+// names those it overrides (hooks()), and the simulator calls it for those
+// only: most observers watch a few, and a virtual call that does nothing
+// still costs on every step or command. An observer that does not say gets
+// every hook.
+enum class Hook : std::uint8_t {
+  step, after_step, send, durable, learn, quorum, apply,
+  drop_at_send, propose, request_open, request_done, request_dropped,
+  client_call, client_return, lock_event, crash, restart,
+};
+inline constexpr int k_hook_count = 17;
 using HookSet = std::uint32_t;
 inline constexpr HookSet k_every_hook = (HookSet{1} << k_hook_count) - 1;
 template <class... H>
@@ -79,7 +85,7 @@ constexpr MsgKindSet msg_kind_set(K... k) {
 class Observer {
  public:
   virtual ~Observer() = default;
-  // Which of the hooks in Hook it overrides; the others below are always called.
+  // Which of the hooks in Hook it overrides (see overridden_hooks below).
   virtual HookSet hooks() const { return k_every_hook; }
   // With Hook::send: the kinds of message on_send is called for (the simulator
   // skips the others; an explorer may still pass any, and on_send ignores them).
@@ -120,5 +126,36 @@ class Observer {
  private:
   const std::uint64_t* step_count_ = nullptr;
 };
+
+// The hooks T overrides: those of Observer's hook functions that T, or a
+// class between it and Observer, declares again (then &T::f names that
+// class's function, not Observer's). An observer that names its hooks asserts
+// they are exactly these, so a hook it overrides but forgets to name fails to
+// compile instead of silently never being called.
+template <class T>
+constexpr HookSet overridden_hooks() {
+  HookSet h = 0;
+  const auto mark = [&h]<class Mine, class Base>(Hook k, Mine, Base) {
+    if constexpr (!std::is_same_v<Mine, Base>) h |= hook_set(k);
+  };
+  mark(Hook::step, &T::on_step, &Observer::on_step);
+  mark(Hook::after_step, &T::after_step, &Observer::after_step);
+  mark(Hook::send, &T::on_send, &Observer::on_send);
+  mark(Hook::durable, &T::on_durable, &Observer::on_durable);
+  mark(Hook::learn, &T::on_learn, &Observer::on_learn);
+  mark(Hook::quorum, &T::on_quorum, &Observer::on_quorum);
+  mark(Hook::apply, &T::on_apply, &Observer::on_apply);
+  mark(Hook::drop_at_send, &T::on_drop_at_send, &Observer::on_drop_at_send);
+  mark(Hook::propose, &T::on_propose, &Observer::on_propose);
+  mark(Hook::request_open, &T::on_request_open, &Observer::on_request_open);
+  mark(Hook::request_done, &T::on_request_done, &Observer::on_request_done);
+  mark(Hook::request_dropped, &T::on_request_dropped, &Observer::on_request_dropped);
+  mark(Hook::client_call, &T::on_client_call, &Observer::on_client_call);
+  mark(Hook::client_return, &T::on_client_return, &Observer::on_client_return);
+  mark(Hook::lock_event, &T::on_lock_event, &Observer::on_lock_event);
+  mark(Hook::crash, &T::on_crash, &Observer::on_crash);
+  mark(Hook::restart, &T::on_restart, &Observer::on_restart);
+  return h;
+}
 
 }  // namespace paxsim::sim

@@ -360,11 +360,11 @@ void Simulation::on_propose(const Event& e) {
   if (info.did_nothing) {
     ++stats_.proposals_skipped;
   } else {
-    for (Observer* o : observers_) o->on_propose(now_, p.node, p.value);
+    for (Observer* o : watching(Hook::propose)) o->on_propose(now_, p.node, p.value);
     const std::uint64_t id = next_request_id_++;
     s.open_requests.push_back(id);
     ++open_requests_;
-    for (Observer* o : observers_) o->on_request_open(now_, id, p.node);
+    for (Observer* o : watching(Hook::request_open)) o->on_request_open(now_, id, p.node);
     run_node(p.node, Input::propose(p.value));
   }
   end_step(info);
@@ -650,11 +650,11 @@ void Simulation::crash(NodeId n) {
   for (std::uint64_t id : s.open_requests) {
     ++stats_.proposals_dropped;
     --open_requests_;
-    for (Observer* o : observers_) o->on_request_dropped(now_, id);
+    for (Observer* o : watching(Hook::request_dropped)) o->on_request_dropped(now_, id);
   }
   s.open_requests.clear();
   ++stats_.crashes;
-  for (Observer* o : observers_) o->on_crash(now_, n);
+  for (Observer* o : watching(Hook::crash)) o->on_crash(now_, n);
 }
 
 void Simulation::restart(NodeId n, bool wipe) {
@@ -662,7 +662,7 @@ void Simulation::restart(NodeId n, bool wipe) {
   if (s.node) return;
   if (wipe) s.durable.clear();
   s.node = factory_(node_config(scenario_, n), s.durable);  // from the disk only
-  for (Observer* o : observers_) o->on_restart(now_, n, wipe);
+  for (Observer* o : watching(Hook::restart)) o->on_restart(now_, n, wipe);
   run_node(n, Input::start());
 }
 
@@ -729,7 +729,7 @@ void Simulation::report_effects(NodeId n) {
     for (std::uint64_t id : s.open_requests) {
       ++stats_.client_ops_completed;
       --open_requests_;
-      for (Observer* o : observers_) o->on_request_done(now_, id);
+      for (Observer* o : watching(Hook::request_done)) o->on_request_done(now_, id);
     }
     s.open_requests.clear();
   }
@@ -738,7 +738,7 @@ void Simulation::report_effects(NodeId n) {
   for (const Learned& a : effects_.applied)
     for (Observer* o : watching(Hook::apply)) o->on_apply(now_, n, a);
   for (const Value& v : effects_.proposed)
-    for (Observer* o : observers_) o->on_propose(now_, n, v);
+    for (Observer* o : watching(Hook::propose)) o->on_propose(now_, n, v);
 }
 
 // ---------------------------------------------------------------- kv clients
@@ -763,20 +763,18 @@ void Simulation::client_timer(std::uint32_t client, Time_us at, ClientTimer kind
 
 void Simulation::client_call(std::uint32_t client, const Command& c, const Value& encoded) {
   ++open_requests_;
-  for (Observer* o : observers_) {
-    o->on_propose(now_, scenario_.nodes + client, encoded);
-    o->on_client_call(now_, client, c);
+  // Hook by hook: each observer still sees its own calls in this order.
+  for (Observer* o : watching(Hook::propose)) o->on_propose(now_, scenario_.nodes + client, encoded);
+  for (Observer* o : watching(Hook::client_call)) o->on_client_call(now_, client, c);
+  for (Observer* o : watching(Hook::request_open))
     o->on_request_open(now_, request_id(client, c.request), scenario_.nodes + client);
-  }
 }
 
 void Simulation::client_return(std::uint32_t client, const Command& c, const Message& reply) {
   --open_requests_;
   ++stats_.client_ops_completed;
-  for (Observer* o : observers_) {
-    o->on_client_return(now_, client, c, reply);
-    o->on_request_done(now_, request_id(client, c.request));
-  }
+  for (Observer* o : watching(Hook::client_return)) o->on_client_return(now_, client, c, reply);
+  for (Observer* o : watching(Hook::request_done)) o->on_request_done(now_, request_id(client, c.request));
 }
 
 // ---------------------------------------------------------------- lock clients
@@ -806,25 +804,24 @@ void Simulation::lock_timer(std::uint32_t client, Time_us local_us, LockTimer ki
 void Simulation::lock_call(std::uint32_t client, const Command& c) {
   const Value v = encode(c);
   ++open_requests_;
-  for (Observer* o : observers_) {
-    o->on_propose(now_, scenario_.nodes + client, v);
+  for (Observer* o : watching(Hook::propose)) o->on_propose(now_, scenario_.nodes + client, v);
+  for (Observer* o : watching(Hook::request_open))
     o->on_request_open(now_, request_id(client, c.request), scenario_.nodes + client);
-  }
 }
 
 void Simulation::lock_return(std::uint32_t client, const Command& c) {
   --open_requests_;
   ++stats_.client_ops_completed;
-  for (Observer* o : observers_) o->on_request_done(now_, request_id(client, c.request));
+  for (Observer* o : watching(Hook::request_done)) o->on_request_done(now_, request_id(client, c.request));
 }
 
 void Simulation::lock_dropped(std::uint32_t client, const Command& c) {
   --open_requests_;
-  for (Observer* o : observers_) o->on_request_dropped(now_, request_id(client, c.request));
+  for (Observer* o : watching(Hook::request_dropped)) o->on_request_dropped(now_, request_id(client, c.request));
 }
 
 void Simulation::lock_event(const LockEvent& e) {
-  for (Observer* o : observers_) o->on_lock_event(now_, e);
+  for (Observer* o : watching(Hook::lock_event)) o->on_lock_event(now_, e);
 }
 
 void Simulation::apply_client_fault(FaultAction a, std::uint32_t client) {
@@ -882,7 +879,7 @@ void Simulation::send_slot(std::uint32_t slot) {
   }
   if (fate.dropped) {
     ++stats_.messages_dropped;
-    for (Observer* o : observers_) o->on_drop_at_send(now_, m);
+    for (Observer* o : watching(Hook::drop_at_send)) o->on_drop_at_send(now_, m);
     pool_.free(slot);
     return;
   }

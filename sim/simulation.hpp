@@ -54,7 +54,6 @@ class Simulation : private ClientWorld, private LockWorld {
   Simulation& operator=(const Simulation&) = delete;
 
   void add_observer(Observer* o) {
-    observers_.push_back(o);
     o->watch_step_count(&stats_.steps);
     const HookSet h = o->hooks();
     for (int k = 0; k < k_hook_count; ++k)
@@ -207,7 +206,6 @@ class Simulation : private ClientWorld, private LockWorld {
 
   Scenario scenario_;
   NodeFactory factory_;
-  std::vector<Observer*> observers_;
   std::array<std::vector<Observer*>, k_hook_count> hooked_;  // per Hook: the observers that watch it
   const std::vector<Observer*>& watching(Hook h) const { return hooked_[static_cast<int>(h)]; }
   // Per message kind: the observers of Hook::send that want its sends, in the
