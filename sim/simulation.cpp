@@ -88,7 +88,7 @@ void Simulation::start() {
     // timeline, nemesis or clients of its own.
     proposal_order_.resize(scenario_.workload.proposals.size());
     for (NodeId n = 0; n < scenario_.nodes; ++n) {
-      nodes_[n].node = factory_(node_config(scenario_, n), nodes_[n].durable);
+      nodes_[n].node = factory_(node_config(scenario_, n), nodes_[n].durable.records());
       run_node(n, Input::start());
     }
     return;
@@ -114,7 +114,7 @@ void Simulation::start() {
     queue_.push(Event{props[i].at_us, 0, i, props[i].node, 0, EventKind::propose, EventClass::other, 0});
 
   for (NodeId n = 0; n < scenario_.nodes; ++n) {
-    nodes_[n].node = factory_(node_config(scenario_, n), nodes_[n].durable);
+    nodes_[n].node = factory_(node_config(scenario_, n), nodes_[n].durable.records());
     run_node(n, Input::start());
   }
   if (scenario_.workload.type == Workload::Type::kv) {
@@ -329,8 +329,7 @@ bool Simulation::on_durable(const Event& e) {
   // Handled in place and popped at the end: no move of the write and its
   // gated sends (nothing in this step touches the node's pending writes).
   Pending& p = s.pending.front();
-  s.durable.push_back(std::move(p.record));
-  const Record& record = s.durable.back();
+  const Record& record = s.durable.push(std::move(p.record));
 
   StepInfo info;
   info.kind = StepKind::durable;
@@ -661,7 +660,7 @@ void Simulation::restart(NodeId n, bool wipe) {
   NodeSlot& s = nodes_[n];
   if (s.node) return;
   if (wipe) s.durable.clear();
-  s.node = factory_(node_config(scenario_, n), s.durable);  // from the disk only
+  s.node = factory_(node_config(scenario_, n), s.durable.records());  // from the disk only
   for (Observer* o : watching(Hook::restart)) o->on_restart(now_, n, wipe);
   run_node(n, Input::start());
 }

@@ -15,6 +15,7 @@
 
 #include "paxos/node.hpp"
 #include "sim/clock.hpp"
+#include "sim/durable_log.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/fifo.hpp"
 #include "sim/fingerprint.hpp"
@@ -129,7 +130,7 @@ class Simulation : private ClientWorld, private LockWorld {
     std::uint32_t disk_epoch = 0;
     Time_us disk_last_durable_us = 0;
     std::uint64_t next_write_id = 0;
-    std::vector<Record> durable;
+    DurableLog durable;
     Fifo<Pending> pending;
     Fifo<Gated> gated;                 // in write order: each waits for the latest write before it
     std::vector<Event> held;           // events that fell due while paused
