@@ -84,14 +84,14 @@ void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {
 }
 
 void KvClients::send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_timeout) {
-  Message m;
+  Message& m = w.client_message();
   m.kind = MsgKind::client_request;
   m.from = endpoint(c);
   m.to = c.target;
   m.request = c.current.request;
   m.value = c.encoded;
   m.group = c.group;
-  w.client_send(m);
+  w.client_send();
   if (arm_timeout) {
     c.hops = 0;
     const Time_us timeout = std::max<Time_us>(1, c.rng.draw_us(s_.workload.timeout_ms));

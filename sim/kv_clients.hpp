@@ -28,7 +28,11 @@ enum class ClientTimer : std::uint8_t {
 class ClientWorld {
  public:
   virtual ~ClientWorld() = default;
-  virtual void client_send(const Message& m) = 0;
+  // A message is built where it will travel: client_message() hands out a
+  // reset one (Message::reset) to fill in, and client_send() sends it. No
+  // temporary is built, copied in and destroyed per request.
+  virtual Message& client_message() = 0;
+  virtual void client_send() = 0;
   virtual void client_timer(std::uint32_t client, Time_us at, ClientTimer kind, std::uint64_t arg) = 0;
   // `encoded`: the command as its requests carry it (encode(c)).
   virtual void client_call(std::uint32_t client, const Command& c, const Value& encoded) = 0;

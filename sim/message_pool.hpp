@@ -31,6 +31,12 @@ class MessagePool {
     (*this)[slot] = std::move(m);
     return slot;
   }
+  // A slot holding a reset message, to be filled in place.
+  std::uint32_t put_new() {
+    const std::uint32_t slot = take();
+    (*this)[slot].reset();
+    return slot;
+  }
   void free(std::uint32_t slot) { free_.push(slot); }
 
  private:

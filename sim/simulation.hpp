@@ -164,7 +164,11 @@ class Simulation : private ClientWorld, private LockWorld {
   void scheduled_request(std::size_t index);
 
   // ClientWorld: what the kv clients ask of the world.
-  void client_send(const Message& m) override { send(m); }
+  Message& client_message() override {
+    client_slot_ = pool_.put_new();
+    return pool_[client_slot_];
+  }
+  void client_send() override { send_slot(client_slot_); }
   void client_timer(std::uint32_t client, Time_us at, ClientTimer kind, std::uint64_t arg) override;
   void client_call(std::uint32_t client, const Command& c, const Value& encoded) override;
   void client_return(std::uint32_t client, const Command& c, const Message& reply) override;
@@ -218,6 +222,7 @@ class Simulation : private ClientWorld, private LockWorld {
   std::vector<NodeId> all_nodes_;  // 0..nodes-1: is_live asks reaches_majority of them all
   Effects effects_;                 // reused across steps
   MessagePool pool_;                // messages in flight, by slot
+  std::uint32_t client_slot_ = 0;   // the slot of the message a kv client is building
   Rng network_rng_;
   Rng fault_rng_;
   Rng nemesis_rng_;
