@@ -33,9 +33,8 @@ void KvClients::start(Time_us now, ClientWorld& w) {
 }
 
 
-Command KvClients::generate(Client& c) {
+void KvClients::generate(Client& c, Command& cmd) {
   const Workload& wl = s_.workload;
-  Command cmd;
   const double u = c.rng.unit();
   cmd.op = u < wl.mix_put ? KvOpKind::put : u < wl.mix_put + wl.mix_get ? KvOpKind::get : KvOpKind::append;
   if (c.index + wl.readers >= wl.clients) cmd.op = KvOpKind::get;  // a reader
@@ -48,14 +47,16 @@ Command KvClients::generate(Client& c) {
     append_decimal(cmd.value, c.index + 1, 4);
     cmd.value += '-';
     append_decimal(cmd.value, c.generated + 1, 7);
+  } else {
+    cmd.value.clear();
   }
   ++c.generated;
-  return cmd;
 }
 
 void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {
   if (c.busy) return;
-  Command cmd;
+  // Built in place: the client's last command is over (it is not busy).
+  Command& cmd = c.current;
   std::optional<NodeId> via;
   if (!c.arrived.empty()) {
     const KvRequest& r = s_.workload.requests[c.arrived.front()];
@@ -65,7 +66,7 @@ void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {
     cmd.value = r.value;
     via = r.via;
   } else if (c.generated < s_.workload.ops_per_client) {
-    cmd = generate(c);
+    generate(c, cmd);
   } else {
     return;
   }
@@ -73,7 +74,6 @@ void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {
   switch_group(c, shard_of(cmd.key, layout_.shards));
   cmd.client = c.index;
   cmd.request = c.next_request++;
-  c.current = std::move(cmd);
   c.encoded = encode(c.current);
   c.busy = true;
   ++busy_;

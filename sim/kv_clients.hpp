@@ -92,7 +92,8 @@ class KvClients {
 
   void try_issue(Client& c, Time_us now, ClientWorld& w);
   void send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_timeout);
-  Command generate(Client& c);
+  // Into `cmd`: its op, key and value.
+  void generate(Client& c, Command& cmd);
   EndpointId endpoint(const Client& c) const { return nodes_ + c.index; }
   // The next node to try after n: in order, among the current group's members.
   NodeId next_node(const Client& c, NodeId n) const;
