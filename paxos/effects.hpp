@@ -84,7 +84,7 @@ class ReusedList {
 
   // The next element, holding whatever it held before: assign every field.
   T& next() {
-    if (n_ == items_.size()) items_.emplace_back();
+    if (n_ == capacity_) grow();
     return items_[n_++];
   }
   void push_back(const T& v) { next() = v; }
@@ -107,8 +107,16 @@ class ReusedList {
   operator std::vector<T>() const { return std::vector<T>(begin(), end()); }
 
  private:
+  // Out of line: a list soon has room for every step's elements.
+  [[gnu::noinline]] void grow() {
+    items_.emplace_back();
+    capacity_ = items_.size();
+  }
+
   std::vector<T> items_;
   std::size_t n_ = 0;
+  // items_.size(), kept: a vector's size divides by the element's size.
+  std::size_t capacity_ = 0;
 };
 
 struct Effects {
