@@ -64,8 +64,8 @@ bool read_field(std::string_view v, std::size_t& pos, std::string& s) {
 
 Value encode(const Command& c) {
   // Written in place into a buffer sized for the longest encoding (four
-  // numbers of at most 20 digits and seven separators), then copied out at
-  // its length: on the stack when it fits.
+  // numbers of at most 20 digits and seven separators), then copied once, at
+  // its length, into the value's single allocation: on the stack when it fits.
   const std::size_t longest = 96 + c.key.size() + c.value.size();
   char small[256];
   std::string big;
@@ -89,9 +89,9 @@ Value encode(const Command& c) {
   *p++ = '|';
   field(c.key);
   field(c.value);
-  std::string v(begin, static_cast<std::size_t>(p - begin));
-  if (c.op > KvOpKind::expire) return Value(std::move(v));  // not decodable: carries no command
-  return Value(std::move(v), c);
+  const std::string_view v(begin, static_cast<std::size_t>(p - begin));
+  if (c.op > KvOpKind::expire) return Value(v);  // not decodable: carries no command
+  return Value(v, c);
 }
 
 namespace {

@@ -12,6 +12,11 @@
 // made and never changes after (no cache filled on first use), so threads
 // sharing a value only read it.
 //
+// The text lies in the same allocation as the count, the hash and the
+// command: making a value allocates once, and releasing the last handle
+// frees once. Its accessors therefore give views and copies, never a
+// std::string owned by the value.
+//
 // The count is atomic: values are never shared between simulations on
 // purpose, but a scenario's values (and k_noop_value) may be read by several
 // runs in parallel threads (fuzz -j).
@@ -24,6 +29,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,9 +74,8 @@ void for_each_word(std::string_view s, F&& f) {
 class Value {
  public:
   Value() noexcept = default;
-  Value(std::string_view s) : rep_(s.empty() ? nullptr : new Rep(std::string(s))) {}
-  Value(const std::string& s) : rep_(s.empty() ? nullptr : new Rep(s)) {}
-  Value(std::string&& s) : rep_(s.empty() ? nullptr : new Rep(std::move(s))) {}
+  Value(std::string_view s) : rep_(s.empty() ? nullptr : Rep::make(s, nullptr)) {}
+  Value(const std::string& s) : Value(std::string_view(s)) {}
   Value(const char* s) : Value(std::string_view(s)) {}
   Value(const Value& o) noexcept : rep_(o.rep_) { retain(); }
   Value(Value&& o) noexcept : rep_(std::exchange(o.rep_, nullptr)) {}
@@ -95,22 +100,24 @@ class Value {
     rep_ = nullptr;
   }
 
-  const std::string& str() const noexcept { return rep_ ? rep_->text : empty_text(); }
-  operator const std::string&() const noexcept { return str(); }
+  std::string str() const { return std::string(view()); }
+  operator std::string() const { return str(); }
   operator std::string_view() const noexcept { return view(); }
-  std::string_view view() const noexcept { return rep_ ? std::string_view(rep_->text) : std::string_view(); }
+  std::string_view view() const noexcept { return rep_ ? std::string_view(rep_->text(), rep_->size) : std::string_view(); }
 
-  std::size_t size() const noexcept { return rep_ ? rep_->text.size() : 0; }
+  std::size_t size() const noexcept { return rep_ ? rep_->size : 0; }
   std::size_t length() const noexcept { return size(); }
   bool empty() const noexcept { return rep_ == nullptr; }
   const char* data() const noexcept { return view().data(); }
-  const char* c_str() const noexcept { return str().c_str(); }
-  std::string::const_iterator begin() const noexcept { return str().begin(); }
-  std::string::const_iterator end() const noexcept { return str().end(); }
-  char operator[](std::size_t i) const noexcept { return rep_ ? rep_->text[i] : '\0'; }
+  const char* c_str() const noexcept { return rep_ ? rep_->text() : ""; }  // the text ends in a NUL
+  const char* begin() const noexcept { return view().data(); }
+  const char* end() const noexcept { return view().data() + size(); }
+  char operator[](std::size_t i) const noexcept { return rep_ ? rep_->text()[i] : '\0'; }
   bool starts_with(std::string_view p) const noexcept { return view().starts_with(p); }
   std::size_t find(std::string_view p, std::size_t pos = 0) const noexcept { return view().find(p, pos); }
-  std::string substr(std::size_t pos, std::size_t n = std::string::npos) const { return str().substr(pos, n); }
+  std::string substr(std::size_t pos, std::size_t n = std::string::npos) const {
+    return std::string(view().substr(pos, n));
+  }
   // The command this value was encoded from (`encode`), or null: a value
   // made from text alone carries none, even when the text is a command.
   const Command* command() const noexcept { return rep_ && rep_->command ? &*rep_->command : nullptr; }
@@ -148,18 +155,34 @@ class Value {
   friend std::string& operator+=(std::string& a, const Value& b) { return a.append(b.view()); }
 
  private:
+  // Followed in its allocation by the text's bytes and a NUL.
   struct Rep {
-    explicit Rep(std::string&& t) : text(std::move(t)), hash(hash_text(text)) {}
-    explicit Rep(const std::string& t) : text(t), hash(hash_text(text)) {}  // one copy, no temporary
-    Rep(std::string&& t, const Command& c) : text(std::move(t)), hash(hash_text(text)), command(c) {}
+    // `s` is not empty; `c` is null or the command `s` encodes (the command
+    // is copied once, straight into the new Rep).
+    static Rep* make(std::string_view s, const Command* c) {
+      void* const at = ::operator new(sizeof(Rep) + s.size() + 1);
+      char* const text = static_cast<char*>(at) + sizeof(Rep);
+      std::memcpy(text, s.data(), s.size());
+      text[s.size()] = '\0';
+      return c ? new (at) Rep(s, *c) : new (at) Rep(s);
+    }
+    static void destroy(Rep* rep) noexcept {
+      rep->~Rep();
+      ::operator delete(rep);
+    }
+    const char* text() const noexcept { return reinterpret_cast<const char*>(this + 1); }
+
     std::atomic<std::uint32_t> refs{1};
-    const std::string text;
+    const std::size_t size;
     const std::uint64_t hash;              // hash_text(text)
-    const std::optional<Command> command;  // `text` decoded (set by `encode` only)
+    const std::optional<Command> command;  // the text decoded (set by `encode` only)
+
+   private:
+    explicit Rep(std::string_view s) : size(s.size()), hash(hash_text(s)) {}
+    Rep(std::string_view s, const Command& c) : size(s.size()), hash(hash_text(s)), command(c) {}
   };
-  // `text` must be the encoding of `c`: only `encode` makes one.
-  // The command is copied once, straight into the new Rep.
-  Value(std::string&& text, const Command& c) : rep_(new Rep(std::move(text), c)) {}
+  // `text` (not empty) must be the encoding of `c`: only `encode` makes one.
+  Value(std::string_view text, const Command& c) : rep_(Rep::make(text, &c)) {}
   friend Value encode(const Command& c);
 
   void retain() const noexcept {
@@ -171,9 +194,7 @@ class Value {
   void release() noexcept {
     if (rep_ && rep_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(rep_);
   }
-  [[gnu::noinline]] static void destroy(Rep* rep) noexcept { delete rep; }
-  static const std::string& empty_text() noexcept { return k_empty_; }
-  static inline const std::string k_empty_;  // constant-initialized (no allocation)
+  [[gnu::noinline]] static void destroy(Rep* rep) noexcept { Rep::destroy(rep); }
 
 
   Rep* rep_ = nullptr;  // null: the empty value
