@@ -4,6 +4,9 @@
 // size that never move once allocated: a growing log allocates a chunk
 // now and then and never moves what it holds (one array doubling as the
 // log grew moved every entry, value handles and all, about twice over).
+// A chunk's buffer is reserved whole, but its cells are made only up to
+// the highest slot stored, so a short log (a synod run's) does not
+// construct and destroy a whole chunk.
 // Iteration is in slot order. Nothing is ever erased (a log only grows),
 // so the highest slot stored is end() - 1.
 #pragma once
@@ -64,14 +67,22 @@ class SlotMap {
 
   const std::optional<T>& cell(Slot s) const { return chunks_[s / k_chunk_slots][s % k_chunk_slots]; }
   std::optional<T>& cell_at(Slot s) {
-    if (s >= end_) {
-      while (chunks_.size() <= s / k_chunk_slots) chunks_.emplace_back(k_chunk_slots);
-      end_ = s + 1;
-    }
+    if (s >= end_) grow_to(s);
     return chunks_[s / k_chunk_slots][s % k_chunk_slots];
   }
+  // Makes the cells up to slot `s` (s >= end_). Every chunk but the last is
+  // whole; a resize within the reserved buffer moves nothing.
+  void grow_to(Slot s) {
+    const std::size_t last = s / k_chunk_slots;
+    while (chunks_.size() <= last) {
+      if (!chunks_.empty()) chunks_.back().resize(k_chunk_slots);
+      chunks_.emplace_back().reserve(k_chunk_slots);
+    }
+    chunks_[last].resize(s % k_chunk_slots + 1);
+    end_ = s + 1;
+  }
 
-  std::vector<std::vector<std::optional<T>>> chunks_;  // each k_chunk_slots long
+  std::vector<std::vector<std::optional<T>>> chunks_;  // each k_chunk_slots long but the last, which ends at end_ - 1
   Slot end_ = 0;  // one past the highest slot stored
   std::size_t count_ = 0;
 };

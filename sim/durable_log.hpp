@@ -2,11 +2,13 @@
 // one record per durable step (two per command on every node) and is read
 // whole only when the node restarts, so it keeps its records in fixed chunks
 // that never move: a std::vector here moved every record, value handle and
-// all, at each doubling. A restart copies the records into one span.
+// all, at each doubling. A chunk's records are made as they come (its
+// buffer is reserved whole), so a short run with a few records per node
+// does not construct and destroy a whole chunk. A restart copies the
+// records into one span.
 #pragma once
 
 #include <cstddef>
-#include <memory>
 #include <utility>
 #include <vector>
 
@@ -19,9 +21,8 @@ class DurableLog {
   // The record made durable last, moved in from `r`.
   const Record& push(Record&& r) {
     if (size_ % k_chunk == 0) [[unlikely]] add_chunk();
-    Record& slot = chunks_.back()[size_++ % k_chunk];
-    slot = std::move(r);
-    return slot;
+    ++size_;
+    return chunks_.back().emplace_back(std::move(r));  // within the reserved buffer: nothing moves
   }
   void clear() {
     chunks_.clear();
@@ -37,9 +38,9 @@ class DurableLog {
 
  private:
   static constexpr std::size_t k_chunk = 256;
-  [[gnu::noinline]] void add_chunk() { chunks_.push_back(std::make_unique<Record[]>(k_chunk)); }
+  [[gnu::noinline]] void add_chunk() { chunks_.emplace_back().reserve(k_chunk); }
 
-  std::vector<std::unique_ptr<Record[]>> chunks_;
+  std::vector<std::vector<Record>> chunks_;  // each holds at most k_chunk records
   std::size_t size_ = 0;
 };
 
