@@ -8,7 +8,7 @@ Network::Network(std::uint32_t nodes, std::uint32_t endpoints, LinkModel model)
     : nodes_(nodes),
       endpoints_(endpoints),
       model_(model),
-      plain_(!(model.drop > 0) && !(model.duplicate > 0)),
+      plain_(plain(model)),
       group_(endpoints, -1),
       cut_count_(static_cast<std::size_t>(endpoints) * endpoints, 0) {}
 
@@ -16,7 +16,7 @@ void Network::patch(const LinkPatch& p) {
   if (p.delay_ms) model_.delay_ms = *p.delay_ms;
   if (p.drop) model_.drop = *p.drop;
   if (p.duplicate) model_.duplicate = *p.duplicate;
-  plain_ = !(model_.drop > 0) && !(model_.duplicate > 0);
+  plain_ = plain(model_);
 }
 
 void Network::partition(const std::vector<std::vector<EndpointId>>& groups, std::uint64_t id) {

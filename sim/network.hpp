@@ -45,10 +45,13 @@ class Network {
   void count_cut(const Cut& c, int delta);
   bool is_node(EndpointId e) const { return e < nodes_; }
 
+  // The one rule for a plain link, whichever way the model was set.
+  static bool plain(const LinkModel& m) { return !(m.drop > 0) && !(m.duplicate > 0); }
+
   std::uint32_t nodes_;
   std::uint32_t endpoints_;
   LinkModel model_;
-  bool plain_;
+  bool plain_;  // plain(model_)
   std::uint64_t partition_id_ = 0;   // 0: no partition
   std::vector<std::int32_t> group_;  // per endpoint; -1: in no group
   std::vector<Cut> cuts_;
