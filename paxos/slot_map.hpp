@@ -67,7 +67,14 @@ class SlotMap {
 
   const std::optional<T>& cell(Slot s) const { return chunks_[s / k_chunk_slots][s % k_chunk_slots]; }
   std::optional<T>& cell_at(Slot s) {
-    if (s >= end_) grow_to(s);
+    if (s < end_) return chunks_[s / k_chunk_slots][s % k_chunk_slots];
+    // The usual growth, one slot past the end inside the last chunk: one
+    // cell made inline in the reserved buffer, no call to grow_to.
+    if (s == end_ && s % k_chunk_slots != 0) {
+      ++end_;
+      return chunks_.back().emplace_back();
+    }
+    grow_to(s);
     return chunks_[s / k_chunk_slots][s % k_chunk_slots];
   }
   // Makes the cells up to slot `s` (s >= end_). Every chunk but the last is
