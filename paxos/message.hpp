@@ -77,16 +77,19 @@ struct Message {
     return *this;
   }
   // Back to a default-constructed message, keeping the entries' buffer (a
-  // reused effects slot is refilled this way, without a temporary).
+  // reused effects slot is refilled this way, without a temporary). The
+  // value and the entries go first: releasing them may call out of line,
+  // and with no call after the plain fields' stores, the compiler drops
+  // those the caller overwrites at once (send_new's callers set most).
   void reset() noexcept {
+    value.clear();
+    entries.clear();
     kind = MsgKind::prepare;
     from = 0;
     to = 0;
     slot = 0;
     ballot = Ballot{};
     accepted_ballot = Ballot{};
-    value.clear();
-    entries.clear();
     commit = 0;
     request = 0;
     leader_hint = k_no_node;
