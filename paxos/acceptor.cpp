@@ -78,9 +78,7 @@ void Acceptor::on_accept(const NodeConfig& cfg, const Message& m, Effects& out) 
   const bool duplicate = prev && prev->ballot == m.ballot && prev->value == m.value;
   if (!duplicate) {
     promised_ = std::max(promised_, m.ballot);
-    Acceptance& a = accepted_[m.slot];
-    a.ballot = m.ballot;
-    a.value = m.value;
+    accepted_.emplace(m.slot, m.ballot, m.value);
     out.persist_new(RecordKind::accept, m.slot, m.ballot, m.value);
   }
   const bool durable_first = !cfg.bugs.has(Bug::ack_before_durable);

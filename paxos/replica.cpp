@@ -4,7 +4,7 @@ namespace paxsim {
 
 void Replica::recover(std::span<const Record> durable) {
   for (const Record& r : durable)
-    if (r.kind == RecordKind::decided) log_.insert(r.slot, Decision{r.ballot, r.value});
+    if (r.kind == RecordKind::decided) log_.try_emplace(r.slot, r.ballot, r.value);
   while (log_.contains(first_undecided_)) ++first_undecided_;
 }
 
@@ -31,10 +31,7 @@ void Replica::replay(const NodeConfig& cfg, Effects& out) {
 
 bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Effects& out, bool results) {
   just_applied_.clear();
-  if (log_.contains(s)) return false;
-  Decision& d = log_[s];
-  d.ballot = b;
-  d.value = v;
+  if (!log_.try_emplace(s, b, v)) return false;
   while (log_.contains(first_undecided_)) ++first_undecided_;
   // Not needed for safety (a replica can always learn again from its peers).
   out.persist_new(RecordKind::decided, s, b, v);

@@ -26,13 +26,34 @@ class SlotMap {
   bool contains(Slot s) const { return s < end_ && cell(s).has_value(); }
   const T* find(Slot s) const { return contains(s) ? &*cell(s) : nullptr; }
   T* find(Slot s) { return contains(s) ? &*chunks_[s / k_chunk_slots][s % k_chunk_slots] : nullptr; }
-  // Stores `v` in slot `s` unless it holds a value already; true if stored.
-  bool insert(Slot s, const T& v) {
+  // Makes slot `s`'s value from `args` (T's fields, in order) unless the
+  // slot holds one already; true if made.
+  template <class... A>
+  bool try_emplace(Slot s, A&&... args) {
+    if (appends(s)) {
+      append(std::forward<A>(args)...);
+      return true;
+    }
     std::optional<T>& c = cell_at(s);
     if (c) return false;
-    c = v;
+    c.emplace(std::forward<A>(args)...);
     ++count_;
     return true;
+  }
+  // Makes slot `s`'s value from `args`, replacing any it held.
+  template <class... A>
+  void emplace(Slot s, A&&... args) {
+    if (appends(s)) {
+      append(std::forward<A>(args)...);
+      return;
+    }
+    std::optional<T>& c = cell_at(s);
+    if (c) {
+      *c = T(std::forward<A>(args)...);  // a whole value first: `args` may refer to the old one
+      return;
+    }
+    c.emplace(std::forward<A>(args)...);
+    ++count_;
   }
   // The value in slot `s`, default-constructed first if there is none.
   T& operator[](Slot s) {
@@ -66,11 +87,19 @@ class SlotMap {
   static constexpr std::size_t k_chunk_slots = 256;  // a power of two
 
   const std::optional<T>& cell(Slot s) const { return chunks_[s / k_chunk_slots][s % k_chunk_slots]; }
+  // The usual growth: `s` is the slot after the highest stored, inside the
+  // last chunk, so its cell is the next in that chunk's reserved buffer,
+  // made in line with no call to grow_to.
+  bool appends(Slot s) const { return s == end_ && s % k_chunk_slots != 0; }
+  template <class... A>
+  void append(A&&... args) {
+    chunks_.back().emplace_back(std::in_place, std::forward<A>(args)...);
+    ++end_;
+    ++count_;
+  }
   std::optional<T>& cell_at(Slot s) {
     if (s < end_) return chunks_[s / k_chunk_slots][s % k_chunk_slots];
-    // The usual growth, one slot past the end inside the last chunk: one
-    // cell made inline in the reserved buffer, no call to grow_to.
-    if (s == end_ && s % k_chunk_slots != 0) {
+    if (appends(s)) {
       ++end_;
       return chunks_.back().emplace_back();
     }
