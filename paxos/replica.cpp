@@ -20,7 +20,12 @@ void Replica::apply_ready(const NodeConfig& cfg, Effects& out, bool results) {
       if (!c) continue;  // not a command (cannot happen: only commands and no-ops are proposed)
     }
     const KvResult* r = kv_.apply(*c, cfg.bugs);
-    if (r && results) just_applied_.push_back(Applied{c->client, c->request, *r});
+    if (r && results) {
+      Applied& a = just_applied_.next();
+      a.client = c->client;
+      a.request = c->request;
+      a.result = *r;
+    }
   }
 }
 

@@ -38,7 +38,7 @@ class Replica {
     std::uint64_t request = 0;
     KvResult result;
   };
-  const std::vector<Applied>& just_applied() const { return just_applied_; }
+  const ReusedList<Applied>& just_applied() const { return just_applied_; }
 
   void on_learn_request(const NodeConfig& cfg, const Message& m, Effects& out) const;
 
@@ -71,7 +71,8 @@ class Replica {
   Slot first_undecided_ = 0;
   Slot applied_ = 0;  // next log index to apply
   KvStore kv_;
-  std::vector<Applied> just_applied_;
+  // Reused: a result is copied into a slot whose string kept its buffer.
+  ReusedList<Applied> just_applied_;
   // A command parsed from a value that does not carry one (apply_ready's
   // scratch space: kept so that no call builds and destroys its strings).
   Command scratch_;
