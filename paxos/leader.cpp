@@ -87,6 +87,12 @@ void Leader::send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects
 
 void Leader::submit(const NodeConfig& cfg, const Value& command, Effects& out) {
   if (role_ != Role::leader || pending_.size() >= k_max_pending || !queued_.insert(command)) return;
+  // Nothing queued before it and room in the window: proposed at once, as
+  // fill would, without a trip through the queue.
+  if (pending_.empty() && in_flight_.size() < cfg.window) {
+    propose(cfg, next_slot_++, command, out);
+    return;
+  }
   pending_.push_back(command);
   fill_window(cfg, out);
 }
