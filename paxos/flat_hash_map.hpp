@@ -12,12 +12,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <utility>
 #include <vector>
 
 namespace paxsim {
 
-template <class K, class V, class Hash>
+// `Eq` compares a stored key with a looked-up one (std::equal_to<> by default).
+template <class K, class V, class Hash, class Eq = std::equal_to<>>
 class FlatHashMap {
  public:
   // The value stored under `k`, or null.
@@ -26,7 +28,7 @@ class FlatHashMap {
     if (size_ == 0) return nullptr;
     const std::uint64_t h = Hash{}(k);
     for (std::size_t i = h & mask(); cells_[i].used; i = (i + 1) & mask())
-      if (cells_[i].hash == h && cells_[i].key == k) return &cells_[i].value;
+      if (cells_[i].hash == h && Eq{}(cells_[i].key, k)) return &cells_[i].value;
     return nullptr;
   }
   template <class Q>
@@ -50,7 +52,7 @@ class FlatHashMap {
     std::size_t i = h & mask();
     for (;; i = (i + 1) & mask()) {
       if (!cells_[i].used) return false;
-      if (cells_[i].hash == h && cells_[i].key == k) break;
+      if (cells_[i].hash == h && Eq{}(cells_[i].key, k)) break;
     }
     // Backward shift: each later cell of the run that may live in the hole
     // (its home is not between the hole and itself) moves into it, leaving
@@ -92,7 +94,7 @@ class FlatHashMap {
     const std::uint64_t h = Hash{}(k);
     std::size_t i = h & mask();
     for (; cells_[i].used; i = (i + 1) & mask())
-      if (cells_[i].hash == h && cells_[i].key == k) return {&cells_[i].value, false};
+      if (cells_[i].hash == h && Eq{}(cells_[i].key, k)) return {&cells_[i].value, false};
     Cell& c = cells_[i];
     c.used = true;
     c.hash = h;
