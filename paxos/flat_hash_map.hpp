@@ -87,7 +87,8 @@ class FlatHashMap {
     K key{};
     V value{};
   };
-  std::size_t mask() const { return cells_.size() - 1; }
+  // cells_.size() - 1, kept: a vector's size divides by the cell's size.
+  std::size_t mask() const { return mask_; }
   // The value under `k`, and whether it was just added.
   std::pair<V*, bool> slot_for(const K& k) {
     if ((size_ + 1) * 2 > cells_.size()) grow();  // at most half full: probe runs stay short
@@ -105,6 +106,7 @@ class FlatHashMap {
   }
   void grow() {
     std::vector<Cell> old = std::exchange(cells_, std::vector<Cell>(cells_.empty() ? 16 : cells_.size() * 2));
+    mask_ = cells_.size() - 1;
     for (Cell& c : old) {
       if (!c.used) continue;
       std::size_t i = c.hash & mask();
@@ -114,6 +116,7 @@ class FlatHashMap {
   }
 
   std::vector<Cell> cells_;  // a power of two long (or empty)
+  std::size_t mask_ = 0;     // cells_.size() - 1 (0 while empty: size_ is 0 then, and nothing probes)
   std::size_t size_ = 0;
 };
 
