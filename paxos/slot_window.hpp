@@ -47,7 +47,7 @@ class SlotWindow {
     cell(static_cast<std::size_t>(s - base_)).used = false;
     --size_;
     while (span_ > 0 && !cell(0).used) {  // the window starts at the lowest slot present
-      head_ = (head_ + 1) & (cells_.size() - 1);
+      head_ = (head_ + 1) & mask_;
       ++base_;
       --span_;
     }
@@ -77,8 +77,8 @@ class SlotWindow {
     bool used = false;
   };
   // The cell `i` places after the window's lowest slot.
-  Cell& cell(std::size_t i) { return cells_[(head_ + i) & (cells_.size() - 1)]; }
-  const Cell& cell(std::size_t i) const { return cells_[(head_ + i) & (cells_.size() - 1)]; }
+  Cell& cell(std::size_t i) { return cells_[(head_ + i) & mask_]; }
+  const Cell& cell(std::size_t i) const { return cells_[(head_ + i) & mask_]; }
   // Room for `n` cells from the window's start (a power of two), in order.
   void grow(std::size_t n) {
     std::size_t size = cells_.empty() ? 16 : cells_.size();
@@ -86,10 +86,13 @@ class SlotWindow {
     std::vector<Cell> bigger(size);
     for (std::size_t i = 0; i < cells_.size(); ++i) bigger[i] = std::move(cell(i));
     cells_ = std::move(bigger);
+    mask_ = cells_.size() - 1;
     head_ = 0;
   }
 
   std::vector<Cell> cells_;  // a ring; a power of two long
+  // cells_.size() - 1, kept: a vector's size divides by the cell's size.
+  std::size_t mask_ = 0;
   std::size_t head_ = 0;     // the cell of slot base_
   Slot base_ = 0;            // the lowest slot present (when not empty)
   std::size_t span_ = 0;     // cells from base_ to the highest slot added, inclusive
