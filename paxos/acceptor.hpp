@@ -12,6 +12,11 @@
 namespace paxsim {
 
 struct Acceptance {
+  Acceptance() = default;
+  // SlotMap builds one in place from its fields, with parentheses: a
+  // constructor, since clang 14 builds no aggregate that way (C++20's
+  // parenthesised aggregate initialisation came in clang 16).
+  Acceptance(Ballot b, const Value& v) : ballot(b), value(v) {}
   Ballot ballot;
   Value value;
 };

@@ -64,6 +64,8 @@ class Replica {
   [[gnu::always_inline]] inline void apply_ready(const NodeConfig& cfg, Effects& out, bool results);
 
   struct Decision {
+    Decision() = default;
+    Decision(Ballot b, const Value& v) : ballot(b), value(v) {}  // as Acceptance's, for SlotMap
     Ballot ballot;
     Value value;
   };
