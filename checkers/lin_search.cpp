@@ -183,12 +183,12 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   std::vector<Frame> stack;
   stack.reserve(n);  // a frame per operation linearized, at most
   VisitedSet visited;
-  visited.reserve(std::min<std::uint64_t>(budget, n) + 1);  // a nearly sequential key: a state per operation
+  if (look_ahead) visited.reserve(std::min<std::uint64_t>(budget, n) + 1);  // nearly sequential: a state per operation
   std::uint64_t states = 0;
   std::uint32_t unanswered_left = nu;
 
   // Linearizes op k (call entry e) into value v; false if the configuration
-  // was visited before (and so failed).
+  // was visited before (and so failed). Without look-ahead: never false.
   auto push = [&](std::uint32_t k, std::uint32_t e, std::uint32_t v, Pass pass) {
     const Frame f{k, e, value, first, line, top_done, top_taken, pass};
     value = v;
@@ -200,8 +200,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
       flip(taken_bits, k - nf);
       top_taken = std::max<std::int64_t>(top_taken, k - nf);
     }
-    const std::uint32_t split = make_key();
-    if (!visited.insert(key.data(), static_cast<std::uint32_t>(key.size()), split)) {
+    if (look_ahead && !visited.insert(key.data(), static_cast<std::uint32_t>(key.size()), make_key())) {
       (k < nf) ? flip(done_bits, k) : flip(taken_bits, k - nf);
       value = f.old_value;
       first = f.old_first;

@@ -45,7 +45,10 @@ inline bool call_before(const History& h, std::size_t a, std::size_t b) {
 // linearization found without them is one all the same. Most histories are
 // nearly sequential per key and need no backtracking, so the checker tries
 // that first, with a small budget, and searches with look-ahead only if it
-// finds nothing.
+// finds nothing. Without look-ahead it also keeps no set of visited
+// configurations: with no backtracking none comes twice, and with some the
+// small budget bounds the repeats (each counts as a state) before the full
+// search, which keeps the set, takes over.
 SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::uint64_t budget,
                     bool look_ahead = true);
 
