@@ -26,7 +26,7 @@ namespace paxsim::sim {
 // without the library call in the common case: below 2^52 the fraction
 // x - trunc(x) is exact, so the result is the same to the bit. Inline: every
 // delay drawn goes through here.
-inline Time_us ms_to_us(double ms) {
+[[gnu::always_inline]] inline Time_us ms_to_us(double ms) {
   const double x = ms * 1000.0;
   if (!(std::fabs(x) < 4503599627370496.0)) return static_cast<Time_us>(std::llround(x));  // 2^52, or NaN
   auto i = static_cast<Time_us>(x);  // toward zero
