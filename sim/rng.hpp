@@ -116,7 +116,7 @@ class Rng {
   }
 
  private:
-  // draw_ms but for an untaped uniform draw.
+  // draw_ms, for every draw but an untaped uniform one.
   [[gnu::noinline]] double draw_ms_other(const Distribution& d) {
     if (d.kind == Distribution::Kind::constant || (d.kind == Distribution::Kind::uniform && d.b <= d.a)) return d.a;
     return tape_ ? taped_draw_ms(d) : raw_draw_ms(d);
