@@ -64,28 +64,34 @@ class EventQueue {
     e.seq = next_seq_++;
     insert(e);
   }
-  bool empty() const { return size_ == 0; }
-  std::size_t size() const { return size_; }
+  bool empty() const { return in_ring_ == 0 && far_.empty(); }
+  std::size_t size() const { return in_ring_ + far_.size(); }
 
   // The time of the next event (the queue is not empty).
-  Time_us top_time() {
+  Time_us top_time() const {
     if (in_ring_ == 0) return far_.front().time;
-    next_ = next_position();  // for the pop that follows, unless a push comes first
-    return nodes_[ends_[next_].head].event.time;
+    return nodes_[ends_[next_position()].head].event.time;
   }
-  // Inline in Simulation::step, its one hot caller: no call, and the event
-  // is read where it lies instead of copied out through memory.
-  [[gnu::always_inline]] Event pop() {
-    if (in_ring_ == 0) advance(bucket_of(far_.front().time));
-    const std::uint32_t p = next_ != k_unknown ? next_ : next_position();
-    next_ = k_unknown;
+  // Removes and returns the next event (the queue is not empty).
+  Event pop() { return *pop_until(std::numeric_limits<Time_us>::max()); }
+  // Removes and returns the next event if it is due at or before `until`,
+  // else removes nothing (the queue is not empty). Inline in
+  // Simulation::step, its one hot caller: one search for the next bucket
+  // serves the test and the pop, and the event is read where it lies.
+  [[gnu::always_inline]] std::optional<Event> pop_until(Time_us until) {
+    if (in_ring_ == 0) {
+      if (far_.front().time > until) return std::nullopt;
+      advance(bucket_of(far_.front().time));
+    }
+    const std::uint32_t p = next_position();
+    if (nodes_[ends_[p].head].event.time > until) return std::nullopt;
     if (const std::uint64_t b = cursor_ + ((p - position(cursor_)) & k_mask); b != cursor_) {
       cursor_ = b;
       if (far_bucket_ - cursor_ < k_buckets) advance(b);
     }
     Ends& ends = ends_[p];
     const std::uint32_t n = ends.head;
-    const Event e = nodes_[n].event;
+    const std::optional<Event> e = nodes_[n].event;
     ends.head = nodes_[n].next;
     if (ends.head == k_none) {
       ends.tail = k_none;
@@ -94,8 +100,7 @@ class EventQueue {
     nodes_[n].next = free_;
     free_ = n;
     --in_ring_;
-    --size_;
-    base_ = e.time;
+    base_ = e->time;
     return e;
   }
 
@@ -104,7 +109,7 @@ class EventQueue {
   template <class Pick>
   std::optional<Event> take_first(Pick pick) {
     std::vector<Event> all;
-    all.reserve(size_);
+    all.reserve(size());
     const Time_us base = base_;
     const std::uint64_t cursor = cursor_;
     while (!empty()) all.push_back(pop());  // in the queue's order
@@ -125,7 +130,6 @@ class EventQueue {
   static constexpr std::uint32_t k_buckets = 1024;  // the ring spans 65.5 ms
   static constexpr std::uint32_t k_mask = k_buckets - 1;
   static constexpr std::uint64_t k_no_bucket = std::numeric_limits<std::uint64_t>::max();
-  static constexpr std::uint32_t k_unknown = std::numeric_limits<std::uint32_t>::max();
   static constexpr std::uint32_t k_none = std::numeric_limits<std::uint32_t>::max();
 
   // A bucket is a list of nodes, in the queue's order, kept by its ends;
@@ -157,8 +161,6 @@ class EventQueue {
   // What is due beyond the ring goes in out of line.
   [[gnu::always_inline]] void insert(const Event& e) {
     PAXSIM_ASSERT(e.time >= base_);
-    ++size_;
-    next_ = k_unknown;
     const std::uint64_t b = bucket_of(e.time);
     if (b - cursor_ >= k_buckets) [[unlikely]] {
       insert_far(e);
@@ -236,13 +238,11 @@ class EventQueue {
   std::uint32_t free_ = k_none;                        // the first free node
   std::vector<Ends> ends_;                             // by ring position: its bucket's first and last nodes
   std::array<std::uint64_t, k_buckets / 64> used_{};  // bit p: bucket p is not empty
-  std::size_t in_ring_ = 0;                            // events in the buckets
+  std::size_t in_ring_ = 0;                            // events in the buckets (the rest are in far_)
   std::vector<Event> far_;                             // due beyond the ring: a heap, least on top
   std::uint64_t far_bucket_ = k_no_bucket;             // the bucket of far_'s top, if any
-  std::uint32_t next_ = k_unknown;                     // next_position(), if known
   std::uint64_t cursor_ = 0;                           // the bucket of base_
   Time_us base_ = 0;
-  std::size_t size_ = 0;
   std::uint64_t next_seq_ = 0;
 };
 

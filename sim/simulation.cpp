@@ -223,11 +223,12 @@ inline bool Simulation::dispatch(const Event& e) {
 bool Simulation::step() {
   if (!scenario_.schedule.empty()) return step_scheduled();
   while (!queue_.empty()) {
-    if (queue_.top_time() > scenario_.max_time_us) {
+    const std::optional<Event> next = queue_.pop_until(scenario_.max_time_us);
+    if (!next) {
       now_ = scenario_.max_time_us;
       return false;
     }
-    const Event e = queue_.pop();
+    const Event& e = *next;
     PAXSIM_ASSERT(e.time >= now_);
     now_ = e.time;
     if (dispatch(e)) return true;
