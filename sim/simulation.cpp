@@ -238,7 +238,7 @@ bool Simulation::step() {
 
 // ---------------------------------------------------------------- steps
 
-bool Simulation::on_deliver(const Event& e) {
+inline bool Simulation::on_deliver(const Event& e) {
   const auto slot = static_cast<std::uint32_t>(e.arg);
   const Message& in_pool = pool_[slot];
   const EndpointId to = in_pool.to;
