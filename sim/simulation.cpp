@@ -323,7 +323,7 @@ bool Simulation::on_timer(const Event& e) {
   return true;
 }
 
-bool Simulation::on_durable(const Event& e) {
+inline bool Simulation::on_durable(const Event& e) {
   NodeSlot& s = nodes_[e.target];
   if (e.incarnation != s.disk_epoch) return false;  // the write was lost in a crash
   PAXSIM_ASSERT(!s.pending.empty() && s.pending.front().id == e.arg);

@@ -149,11 +149,12 @@ class Simulation : private ClientWorld, private LockWorld {
 
   // Steps
   [[gnu::always_inline]] inline bool dispatch(const Event& e);
-  // Inline in step (through dispatch): most steps are deliveries, and a call
-  // here saved and restored registers that step had saved already.
+  // Inline in step (through dispatch): most steps are deliveries, and most
+  // others writes becoming durable; a call here saved and restored registers
+  // that step had saved already.
   [[gnu::always_inline]] inline bool on_deliver(const Event& e);
   bool on_timer(const Event& e);
-  bool on_durable(const Event& e);
+  [[gnu::always_inline]] inline bool on_durable(const Event& e);
   void on_fault(const Event& e);
   void on_propose(const Event& e);
   void on_nemesis_tick();
