@@ -757,6 +757,8 @@ bool Simulation::on_client_event(const Event& e) {
   return true;
 }
 
+void Simulation::client_send() { send_slot(client_slot_); }
+
 void Simulation::client_timer(std::uint32_t client, Time_us at, ClientTimer kind, std::uint64_t arg) {
   queue_.push(Event{at, 0, arg, client, 0, EventKind::client, EventClass::other, static_cast<std::uint8_t>(kind)});
 }
@@ -859,20 +861,28 @@ void Simulation::send(const Message& m) { send_slot(pool_.put(m)); }
 
 // The message waits in its pool slot from here on (a copy it is sent twice
 // gets a slot of its own); one lost at send frees its slot at once.
-void Simulation::send_slot(std::uint32_t slot) {
+// Inline where nodes' sends are carried out: on a link that neither loses
+// nor duplicates, untaped, a send is its delay and its delivery event.
+inline void Simulation::send_slot(std::uint32_t slot) {
   const Message& m = pool_[slot];
   ++stats_.messages_sent;
   ++stats_.sent_by_kind[static_cast<int>(m.kind)];
   for (Observer* o : sending_[static_cast<int>(m.kind)]) o->on_send(now_, m);
-  // The message's fate, one decision (a node's messages to itself: one copy, at once).
+  // A link that neither loses nor duplicates: the delay alone, no decision built.
+  if (m.from != m.to && scenario_.schedule.empty() && network_.plain())
+    if (const std::optional<Time_us> delay = network_rng_.plain_send_delay(network_.model().delay_ms)) {
+      queue_.push(Event{now_ + *delay, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
+      return;
+    }
+  send_fated(slot);
+}
+
+// The rest of send_slot: the message's fate, one decision (a node's messages
+// to itself: one copy, at once).
+void Simulation::send_fated(std::uint32_t slot) {
+  const Message& m = pool_[slot];
   Decision fate;
   if (m.from != m.to && scenario_.schedule.empty()) {
-    // A link that neither loses nor duplicates: the delay alone, no decision built.
-    if (network_.plain())
-      if (const std::optional<Time_us> delay = network_rng_.plain_send_delay(network_.model().delay_ms)) {
-        queue_.push(Event{now_ + *delay, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
-        return;
-      }
     fate = network_rng_.send_fate(network_.model());
   } else if (m.from != m.to) {
     fate.delay_us[0] = network_rng_.draw_us(network_.model().delay_ms);  // a pinned schedule loses and duplicates by itself

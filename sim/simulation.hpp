@@ -171,7 +171,7 @@ class Simulation : private ClientWorld, private LockWorld {
     client_slot_ = pool_.put_new();
     return pool_[client_slot_];
   }
-  void client_send() override { send_slot(client_slot_); }
+  void client_send() override;
   void client_timer(std::uint32_t client, Time_us at, ClientTimer kind, std::uint64_t arg) override;
   void client_call(std::uint32_t client, const Command& c, const Value& encoded) override;
   void client_return(std::uint32_t client, const Command& c, const Message& reply) override;
@@ -198,7 +198,8 @@ class Simulation : private ClientWorld, private LockWorld {
   void apply_effects(NodeId n);
   [[gnu::noinline]] void report_effects(NodeId n);
   void send(const Message& m);
-  void send_slot(std::uint32_t slot);
+  [[gnu::always_inline]] inline void send_slot(std::uint32_t slot);
+  [[gnu::noinline]] void send_fated(std::uint32_t slot);
   void schedule_timer(NodeId n, const TimerRequest& t);
   NodeId resolve(const NodeSelector& sel, FaultAction action);
   std::uint32_t down_count() const;
