@@ -15,7 +15,7 @@ class FreeList {
   bool empty() const { return n_ == 0; }
   // The slot freed last. Not empty.
   std::uint32_t pop() { return slots_[--n_]; }
-  void push(std::uint32_t slot) {
+  [[gnu::always_inline]] void push(std::uint32_t slot) {
     if (n_ == slots_.size()) [[unlikely]] grow();
     slots_[n_++] = slot;
   }

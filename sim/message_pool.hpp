@@ -37,7 +37,7 @@ class MessagePool {
     (*this)[slot].reset();
     return slot;
   }
-  void free(std::uint32_t slot) { free_.push(slot); }
+  [[gnu::always_inline]] void free(std::uint32_t slot) { free_.push(slot); }
 
  private:
   static constexpr unsigned k_chunk_bits = 8;
