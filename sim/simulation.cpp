@@ -44,6 +44,7 @@ Simulation::Simulation(const Scenario& scenario, NodeFactory factory)
       fault_rng_(scenario.seed, "faults"),
       nemesis_rng_(scenario.seed, "nemesis"),
       decisions_(scenario_.tape),
+      pinned_(!scenario_.schedule.empty()),
       clocks_(scenario.endpoints()),
       client_paused_(scenario.clients(), 0),
       client_held_(scenario.clients()) {
@@ -221,7 +222,7 @@ inline bool Simulation::dispatch(const Event& e) {
 }
 
 bool Simulation::step() {
-  if (!scenario_.schedule.empty()) return step_scheduled();
+  if (pinned_) [[unlikely]] return step_scheduled();
   while (!queue_.empty()) {
     const std::optional<Event> next = queue_.pop_until(scenario_.max_time_us);
     if (!next) {
@@ -869,7 +870,7 @@ inline void Simulation::send_slot(std::uint32_t slot) {
   ++stats_.sent_by_kind[static_cast<int>(m.kind)];
   for (Observer* o : sending_[static_cast<int>(m.kind)]) o->on_send(now_, m);
   // A link that neither loses nor duplicates: the delay alone, no decision built.
-  if (m.from != m.to && scenario_.schedule.empty() && network_.plain())
+  if (m.from != m.to && !pinned_ && network_.plain())
     if (const std::optional<Time_us> delay = network_rng_.plain_send_delay(network_.model().delay_ms)) {
       queue_.push(Event{now_ + *delay, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
       return;
