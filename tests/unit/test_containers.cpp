@@ -1,5 +1,5 @@
-// The small containers on the hot path: a leader's window of proposals in
-// flight (paxos/slot_window.hpp), the flat hash table of the key-value store
+// The small containers on the hot path: a log (paxos/slot_map.hpp), a
+// leader's window of proposals in flight (paxos/slot_window.hpp), the flat hash table of the key-value store
 // and of a leader's queued commands (paxos/flat_hash_map.hpp), the simulator's per-disk queues
 // (sim/fifo.hpp) and its event queue (sim/event_queue.hpp), each checked
 // against a standard container that does the same job plainly.
@@ -19,6 +19,7 @@
 
 #include "paxos/flat_hash_map.hpp"
 #include "paxos/shard_map.hpp"
+#include "paxos/slot_map.hpp"
 #include "paxos/slot_window.hpp"
 #include "paxos/value.hpp"
 #include "sim/event_queue.hpp"
@@ -39,6 +40,71 @@ std::vector<std::pair<paxsim::Slot, T>> items(const std::map<paxsim::Slot, T>& m
 }
 
 }  // namespace
+
+TEST_CASE("slot map: behaves as a map of slots over appends, gaps, fills and replacements across chunks") {
+  // A log's pattern: mostly the next slot, sometimes a slot ahead (a gap,
+  // sometimes past a chunk's end), a slot filled in below the top, or one
+  // replaced; each of the four ways to store checked against std::map.
+  struct Entry {
+    Entry() = default;
+    Entry(int b, std::string t) : ballot(b), text(std::move(t)) {}
+    int ballot = -1;
+    std::string text;
+    bool operator==(const Entry&) const = default;
+  };
+  paxsim::SlotMap<Entry> log;
+  std::map<paxsim::Slot, Entry> m;
+  std::uint64_t x = 777;
+  auto next = [&x] { return x = x * 6364136223846793005ull + 1442695040888963407ull; };
+  paxsim::Slot top = 0;  // one past the highest slot stored
+  for (int round = 0; round < 4000; ++round) {
+    const std::uint64_t r = next() >> 33;
+    paxsim::Slot s = top;  // the next slot
+    if (r % 10 == 0) s = top + 1 + (r >> 8) % 300;  // ahead, maybe into a later chunk
+    else if (r % 10 == 1 && top > 0) s = (r >> 8) % top;  // below the top: a gap or a stored slot
+    const Entry e{static_cast<int>(round), "v" + std::to_string(round)};
+    switch ((r >> 4) % 4) {
+      case 0: {  // try_emplace: stores only into an empty slot
+        const bool stored = log.try_emplace(s, e.ballot, e.text);
+        CHECK(stored == !m.contains(s));
+        m.emplace(s, e);
+        break;
+      }
+      case 1:  // emplace: replaces, here from the old value itself
+        if (const Entry* old = log.find(s)) {
+          const Entry want{old->ballot + 1, old->text};
+          log.emplace(s, old->ballot + 1, old->text);
+          m[s] = want;
+        } else {
+          log.emplace(s, e.ballot, e.text);
+          m[s] = e;
+        }
+        break;
+      case 2:  // operator[]: default-constructed first
+        log[s].text += "+";
+        m[s].text += "+";
+        break;
+      default:  // a lookup that stores nothing
+        CHECK(log.contains(s) == m.contains(s));
+        break;
+    }
+    if (!m.empty()) top = m.rbegin()->first + 1;
+    REQUIRE(log.size() == m.size());
+    REQUIRE(log.end_slot() == top);
+    if (round % 101 == 0) {
+      std::vector<std::pair<paxsim::Slot, Entry>> got;
+      log.for_each([&](paxsim::Slot slot, const Entry& v) { got.emplace_back(slot, v); });
+      CHECK(got == std::vector<std::pair<paxsim::Slot, Entry>>(m.begin(), m.end()));
+      for (paxsim::Slot q = top > 300 ? top - 300 : 0; q <= top + 2; ++q) {
+        const Entry* f = log.find(q);
+        auto it = m.find(q);
+        REQUIRE((f != nullptr) == (it != m.end()));
+        if (f) CHECK(*f == it->second);
+      }
+    }
+  }
+  CHECK(top > 1000);  // several chunks of 256
+}
 
 TEST_CASE("slot window: behaves as a map of slots added in increasing order, erased in any") {
   paxsim::SlotWindow<std::string> w;
