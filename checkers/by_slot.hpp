@@ -53,5 +53,15 @@ template <class T>
 [[gnu::always_inline]] inline void grow_to(std::vector<T>& v, std::size_t n, const T& fill) {
   if (v.size() < n) [[unlikely]] grow_to_slow(v, n, fill);
 }
+// For a table that keeps its size beside it (`size`, equal to v.size()):
+// a vector's size divides by the element's size, a multiply and shifts
+// where that is not a power of two, on every check of an index.
+template <class T>
+[[gnu::always_inline]] inline void grow_to(std::vector<T>& v, std::size_t n, std::size_t& size) {
+  if (size < n) [[unlikely]] {
+    grow_to_slow(v, n);
+    size = v.size();
+  }
+}
 
 }  // namespace paxsim::checkers

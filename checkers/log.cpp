@@ -14,7 +14,7 @@ LogChecker::LogChecker(const sim::Scenario& s, ViolationSink& sink) : sink_(sink
 void LogChecker::on_apply(Time_us t, NodeId n, const Learned& a) {
   // The usual case, without a call (so without saving registers): the next
   // index, where another replica applied the very same handle before.
-  if (a.slot == next_[n] && a.slot < first_.size() && first_[a.slot] && first_[a.slot]->value.same_text(a.value)) {
+  if (a.slot == next_[n] && a.slot < first_size_ && first_[a.slot] && first_[a.slot]->value.same_text(a.value)) {
     next_[n] = a.slot + 1;
     return;
   }
@@ -24,7 +24,7 @@ void LogChecker::on_apply(Time_us t, NodeId n, const Learned& a) {
 void LogChecker::check_apply(Time_us t, NodeId n, const Learned& a) {
   if (a.slot != next_[n]) return report_out_of_order(t, n, a);
   next_[n] = a.slot + 1;
-  grow_to(first_, a.slot + 1);
+  grow_to(first_, a.slot + 1, first_size_);
   auto& f = first_[a.slot];
   if (!f) {
     f = First{a.value, n};

@@ -33,6 +33,7 @@ class LogChecker : public sim::Observer {
   ViolationSink& sink_;
   std::vector<Slot> next_;                  // per replica: the index it must apply next
   std::vector<std::optional<First>> first_;  // per index: the first command applied there, and by whom
+  std::size_t first_size_ = 0;               // first_.size(), kept (see grow_to)
 };
 static_assert(sim::overridden_hooks<LogChecker>() == LogChecker::k_hooks);
 

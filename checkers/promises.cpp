@@ -20,6 +20,7 @@ void PromiseChecker::on_restart(Time_us, NodeId n, bool wiped) {
   if (wiped) {  // forgets all, keeping the table's capacity
     durable_[n].promised = Ballot{};
     durable_[n].accepted.clear();
+    durable_[n].accepted_size = 0;
   }
 }
 
@@ -40,7 +41,7 @@ void PromiseChecker::check_durable(Time_us t, NodeId n, const Record& r) {
       report_accept_below(t, n, r, d);
     else
       d.promised = r.ballot;  // accepting b promises b
-    grow_to(d.accepted, r.slot + 1);
+    grow_to(d.accepted, r.slot + 1, d.accepted_size);
     std::pair<Ballot, Value>& accepted = d.accepted[r.slot];  // assigned in place, without a temporary pair
     accepted.first = r.ballot;
     accepted.second = r.value;
@@ -52,8 +53,9 @@ void PromiseChecker::on_send(Time_us t, const Message& m) {
   // The usual acceptance, without a call (so without saving registers): the
   // durable one is of its ballot and the very same handle.
   if (m.kind == MsgKind::accepted) {
-    const std::vector<std::pair<Ballot, Value>>& accepted = durable_[m.from].accepted;
-    if (m.slot < accepted.size() && accepted[m.slot].first == m.ballot && !m.ballot.is_null() &&
+    const Durable& d = durable_[m.from];
+    const std::vector<std::pair<Ballot, Value>>& accepted = d.accepted;
+    if (m.slot < d.accepted_size && accepted[m.slot].first == m.ballot && !m.ballot.is_null() &&
         accepted[m.slot].second.same_text(m.value))
       return;
   }
@@ -65,7 +67,7 @@ void PromiseChecker::check_send(Time_us t, const Message& m) {
   if (m.kind == MsgKind::promise) {
     if (d.promised < m.ballot) report_promise_not_durable(t, m, d);
   } else if (m.kind == MsgKind::accepted) {
-    const std::pair<Ballot, Value>* it = m.slot < d.accepted.size() && !d.accepted[m.slot].first.is_null()
+    const std::pair<Ballot, Value>* it = m.slot < d.accepted_size && !d.accepted[m.slot].first.is_null()
                                              ? &d.accepted[m.slot]
                                              : nullptr;
     const bool covered = it && (it->first > m.ballot || (it->first == m.ballot && it->second == m.value));

@@ -32,6 +32,7 @@ class PromiseChecker : public sim::Observer {
   struct Durable {
     Ballot promised;                       // max over promise and accept records
     std::vector<std::pair<Ballot, Value>> accepted;  // by slot; a null ballot: nothing accepted
+    std::size_t accepted_size = 0;                   // accepted.size(), kept (see grow_to)
   };
   void report(Time_us t, std::string message, std::vector<std::string> evidence);
   [[gnu::noinline]] void check_send(Time_us t, const Message& m);

@@ -99,15 +99,20 @@ class KvStore {
   static constexpr std::uint32_t k_dense_clients = 4096;
   ClientEntry& entry(std::uint32_t client) {
     if (client >= k_dense_clients) [[unlikely]] return other_clients_[client];
-    if (client >= clients_.size()) clients_.resize(client + 1);
+    if (client >= clients_size_) [[unlikely]] {
+      clients_.resize(client + 1);
+      clients_size_ = clients_.size();
+    }
     return clients_[client];
   }
   const ClientEntry* find_entry(std::uint32_t client) const {
-    if (client < clients_.size()) return &clients_[client];
+    if (client < clients_size_) return &clients_[client];
     auto it = other_clients_.find(client);
     return it == other_clients_.end() ? nullptr : &it->second;
   }
   std::vector<ClientEntry> clients_;
+  // clients_.size(), kept: a vector's size divides by the element's size.
+  std::size_t clients_size_ = 0;
   std::unordered_map<std::uint32_t, ClientEntry> other_clients_;
   std::uint64_t executed_ = 0;
   LockTable locks_;
