@@ -44,6 +44,27 @@ std::uint32_t QuorumChecker::add_set(Slot s, MsgKind kind, const Ballot& b) {
 }
 
 void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
+  // The usual case, up to 64 nodes (one word per set), without sorting: a
+  // majority of distinct members, each of which sent its answer. Anything
+  // else goes to the full check, which reports.
+  if (words_ == 1 && q.members.size() >= nodes_ / 2 + 1) {
+    const MsgKind kind = q.phase == QuorumUse::Phase::promise ? MsgKind::promise : MsgKind::accepted;
+    if (const AnswerSet* answers = answer_set(q.slot, kind, q.ballot)) {
+      std::uint64_t seen = 0;
+      bool distinct = true;
+      for (const NodeId id : q.members) {
+        const std::uint64_t bit = id < 64 ? std::uint64_t{1} << id : 0;
+        distinct &= bit != 0 && (seen & bit) == 0;
+        seen |= bit;
+      }
+      // A bit of an id at or above nodes_ is never set in a set (on_send skips them).
+      if (distinct && (seen & ~masks_[answers->mask]) == 0) return;
+    }
+  }
+  check_quorum(t, n, q);
+}
+
+void QuorumChecker::check_quorum(Time_us t, NodeId n, const QuorumUse& q) {
   // Distinct members, sorted: a quorum is a handful of node ids, sorted by
   // insertion as they are copied (no library calls); a large one, by std::sort.
   std::array<NodeId, 32> small;

@@ -47,6 +47,7 @@ class QuorumChecker : public sim::Observer {
   enum class Problem : std::uint8_t { counted_twice, not_a_majority, never_sent };
   // `arg`: not_a_majority, the count; never_sent, the acceptor.
   [[gnu::cold, gnu::noinline]] void report(Time_us t, NodeId n, const QuorumUse& q, Problem p, std::size_t arg);
+  [[gnu::noinline]] void check_quorum(Time_us t, NodeId n, const QuorumUse& q);  // sorts the members; reports
   [[gnu::noinline]] std::uint32_t add_set(Slot s, MsgKind kind, const Ballot& b);
   [[gnu::noinline]] void add_first_answer(const Message& m);  // the first answer of its kind and ballot in its slot
 
