@@ -862,15 +862,22 @@ void Simulation::send(const Message& m) { send_slot(pool_.put(m)); }
 
 // The message waits in its pool slot from here on (a copy it is sent twice
 // gets a slot of its own); one lost at send frees its slot at once.
-// Inline where nodes' sends are carried out: on a link that neither loses
-// nor duplicates, untaped, a send is its delay and its delivery event.
+// Inline where nodes' sends are carried out: a node's send to itself is its
+// delivery event, and on a link that neither loses nor duplicates, untaped,
+// a send is its delay and its delivery event (send_fated was a call per
+// message a leader sends itself).
 inline void Simulation::send_slot(std::uint32_t slot) {
   const Message& m = pool_[slot];
   ++stats_.messages_sent;
   ++stats_.sent_by_kind[static_cast<int>(m.kind)];
   for (Observer* o : sending_[static_cast<int>(m.kind)]) o->on_send(now_, m);
+  // A node's messages to itself: one copy, at once (no draw, taped or not).
+  if (m.from == m.to) {
+    queue_.push(Event{now_, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
+    return;
+  }
   // A link that neither loses nor duplicates: the delay alone, no decision built.
-  if (m.from != m.to && !pinned_ && network_.plain())
+  if (!pinned_ && network_.plain())
     if (const std::optional<Time_us> delay = network_rng_.plain_send_delay(network_.model().delay_ms)) {
       queue_.push(Event{now_ + *delay, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
       return;
@@ -879,7 +886,7 @@ inline void Simulation::send_slot(std::uint32_t slot) {
 }
 
 // The rest of send_slot: the message's fate, one decision (a node's messages
-// to itself: one copy, at once).
+// to itself, which send_slot takes first: one copy, at once).
 void Simulation::send_fated(std::uint32_t slot) {
   const Message& m = pool_[slot];
   Decision fate;
