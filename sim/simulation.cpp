@@ -84,7 +84,7 @@ void Simulation::attach_client_decisions() {
 }
 
 void Simulation::start() {
-  if (!scenario_.schedule.empty()) {
+  if (pinned_) {
     // A pinned schedule issues proposals and requests itself, and has no
     // timeline, nemesis or clients of its own.
     proposal_order_.resize(scenario_.workload.proposals.size());
@@ -885,16 +885,17 @@ inline void Simulation::send_slot(std::uint32_t slot) {
   send_fated(slot);
 }
 
-// The rest of send_slot: the message's fate, one decision (a node's messages
-// to itself, which send_slot takes first: one copy, at once).
+// The rest of send_slot, for a message between two nodes on a link that
+// may lose or duplicate, or with a tape or a pinned schedule: its fate, one
+// decision.
 void Simulation::send_fated(std::uint32_t slot) {
   const Message& m = pool_[slot];
+  PAXSIM_ASSERT(m.from != m.to);  // send_slot delivers those itself
   Decision fate;
-  if (m.from != m.to && scenario_.schedule.empty()) {
+  if (!pinned_)
     fate = network_rng_.send_fate(network_.model());
-  } else if (m.from != m.to) {
+  else
     fate.delay_us[0] = network_rng_.draw_us(network_.model().delay_ms);  // a pinned schedule loses and duplicates by itself
-  }
   if (fate.dropped) {
     ++stats_.messages_dropped;
     for (Observer* o : watching(Hook::drop_at_send)) o->on_drop_at_send(now_, m);

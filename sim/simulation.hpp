@@ -232,7 +232,7 @@ class Simulation : private ClientWorld, private LockWorld {
   Rng nemesis_rng_;
   DecisionLog decisions_;
   bool decisions_on_ = false;
-  bool pinned_;                     // a pinned schedule (scenario_.schedule), asked at every step and send
+  bool pinned_ = false;             // a pinned schedule (scenario_.schedule), asked at every step and send
   Time_us now_ = 0;
   Time_us faults_over_at_ = 0;
   Stats stats_;
