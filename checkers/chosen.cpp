@@ -55,8 +55,9 @@ void ChosenTracker::report(const char* invariant, Time_us t, std::string message
 std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, const Value& v) {
   PAXSIM_ASSERT(tallies_.size() < k_none);
   const auto i = static_cast<std::uint32_t>(tallies_.size());
-  tallies_.push_back(Tally{b, v, k_none, 0, who_.size()});
-  for (std::uint32_t k = 0; k < nodes_; ++k) who_.push_back(k_no_node);
+  tallies_.push_back(Tally{b, v, k_none, 0, who_used_});
+  who_used_ += nodes_;  // entries only written as acceptors are counted: nothing to fill
+  grow_to(who_, who_used_, who_size_);
   (st.first_tally == k_none ? st.first_tally : tallies_[st.last_tally].next) = i;
   st.last_tally = i;
   return i;
@@ -66,8 +67,14 @@ void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
   grow_to(slots_, r.slot + 1);
   SlotState& st = slots_[r.slot];
   Tally& tally = tallies_[tally_of(st, r.ballot, r.value)];
-  const std::span<const NodeId> before = who(tally);
-  if (std::find(before.begin(), before.end(), n) != before.end()) return;
+  if (n < 64) {
+    const std::uint64_t bit = std::uint64_t{1} << n;
+    if (tally.seen & bit) return;
+    tally.seen |= bit;
+  } else {
+    const std::span<const NodeId> before = who(tally);
+    if (std::find(before.begin(), before.end(), n) != before.end()) return;
+  }
   PAXSIM_ASSERT(tally.who_count < nodes_);
   who_[tally.first_who + tally.who_count++] = n;
 

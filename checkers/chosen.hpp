@@ -91,13 +91,15 @@ class ChosenTracker : public sim::Observer {
   // are who_[first_who .. first_who + who_count), in the order they accepted.
   // Each tally owns `nodes_` entries of who_ (an acceptor counts once), so
   // the tallies of all slots share two flat arrays and a slot costs no
-  // allocation of its own.
+  // allocation of its own. `seen` has the bit of each acceptor below 64
+  // counted, so that the test on every acceptance is a bit, not a search.
   struct Tally {
     Ballot ballot;
     Value value;
     std::uint32_t next = k_none;  // the slot's next tally, in order of first acceptance
     std::uint32_t who_count = 0;
     std::size_t first_who = 0;
+    std::uint64_t seen = 0;
   };
   struct SlotState {
     std::uint32_t first_tally = k_none;  // a handful per slot: one per ballot that reached it
@@ -132,7 +134,9 @@ class ChosenTracker : public sim::Observer {
   ValueSet proposed_;               // membership only: never iterated
   std::vector<SlotState> slots_;    // by slot; slots are dense from 0
   std::vector<Tally> tallies_;      // every slot's, linked per slot
-  std::vector<NodeId> who_;         // nodes_ entries per tally
+  std::vector<NodeId> who_;         // nodes_ entries per tally (those not yet counted unset)
+  std::size_t who_size_ = 0;        // who_.size(), kept (see grow_to)
+  std::size_t who_used_ = 0;        // the entries the tallies own
   std::uint64_t chosen_count_ = 0;
   std::vector<std::function<void(Slot, const Choice&)>> listeners_;
 };
