@@ -89,11 +89,12 @@ void ChosenTracker::chose(Slot s, SlotState& st, const Tally& tally, Time_us t) 
   const Ballot& b = tally.ballot;
   const Value& v = tally.value;
   if (!st.first) {
-    st.first = Choice{b, v, NodeIds(who(tally)), t};
+    st.first.emplace(b, v, NodeIds(who(tally)), t);
     st.lowest_chosen = b;
     ++chosen_count_;
     if (validity_ && v != k_noop_value && !proposed_.contains(v)) report_unproposed(s, tally, t);
-    if (stability_) check_stability_above(s, st, b);
+    // The usual slot has the one tally, this one, which carries v.
+    if (stability_ && st.first_tally != st.last_tally) check_stability_above(s, st, b);
     for (auto& f : listeners_) f(s, *st.first);
     return;
   }
