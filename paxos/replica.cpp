@@ -9,8 +9,11 @@ void Replica::recover(std::span<const Record> durable) {
 }
 
 void Replica::apply_ready(const NodeConfig& cfg, Effects& out, bool results) {
-  for (const Decision* d; (d = log_.find(applied_)) != nullptr; ++applied_) {
-    const Value& v = d->value;
+  // Every slot below first_undecided_ is decided and first_undecided_ is
+  // not, so what applies in order is exactly [applied_, first_undecided_):
+  // no slot needs testing.
+  for (; applied_ < first_undecided_; ++applied_) {
+    const Value& v = log_.at(applied_).value;
     out.applied_copy(applied_, v);
     // A value that carries its command is no no-op (encode makes no no-op).
     const Command* c = v.command();

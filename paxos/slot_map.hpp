@@ -26,6 +26,8 @@ class SlotMap {
   bool contains(Slot s) const { return s < end_ && cell(s).has_value(); }
   const T* find(Slot s) const { return contains(s) ? &*cell(s) : nullptr; }
   T* find(Slot s) { return contains(s) ? &*chunks_[s / k_chunk_slots][s % k_chunk_slots] : nullptr; }
+  // The value in slot `s`, which must hold one (no test).
+  const T& at(Slot s) const { return *cell(s); }
   // Makes slot `s`'s value from `args` (T's fields, in order) unless the
   // slot holds one already; true if made.
   template <class... A>
