@@ -34,14 +34,14 @@ class MultiPaxosNode final : public Node {
     replica_.recover(durable);
   }
 
+  // A dispatch, with every handler that needs registers of its own out of
+  // line (noinline below): inline, they made every step save and restore
+  // them, whichever handler it took.
   void step(const Input& in, Effects& out) override {
     now_local_ = in.local_us;
     switch (in.kind) {
       case Input::Kind::start:
-        replica_.replay(cfg_, out);  // the state machine is rebuilt from the log
-        lock_watch_.observe(replica_.kv().locks(), now_local_);
-        if (leases()) grantor_.on_start(now_local_, cfg_.leader_lease_us);
-        arm(TimerKind::election, out);
+        on_start(out);
         break;
       case Input::Kind::propose:
         break;  // the multi-paxos workload speaks through client messages
@@ -113,6 +113,13 @@ class MultiPaxosNode final : public Node {
   }
 
  private:
+  [[gnu::noinline]] void on_start(Effects& out) {
+    replica_.replay(cfg_, out);  // the state machine is rebuilt from the log
+    lock_watch_.observe(replica_.kv().locks(), now_local_);
+    if (leases()) grantor_.on_start(now_local_, cfg_.leader_lease_us);
+    arm(TimerKind::election, out);
+  }
+
   // Each message kind has exactly one handler.
   void on_message(const Message& m, Effects& out) {
     switch (m.kind) {
@@ -127,12 +134,14 @@ class MultiPaxosNode final : public Node {
       case MsgKind::client_request: on_client_request(m, out); break;
       case MsgKind::client_reply:
       case MsgKind::redirect: break;  // meant for clients; a node ignores them
-      case MsgKind::lease_ack:
-        holder_.on_ack(cfg_, m.from, m.ballot, m.request);
-        follows_me(m);
-        break;
+      case MsgKind::lease_ack: on_lease_ack(m); break;
       case MsgKind::heartbeat_ack: follows_me(m); break;
     }
+  }
+
+  [[gnu::noinline]] void on_lease_ack(const Message& m) {
+    holder_.on_ack(cfg_, m.from, m.ballot, m.request);
+    follows_me(m);
   }
 
   void on_timer(TimerKind k, std::uint64_t token, Effects& out) {
@@ -199,7 +208,7 @@ class MultiPaxosNode final : public Node {
     if (leader_.role() != Leader::Role::follower && b > leader_.ballot()) leader_.step_down(b);
   }
 
-  void on_prepare(const Message& m, Effects& out) {
+  [[gnu::noinline]] void on_prepare(const Message& m, Effects& out) {
     // A lease we granted (or may have granted before a restart) still runs:
     // promising another candidate now could let it serve writes while the
     // lease holder serves reads.
@@ -233,7 +242,7 @@ class MultiPaxosNode final : public Node {
     }
   }
 
-  void on_promise(const Message& m, Effects& out) {
+  [[gnu::noinline]] void on_promise(const Message& m, Effects& out) {
     if (!leader_.on_promise(cfg_, m, out)) return;
     known_leader_ = cfg_.self;
     // A majority just promised: it follows us. The first timeout after this
@@ -248,7 +257,7 @@ class MultiPaxosNode final : public Node {
     on_timer(TimerKind::heartbeat, heartbeat_token_, out);
   }
 
-  void on_accept(const Message& m, Effects& out) {
+  [[gnu::noinline]] void on_accept(const Message& m, Effects& out) {
     saw_ballot(m.ballot);
     if (acceptor_.would_accept(cfg_, m.ballot)) {
       known_leader_ = m.ballot.node;
@@ -261,7 +270,7 @@ class MultiPaxosNode final : public Node {
     acceptor_.on_accept(cfg_, m, out);
   }
 
-  void on_accepted(const Message& m, Effects& out) {
+  [[gnu::noinline]] void on_accepted(const Message& m, Effects& out) {
     if (cfg_.learning == LearningMode::all_to_all) {
       // Every learner counts acceptances per (slot, ballot, value) itself.
       if (replica_.decided(m.slot)) return;
@@ -292,7 +301,7 @@ class MultiPaxosNode final : public Node {
     }
   }
 
-  void on_nack(const Message& m, Effects& out) {
+  [[gnu::noinline]] void on_nack(const Message& m, Effects& out) {
     if (!(m.ballot > leader_.ballot())) return;
     const bool led = leader_.role() == Leader::Role::leader;
     // Without leases, while a majority follows us (quorum_heard_, as of the
@@ -369,7 +378,7 @@ class MultiPaxosNode final : public Node {
     leader_.start_election(cfg_, std::max(acceptor_.promised(), rival), replica_.first_undecided(), out);
   }
 
-  void on_decide(const Message& m, Effects& out) {
+  [[gnu::noinline]] void on_decide(const Message& m, Effects& out) {
     if (m.entries.empty()) {
       learn(m.slot, m.value, m.ballot, out);
     } else {
