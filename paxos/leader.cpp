@@ -104,15 +104,9 @@ void Leader::fill(const NodeConfig& cfg, Effects& out) {
   }
 }
 
-std::optional<Value> Leader::on_accepted(const NodeConfig& cfg, const Message& m, Effects& out) {
-  if (role_ != Role::leader || m.ballot != ballot_) return std::nullopt;
-  Proposal* p = in_flight_.find(m.slot);
-  if (!p || p->value != m.value) return std::nullopt;
-  if (counted(cfg, p->acceptors, m.from)) return std::nullopt;
-  p->acceptors.push_back(m.from);
-  if (p->acceptors.size() < cfg.quorum()) return std::nullopt;
-  out.quorum_copy(QuorumUse::Phase::accepted, m.slot, ballot_, p->acceptors);
-  return p->value;
+Value Leader::accepted_by_quorum(Slot s, const Proposal& p, Effects& out) const {
+  out.quorum_copy(QuorumUse::Phase::accepted, s, ballot_, p.acceptors);
+  return p.value;
 }
 
 void Leader::settle(Slot s) {
