@@ -429,8 +429,7 @@ class MultiPaxosNode final : public Node {
   }
 
   void on_client_request(const Message& m, Effects& out) {
-    Command scratch;
-    const Command* cmd = command_of(m.value, scratch);
+    const Command* cmd = command_of(m.value, scratch_);
     if (!cmd) return;  // malformed: ignore
     if (const KvResult* done = replica_.kv().cached(cmd->client, cmd->request)) {
       reply(m.from, cmd->request, *done, out);  // a retry of what we already applied
@@ -602,6 +601,10 @@ class MultiPaxosNode final : public Node {
   LeaseHolder holder_;
   Slot read_barrier_ = 0;  // lease reads only once every slot below this is applied
   LockLeaseWatch lock_watch_;
+  // A request's command parsed from a value that does not carry one
+  // (on_client_request's scratch space: kept, so that no request builds and
+  // destroys a command's strings). Not state: nothing reads it afterwards.
+  Command scratch_;
 };
 
 }  // namespace
