@@ -64,6 +64,29 @@ std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, const Val
 }
 
 void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
+  // The usual acceptance: one more acceptor (an id below 64) for a tally of
+  // the very same handle, in a slot already seen, with nothing chosen above
+  // it to compare. It calls nothing but chose, last, so it saves no
+  // registers; anything else goes to accept_slow, which does it all.
+  if (r.slot < slots_.size() && n < 64) {
+    SlotState& st = slots_[r.slot];
+    for (std::uint32_t i = st.first_tally; i != k_none; i = tallies_[i].next) {
+      Tally& tally = tallies_[i];
+      if (tally.ballot != r.ballot || !tally.value.same_text(r.value)) continue;
+      const std::uint64_t bit = std::uint64_t{1} << n;
+      if (tally.seen & bit) return;
+      if (stability_ && st.first && r.ballot > st.lowest_chosen && !r.value.same_text(st.first->value)) break;
+      tally.seen |= bit;
+      PAXSIM_ASSERT(tally.who_count < nodes_);
+      who_[tally.first_who + tally.who_count++] = n;
+      if (tally.who_count == quorum_) chose(r.slot, st, tally, t);
+      return;
+    }
+  }
+  accept_slow(t, n, r);
+}
+
+void ChosenTracker::accept_slow(Time_us t, NodeId n, const Record& r) {
   grow_to(slots_, r.slot + 1);
   SlotState& st = slots_[r.slot];
   Tally& tally = tallies_[tally_of(st, r.ballot, r.value)];

@@ -115,6 +115,7 @@ class ChosenTracker : public sim::Observer {
     return add_tally(st, b, v);
   }
   [[gnu::noinline]] void on_accept(Time_us t, NodeId n, const Record& r);
+  [[gnu::noinline]] void accept_slow(Time_us t, NodeId n, const Record& r);
   [[gnu::noinline]] std::uint32_t add_tally(SlotState& st, const Ballot& b, const Value& v);
   void chose(Slot s, SlotState& st, const Tally& tally, Time_us t);
   void check_stability_above(Slot s, const SlotState& st, const Ballot& b);
