@@ -257,8 +257,17 @@ class MultiPaxosNode final : public Node {
     on_timer(TimerKind::heartbeat, heartbeat_token_, out);
   }
 
+  // A ballot above ours deposes us first, out of line (it calls): the usual
+  // accept calls nothing but the acceptor, last, and saves no registers.
   [[gnu::noinline]] void on_accept(const Message& m, Effects& out) {
+    if (leader_.role() != Leader::Role::follower && m.ballot > leader_.ballot()) return deposed_by_accept(m, out);
+    accept(m, out);
+  }
+  [[gnu::noinline]] void deposed_by_accept(const Message& m, Effects& out) {
     saw_ballot(m.ballot);
+    accept(m, out);
+  }
+  void accept(const Message& m, Effects& out) {
     if (acceptor_.would_accept(cfg_, m.ballot)) {
       known_leader_ = m.ballot.node;
       // A leader's accepts to itself are no news of a leader: counted, a
