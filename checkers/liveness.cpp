@@ -32,12 +32,18 @@ void LivenessChecker::on_request_open(Time_us t, std::uint64_t id, NodeId n) {
 }
 
 void LivenessChecker::expire_before(Time_us t, bool inclusive) {
-  while (failure_.empty() && !deadlines_.empty() &&
+  while (!failed_ && !deadlines_.empty() &&
          (deadlines_.top().at < t || (inclusive && deadlines_.top().at <= t))) {
     const Deadline d = deadlines_.top();
     deadlines_.pop();
     check(d);
   }
+}
+
+void LivenessChecker::fail(std::string what, Time_us at) {
+  failure_ = std::move(what);
+  failure_time_us_ = at;
+  failed_ = true;
 }
 
 void LivenessChecker::check(const Deadline& d) {
@@ -48,25 +54,24 @@ void LivenessChecker::check(const Deadline& d) {
     // must reach a majority of that group, whatever else it reaches.
     const Open& o = it->second;
     if (shards_ ? !shards_->reaches_majority(sim_, o.group, o.node) : !sim_.is_live(o.node)) return;
-    failure_ = fmt::format("a request by {} (issued at {}) was not answered by {}",
-                           sim::endpoint_name(sim_.scenario(), it->second.node), ms(it->second.issued_us), ms(d.at));
-    failure_time_us_ = d.at;
+    fail(fmt::format("a request by {} (issued at {}) was not answered by {}",
+                     sim::endpoint_name(sim_.scenario(), it->second.node), ms(it->second.issued_us), ms(d.at)),
+         d.at);
     return;
   }
   if (shards_) {
     for (NodeId n : shards_->members(d.group)) {
       if (!shards_->live_in(sim_, d.group, n) || sim_.node(n)->has_learned_in(d.group, d.what)) continue;
-      failure_ = fmt::format("{} is live but had not learned slot {} of group {} by {}", node_name(n), d.what, d.group,
-                             ms(d.at));
-      failure_time_us_ = d.at;
+      fail(fmt::format("{} is live but had not learned slot {} of group {} by {}", node_name(n), d.what, d.group,
+                       ms(d.at)),
+           d.at);
       return;
     }
     return;
   }
   for (NodeId n = 0; n < sim_.scenario().nodes; ++n) {
     if (!sim_.is_live(n) || sim_.node(n)->has_learned(d.what)) continue;
-    failure_ = fmt::format("{} is live but had not learned slot {} by {}", node_name(n), d.what, ms(d.at));
-    failure_time_us_ = d.at;
+    fail(fmt::format("{} is live but had not learned slot {} by {}", node_name(n), d.what, ms(d.at)), d.at);
     return;
   }
 }

@@ -41,7 +41,9 @@ class LivenessChecker : public sim::Observer {
   // The run ended at `end`: check every deadline up to and including it.
   void finish(Time_us end) { expire_before(end, true); }
 
-  bool ok() const { return failure_.empty(); }
+  bool ok() const { return !failed_; }
+  // !ok(), as a flag a run loop can test after every step.
+  const bool* failed_flag() const { return &failed_; }
   const std::string& failure() const { return failure_; }
   Time_us failure_time_us() const { return failure_time_us_; }
 
@@ -61,6 +63,7 @@ class LivenessChecker : public sim::Observer {
   };
   void expire_before(Time_us t, bool inclusive);
   void check(const Deadline& d);
+  void fail(std::string what, Time_us at);
   Time_us deadline_for(Time_us t) const { return std::max(bound_.after_us, t) + bound_.within_us; }
 
   const sim::Simulation& sim_;
@@ -72,6 +75,7 @@ class LivenessChecker : public sim::Observer {
   std::uint64_t seq_ = 0;
   std::string failure_;
   Time_us failure_time_us_ = 0;
+  bool failed_ = false;
 };
 static_assert(sim::overridden_hooks<LivenessChecker>() == LivenessChecker::k_hooks);
 

@@ -28,14 +28,18 @@ class ViolationSink {
       }
     ++count_;
     first_.push_back(std::move(v));
+    any_ = true;
   }
-  bool any() const { return !first_.empty(); }
+  bool any() const { return any_; }
+  // any(), as a flag a run loop can test after every step.
+  const bool* any_flag() const { return &any_; }
   const std::vector<Violation>& first_of_each() const { return first_; }
   std::uint64_t count() const { return count_; }
 
  private:
   std::vector<Violation> first_;
   std::uint64_t count_ = 0;
+  bool any_ = false;
 };
 
 // The safety invariants, by name, and which apply to a protocol.

@@ -167,7 +167,11 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
   sim.start();
   bool more = true;
   bool hit_step_limit = false;
-  while ((more = sim.step())) {
+  // run() takes steps until one of the tests below may hold (and asks the
+  // cheap ones itself), so they are asked here only then.
+  const bool never = false;
+  const sim::Simulation::RunStops stops{sink.any_flag(), liveness ? liveness->failed_flag() : &never, s.max_steps};
+  while ((more = sim.run(stops))) {
     if (sink.any()) break;
     if (liveness && !liveness->ok()) break;
     if (sim.stats().steps >= s.max_steps) {

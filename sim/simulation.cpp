@@ -221,7 +221,7 @@ inline bool Simulation::dispatch(const Event& e) {
   return false;
 }
 
-bool Simulation::step() {
+inline bool Simulation::take_step() {
   if (pinned_) [[unlikely]] return step_scheduled();
   while (!queue_.empty()) {
     const std::optional<Event> next = queue_.pop_until(scenario_.max_time_us);
@@ -233,6 +233,16 @@ bool Simulation::step() {
     PAXSIM_ASSERT(e.time >= now_);
     now_ = e.time;
     if (dispatch(e)) return true;
+  }
+  return false;
+}
+
+bool Simulation::step() { return take_step(); }
+
+bool Simulation::run(const RunStops& stops) {
+  while (take_step()) {
+    if (*stops.violation || *stops.liveness || stats_.steps >= stops.max_steps) return true;
+    if (now_ >= faults_over_at_ && workload_settled()) return true;
   }
   return false;
 }

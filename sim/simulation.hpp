@@ -72,6 +72,21 @@ class Simulation : private ClientWorld, private LockWorld {
   // Takes events until one is a step; false when there is none before the
   // time limit (then now() is the end of the run).
   bool step();
+  // What makes run() hand back to its caller: flags its observers set (a
+  // violation reported, a liveness deadline missed), a number of steps in
+  // all, and quiescence (see run()).
+  struct RunStops {
+    const bool* violation;
+    const bool* liveness;
+    std::uint64_t max_steps;
+  };
+  // Takes steps, as step() would one by one, until a step is followed by a
+  // flag of `stops` set, `stops.max_steps` steps taken in all, or the faults
+  // over and the workload settled (the caller then asks whether every node
+  // has caught up, and calls again if not). True then; false, as step(),
+  // when no event is left before the time limit. The same run as a loop of
+  // step() and those tests, without a call and return per step.
+  bool run(const RunStops& stops);
 
   Time_us now() const { return now_; }
   std::uint64_t fingerprint() const { return fingerprint_.value(); }
@@ -161,6 +176,7 @@ class Simulation : private ClientWorld, private LockWorld {
   void on_nemesis_undo(std::uint64_t id);
   void on_nemesis_end();
   bool on_client_event(const Event& e);
+  [[gnu::always_inline]] bool take_step();  // step(), in line in run() too
   // A pinned schedule (scenario.schedule) instead of the event queue's order.
   bool step_scheduled();
   bool take_scheduled(const ScheduledStep& st);
