@@ -240,8 +240,13 @@ inline bool Simulation::take_step() {
 bool Simulation::step() { return take_step(); }
 
 bool Simulation::run(const RunStops& stops) {
+  // In locals: a step calls out of line, after which the compiler would load
+  // members and *stops again (only the flags themselves can change).
+  const bool* const violation = stops.violation;
+  const bool* const liveness = stops.liveness;
+  const std::uint64_t max_steps = stops.max_steps;
   while (take_step()) {
-    if (*stops.violation || *stops.liveness || stats_.steps >= stops.max_steps) return true;
+    if (*violation || *liveness || stats_.steps >= max_steps) return true;
     if (now_ >= faults_over_at_ && workload_settled()) return true;
   }
   return false;
