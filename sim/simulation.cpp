@@ -221,8 +221,7 @@ inline bool Simulation::dispatch(const Event& e) {
   return false;
 }
 
-inline bool Simulation::take_step() {
-  if (pinned_) [[unlikely]] return step_scheduled();
+inline bool Simulation::take_queued_step() {
   while (!queue_.empty()) {
     const std::optional<Event> next = queue_.pop_until(scenario_.max_time_us);
     if (!next) {
@@ -237,7 +236,10 @@ inline bool Simulation::take_step() {
   return false;
 }
 
-bool Simulation::step() { return take_step(); }
+bool Simulation::step() {
+  if (pinned_) [[unlikely]] return step_scheduled();
+  return take_queued_step();
+}
 
 bool Simulation::run(const RunStops& stops) {
   // In locals: a step calls out of line, after which the compiler would load
@@ -245,10 +247,16 @@ bool Simulation::run(const RunStops& stops) {
   const bool* const violation = stops.violation;
   const bool* const liveness = stops.liveness;
   const std::uint64_t max_steps = stops.max_steps;
-  while (take_step()) {
-    if (*violation || *liveness || stats_.steps >= max_steps) return true;
-    if (now_ >= faults_over_at_ && workload_settled()) return true;
+  const auto stop_here = [&] {
+    return *violation || *liveness || stats_.steps >= max_steps || (now_ >= faults_over_at_ && workload_settled());
+  };
+  if (pinned_) [[unlikely]] {  // fixed for the run: asked once
+    while (step_scheduled())
+      if (stop_here()) return true;
+    return false;
   }
+  while (take_queued_step())
+    if (stop_here()) return true;
   return false;
 }
 

@@ -176,7 +176,8 @@ class Simulation : private ClientWorld, private LockWorld {
   void on_nemesis_undo(std::uint64_t id);
   void on_nemesis_end();
   bool on_client_event(const Event& e);
-  [[gnu::always_inline]] bool take_step();  // step(), in line in run() too
+  // step() without a pinned schedule, in line in run() too.
+  [[gnu::always_inline]] bool take_queued_step();
   // A pinned schedule (scenario.schedule) instead of the event queue's order.
   bool step_scheduled();
   bool take_scheduled(const ScheduledStep& st);
