@@ -78,20 +78,23 @@ class EventQueue {
   // else removes nothing (the queue is not empty). Inline in
   // Simulation::step, its one hot caller: one search for the next bucket
   // serves the test and the pop, and the event is read where it lies.
+  // Every path returns the one object `e`, so it is built in the caller's
+  // place and the event copied once (a const copy returned was copied again).
   [[gnu::always_inline]] std::optional<Event> pop_until(Time_us until) {
+    std::optional<Event> e;
     if (in_ring_ == 0) {
-      if (far_.front().time > until) return std::nullopt;
+      if (far_.front().time > until) return e;
       advance(bucket_of(far_.front().time));
     }
     const std::uint32_t p = next_position();
-    if (nodes_[ends_[p].head].event.time > until) return std::nullopt;
+    if (nodes_[ends_[p].head].event.time > until) return e;
     if (const std::uint64_t b = cursor_ + ((p - position(cursor_)) & k_mask); b != cursor_) {
       cursor_ = b;
       if (far_bucket_ - cursor_ < k_buckets) advance(b);
     }
     Ends& ends = ends_[p];
     const std::uint32_t n = ends.head;
-    const std::optional<Event> e = nodes_[n].event;
+    e = nodes_[n].event;
     ends.head = nodes_[n].next;
     if (ends.head == k_none) {
       ends.tail = k_none;
