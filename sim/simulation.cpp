@@ -185,11 +185,13 @@ inline void Simulation::begin_step(StepInfo& info) {
   info.index = ++stats_.steps;
   info.time = now_;
   hash_step(info);
-  for (Observer* o : watching(Hook::step)) o->on_step(info);
+  if (watched(Hook::step))
+    for (Observer* o : watching(Hook::step)) o->on_step(info);
 }
 
 inline void Simulation::end_step(const StepInfo& info) {
-  for (Observer* o : watching(Hook::after_step)) o->after_step(info);
+  if (watched(Hook::after_step))
+    for (Observer* o : watching(Hook::after_step)) o->after_step(info);
 }
 
 inline void Simulation::run_node(NodeId n, const Input& in) {

@@ -57,6 +57,7 @@ class Simulation : private ClientWorld, private LockWorld {
   void add_observer(Observer* o) {
     o->watch_step_count(&stats_.steps);
     const HookSet h = o->hooks();
+    watched_ |= h;
     for (int k = 0; k < k_hook_count; ++k)
       if (h & (HookSet{1} << k)) hooked_[k].push_back(o);
     if (h & hook_set(Hook::send)) {
@@ -234,6 +235,10 @@ class Simulation : private ClientWorld, private LockWorld {
   NodeFactory factory_;
   std::array<std::vector<Observer*>, k_hook_count> hooked_;  // per Hook: the observers that watch it
   const std::vector<Observer*>& watching(Hook h) const { return hooked_[static_cast<int>(h)]; }
+  // The hooks some observer watches: around every step, one bit test skips
+  // the loop over a hook nobody watches (setting up that loop cost more).
+  HookSet watched_ = 0;
+  bool watched(Hook h) const { return (watched_ & hook_set(h)) != 0; }
   // Per message kind: the observers of Hook::send that want its sends, in the
   // order they were added (as in hooked_).
   std::array<std::vector<Observer*>, k_msg_kind_count> sending_;
