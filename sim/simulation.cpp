@@ -194,11 +194,15 @@ inline void Simulation::end_step(const StepInfo& info) {
     for (Observer* o : watching(Hook::after_step)) o->after_step(info);
 }
 
-inline void Simulation::run_node(NodeId n, const Input& in) {
+inline void Simulation::step_node(NodeId n, const Input& in) {
   effects_.clear();
   Input local = in;
   local.local_us = clocks_[n].local_at(now_);  // the node reads its own clock only
   nodes_[n].node->step(local, effects_);
+}
+
+inline void Simulation::run_node(NodeId n, const Input& in) {
+  step_node(n, in);
   apply_effects(n);
 }
 
@@ -325,7 +329,8 @@ inline bool Simulation::on_deliver(const Event& e) {
     ++stats_.messages_dropped;
   } else {
     ++stats_.messages_delivered;
-    run_node(to, Input::message(m));
+    step_node(to, Input::message(m));
+    carry_out(to);
   }
   end_step(info);
   pool_.free(slot);
@@ -712,7 +717,9 @@ void Simulation::resume(NodeId n) {
   for (std::uint32_t slot : sends) send_slot(slot);
 }
 
-void Simulation::apply_effects(NodeId n) {
+void Simulation::apply_effects(NodeId n) { carry_out(n); }
+
+inline void Simulation::carry_out(NodeId n) {
   NodeSlot& s = nodes_[n];
   for (Record& r : effects_.persist) {
     // One disk's writes become durable in the order they were issued.

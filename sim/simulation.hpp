@@ -213,7 +213,11 @@ class Simulation : private ClientWorld, private LockWorld {
   void pause(NodeId n);
   void resume(NodeId n);
   [[gnu::always_inline]] inline void run_node(NodeId n, const Input& in);
+  [[gnu::always_inline]] inline void step_node(NodeId n, const Input& in);  // run_node but the effects
   void apply_effects(NodeId n);
+  // apply_effects' body: inline where a node gets a message (most steps,
+  // whose registers step has saved already), a call everywhere else.
+  [[gnu::always_inline]] inline void carry_out(NodeId n);
   [[gnu::noinline]] void report_effects(NodeId n);
   void send(const Message& m);
   [[gnu::always_inline]] inline void send_slot(std::uint32_t slot);
