@@ -171,7 +171,9 @@ class EventQueue {
     }
     put(position(b), e);
   }
-  [[gnu::noinline]] void insert_far(const Event& e) {
+  // By value: a reference would take the address of the caller's event, and
+  // keep it in memory on the inline path too (built there, then copied).
+  [[gnu::noinline]] void insert_far(Event e) {
     far_.push_back(e);
     std::push_heap(far_.begin(), far_.end(), Later{});
     far_bucket_ = bucket_of(far_.front().time);
