@@ -16,16 +16,20 @@ class FreeList {
   // The slot freed last. Not empty.
   std::uint32_t pop() { return slots_[--n_]; }
   [[gnu::always_inline]] void push(std::uint32_t slot) {
-    if (n_ == slots_.size()) [[unlikely]] grow();
+    if (n_ == capacity_) [[unlikely]] grow();
     slots_[n_++] = slot;
   }
 
  private:
   static constexpr std::size_t k_initial_slots = 64;
-  [[gnu::noinline]] void grow() { slots_.resize(std::max(k_initial_slots, 2 * slots_.size())); }
+  [[gnu::noinline]] void grow() {
+    slots_.resize(std::max(k_initial_slots, 2 * slots_.size()));
+    capacity_ = slots_.size();
+  }
 
   std::vector<std::uint32_t> slots_;  // [0, n_): the free slots; the rest is room
   std::size_t n_ = 0;
+  std::size_t capacity_ = 0;  // slots_.size(), kept: a vector's size is a subtraction and a shift
 };
 
 }  // namespace paxsim::sim
