@@ -24,12 +24,14 @@ void Network::partition(const std::vector<std::vector<EndpointId>>& groups, std:
   for (std::size_t g = 0; g < groups.size(); ++g)
     for (EndpointId e : groups[g]) group_[e] = static_cast<std::int32_t>(g);
   partition_id_ = id;
+  update_split();
 }
 
 void Network::remove_partition(std::uint64_t id) {
   if (partition_id_ != id) return;
   partition_id_ = 0;
   std::fill(group_.begin(), group_.end(), -1);
+  update_split();
 }
 
 void Network::count_cut(const Cut& c, int delta) {
@@ -44,6 +46,7 @@ void Network::count_cut(const Cut& c, int delta) {
 void Network::add_cut(const std::vector<EndpointId>& from, const std::vector<EndpointId>& to, std::uint64_t id) {
   cuts_.push_back(Cut{id, from, to});
   count_cut(cuts_.back(), +1);
+  update_split();
 }
 
 void Network::remove_cut(std::uint64_t id) {
@@ -51,12 +54,14 @@ void Network::remove_cut(std::uint64_t id) {
   if (it == cuts_.end()) return;
   count_cut(*it, -1);
   cuts_.erase(it);
+  update_split();
 }
 
 void Network::heal() {
   remove_partition(partition_id_);
   for (const Cut& c : cuts_) count_cut(c, -1);
   cuts_.clear();
+  update_split();
 }
 
 bool Network::can_deliver_split(EndpointId from, EndpointId to) const {

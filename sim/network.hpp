@@ -28,9 +28,7 @@ class Network {
   void heal();
 
   // Inline for the common case, a network with no partition and no cut.
-  bool can_deliver(EndpointId from, EndpointId to) const {
-    return (partition_id_ == 0 && cuts_.empty()) || can_deliver_split(from, to);
-  }
+  bool can_deliver(EndpointId from, EndpointId to) const { return !split_ || can_deliver_split(from, to); }
   bool partitioned() const { return partition_id_ != 0; }
   bool is_cut(EndpointId from, EndpointId to) const {
     return from != to && cut_count_[static_cast<std::size_t>(from) * endpoints_ + to] > 0;
@@ -44,6 +42,8 @@ class Network {
   };
   void count_cut(const Cut& c, int delta);
   bool is_node(EndpointId e) const { return e < nodes_; }
+  // After every change to the partition or the cuts.
+  void update_split() { split_ = partition_id_ != 0 || !cuts_.empty(); }
 
   // The one rule for a plain link, whichever way the model was set.
   static bool plain(const LinkModel& m) { return !(m.drop > 0) && !(m.duplicate > 0); }
@@ -56,6 +56,7 @@ class Network {
   std::vector<std::int32_t> group_;  // per endpoint; -1: in no group
   std::vector<Cut> cuts_;
   std::vector<std::uint16_t> cut_count_;  // endpoints x endpoints; > 0: cut
+  bool split_ = false;  // a partition or a cut is in force: kept, as every delivery asks
 };
 
 }  // namespace paxsim::sim
