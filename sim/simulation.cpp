@@ -362,7 +362,7 @@ inline bool Simulation::on_durable(const Event& e) {
   // Handled in place and popped at the end: no move of the write and its
   // gated sends (nothing in this step touches the node's pending writes).
   Pending& p = s.pending.front();
-  const Record& record = s.durable.push(std::move(p.record));
+  const Record& record = s.durable.make_durable();  // p's, the first in flight
 
   StepInfo info;
   info.kind = StepKind::durable;
@@ -668,6 +668,7 @@ void Simulation::crash(NodeId n) {
   ++s.incarnation;
   ++s.disk_epoch;  // writes in flight are lost; their durable events are ignored
   s.pending.clear();
+  s.durable.drop_in_flight();
   s.gated.for_each([&](const Gated& g) { pool_.free(g.slot); });
   s.gated.clear();
   s.disk_last_durable_us = now_;
@@ -727,9 +728,8 @@ inline void Simulation::carry_out(NodeId n) {
     const Time_us at = std::max(s.disk_last_durable_us, now_ + s.disk_rng.draw_us(scenario_.fsync_ms));
     s.disk_last_durable_us = at;
     const std::uint64_t id = s.next_write_id++;
-    Pending& p = s.pending.push();
-    p.id = id;
-    p.record = std::move(r);
+    s.pending.push().id = id;
+    s.durable.write(std::move(r));
     queue_.push(Event{at, 0, id, n, s.disk_epoch, EventKind::durable, EventClass::other, 0});
     ++stats_.records_persisted;
   }

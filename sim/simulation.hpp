@@ -130,9 +130,9 @@ class Simulation : private ClientWorld, private LockWorld {
   const DecisionLog& decisions() const { return decisions_; }
 
  private:
+  // A write in flight (its record waits in the node's DurableLog).
   struct Pending {
     std::uint64_t id = 0;
-    Record record;
   };
   // A send waiting for a write (persist before send), in its pool slot.
   struct Gated {
@@ -146,7 +146,7 @@ class Simulation : private ClientWorld, private LockWorld {
     std::uint32_t disk_epoch = 0;
     Time_us disk_last_durable_us = 0;
     std::uint64_t next_write_id = 0;
-    DurableLog durable;
+    DurableLog durable;                // the records of pending's writes follow the durable ones
     Fifo<Pending> pending;
     Fifo<Gated> gated;                 // in write order: each waits for the latest write before it
     std::vector<Event> held;           // events that fell due while paused
