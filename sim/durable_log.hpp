@@ -33,6 +33,8 @@ class DurableLog {
     const std::size_t i = durable_++;
     return chunks_[i / k_chunk][i % k_chunk];
   }
+  // How many writes are in flight.
+  std::size_t in_flight() const { return size_ - durable_; }
   // A crash: the writes in flight are lost.
   void drop_in_flight() {
     for (; size_ > durable_; --size_) {

@@ -358,11 +358,9 @@ bool Simulation::on_timer(const Event& e) {
 inline bool Simulation::on_durable(const Event& e) {
   NodeSlot& s = nodes_[e.target];
   if (e.incarnation != s.disk_epoch) return false;  // the write was lost in a crash
-  PAXSIM_ASSERT(!s.pending.empty() && s.pending.front().id == e.arg);
-  // Handled in place and popped at the end: no move of the write and its
-  // gated sends (nothing in this step touches the node's pending writes).
-  Pending& p = s.pending.front();
-  const Record& record = s.durable.make_durable();  // p's, the first in flight
+  PAXSIM_ASSERT(s.durable.in_flight() != 0 && s.next_durable_id() == e.arg);
+  const std::uint64_t id = e.arg;
+  const Record& record = s.durable.make_durable();  // the write's, the first in flight
 
   StepInfo info;
   info.kind = StepKind::durable;
@@ -370,12 +368,11 @@ inline bool Simulation::on_durable(const Event& e) {
   info.record = &record;
   begin_step(info);
   for (Observer* o : watching(Hook::durable)) o->on_durable(now_, e.target, record);
-  for (; !s.gated.empty() && s.gated.front().write_id == p.id; s.gated.pop_front()) {
+  for (; !s.gated.empty() && s.gated.front().write_id == id; s.gated.pop_front()) {
     if (s.paused) s.held_sends.push_back(s.gated.front().slot);
     else send_slot(s.gated.front().slot);
   }
   end_step(info);
-  s.pending.pop_front();
   return true;
 }
 
@@ -667,7 +664,6 @@ void Simulation::crash(NodeId n) {
   s.paused = false;
   ++s.incarnation;
   ++s.disk_epoch;  // writes in flight are lost; their durable events are ignored
-  s.pending.clear();
   s.durable.drop_in_flight();
   s.gated.for_each([&](const Gated& g) { pool_.free(g.slot); });
   s.gated.clear();
@@ -728,7 +724,6 @@ inline void Simulation::carry_out(NodeId n) {
     const Time_us at = std::max(s.disk_last_durable_us, now_ + s.disk_rng.draw_us(scenario_.fsync_ms));
     s.disk_last_durable_us = at;
     const std::uint64_t id = s.next_write_id++;
-    s.pending.push().id = id;
     s.durable.write(std::move(r));
     queue_.push(Event{at, 0, id, n, s.disk_epoch, EventKind::durable, EventClass::other, 0});
     ++stats_.records_persisted;
@@ -736,8 +731,8 @@ inline void Simulation::carry_out(NodeId n) {
   effects_.persist.clear();
   for (Outgoing& o : effects_.send) {
     // Persist before send: the message leaves once every write so far is durable.
-    if (o.after_durable && !s.pending.empty()) {
-      const std::uint64_t write_id = s.pending.back().id;
+    if (o.after_durable && s.durable.in_flight() != 0) {
+      const std::uint64_t write_id = s.next_write_id - 1;  // the latest write
       Gated& g = s.gated.push();
       g.write_id = write_id;
       g.slot = pool_.put(std::move(o.msg));
@@ -1047,8 +1042,8 @@ bool Simulation::take_scheduled(const ScheduledStep& st) {
     }
     case K::durable: {
       NodeSlot& s = nodes_[st.node];
-      if (s.pending.empty()) return false;
-      const std::uint64_t id = s.pending.front().id;
+      if (s.durable.in_flight() == 0) return false;
+      const std::uint64_t id = s.next_durable_id();
       const std::optional<Event> e = queue_.take_first([&](const Event& x) {
         return x.kind == EventKind::durable && x.target == st.node && x.incarnation == s.disk_epoch && x.arg == id;
       });

@@ -130,10 +130,6 @@ class Simulation : private ClientWorld, private LockWorld {
   const DecisionLog& decisions() const { return decisions_; }
 
  private:
-  // A write in flight (its record waits in the node's DurableLog).
-  struct Pending {
-    std::uint64_t id = 0;
-  };
   // A send waiting for a write (persist before send), in its pool slot.
   struct Gated {
     std::uint64_t write_id = 0;
@@ -145,9 +141,10 @@ class Simulation : private ClientWorld, private LockWorld {
     std::uint32_t incarnation = 0;
     std::uint32_t disk_epoch = 0;
     Time_us disk_last_durable_us = 0;
+    // Writes are numbered in the order issued, which is the order they
+    // become durable: those in flight are the last durable.in_flight() ids.
     std::uint64_t next_write_id = 0;
-    DurableLog durable;                // the records of pending's writes follow the durable ones
-    Fifo<Pending> pending;
+    DurableLog durable;
     Fifo<Gated> gated;                 // in write order: each waits for the latest write before it
     std::vector<Event> held;           // events that fell due while paused
     std::vector<std::uint32_t> held_sends;  // pool slots of gated sends released while paused
@@ -155,6 +152,9 @@ class Simulation : private ClientWorld, private LockWorld {
     Rng timer_rng;
     Rng disk_rng;
     std::array<std::uint64_t, k_timer_kind_count> last_timer_token{};  // per kind: the latest set
+
+    // The id of the next write to become durable (one is in flight).
+    std::uint64_t next_durable_id() const { return next_write_id - durable.in_flight(); }
   };
   struct NemesisFault {
     std::uint64_t id;
