@@ -4,13 +4,13 @@
 #include <limits>
 #include <map>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "checkers/lin_model.hpp"
 #include "checkers/lin_search.hpp"
+#include "paxos/flat_hash_map.hpp"
 #include "paxos/shard_map.hpp"
 
 namespace paxsim::checkers {
@@ -172,19 +172,32 @@ std::string describe_operation(const History& h, std::size_t op) {
 
 LinResult check_linearizable(const History& h, const LinOptions& opt) {
   // Per key, in key order; a get never answered constrains nothing.
-  // Grouped through a hash map (lookups only), then put in key order. Keys
-  // are short: FNV-1a hashes one for less than std::hash's longer mix.
+  // Grouped through a flat hash map (lookups only: one probe, no node to
+  // chase, no modulo), then put in key order. Keys are short: FNV-1a hashes
+  // one for less than std::hash's longer mix, and they are compared in line
+  // rather than by a call to memcmp.
   struct KeyHash {
     std::size_t operator()(std::string_view k) const noexcept { return fnv1a64(k); }
   };
+  struct KeyEq {
+    bool operator()(std::string_view a, std::string_view b) const noexcept {
+      if (a.size() != b.size()) return false;
+      for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i] != b[i]) return false;
+      return true;
+    }
+  };
   std::vector<std::pair<std::string_view, std::vector<std::size_t>>> by_key;
-  std::unordered_map<std::string_view, std::size_t, KeyHash> group_of;
+  FlatHashMap<std::string_view, std::size_t, KeyHash, KeyEq> group_of;  // key -> its index in by_key, plus 1
   for (std::size_t i = 0; i < h.ops.size(); ++i) {
     const Operation& o = h.ops[i];
     if (o.op == KvOp::get && !o.return_us) continue;
-    const auto [it, added] = group_of.try_emplace(o.key, by_key.size());
-    if (added) by_key.emplace_back(o.key, std::vector<std::size_t>{});
-    by_key[it->second].second.push_back(i);
+    std::size_t& group = group_of[o.key];
+    if (group == 0) {
+      by_key.emplace_back(o.key, std::vector<std::size_t>{});
+      group = by_key.size();
+    }
+    by_key[group - 1].second.push_back(i);
   }
   std::sort(by_key.begin(), by_key.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   LinResult r;
