@@ -257,6 +257,13 @@ class VisitedSet {
 // (parent value, appended piece); its text is built only to compare it with a
 // candidate of equal length and hash, which happens when a new value equals
 // one seen before (typically: a get's result).
+//
+// Where nothing is ever appended (text_keys), every value is a piece, so
+// values are interned by a cheap hash of their text instead, and the
+// polynomial hashes (which only the look-ahead's index and appends need) are
+// worked out only if asked for (hash_all): a key linearized by the fast pass
+// never hashes its values twice over. Either way equal texts get equal ids,
+// in the same order.
 
 class Values {
  public:
@@ -264,8 +271,26 @@ class Values {
 
   Values() { nodes_.push_back({k_none, k_none, 0, 0}); }
 
+  // No value will be appended to (call before adding pieces).
+  void use_text_keys() {
+    PAXSIM_ASSERT(pieces_.empty());
+    text_keys_ = true;
+    hashed_ = false;
+  }
+  // Gives every piece and value its polynomial hash, if they lack it.
+  void hash_all() {
+    if (hashed_) return;
+    hashed_ = true;
+    for (Piece& p : pieces_) {
+      p.hash = hash_extend(0, *p.text);
+      p.power = power(p.text->size());
+    }
+    for (std::size_t v = 1; v < nodes_.size(); ++v) nodes_[v].hash = pieces_[nodes_[v].piece].hash;
+  }
+
   std::uint32_t add_piece(const std::string& text) {
-    pieces_.push_back({&text, hash_extend(0, text), power(text.size()), k_none});
+    if (!hashed_) pieces_.push_back({&text, 0, 0, k_none});
+    else pieces_.push_back({&text, hash_extend(0, text), power(text.size()), k_none});
     return static_cast<std::uint32_t>(pieces_.size() - 1);
   }
   // Room for `n` pieces, and as many values, without growing.
@@ -286,6 +311,7 @@ class Values {
   // value + piece; appending to an absent key appends to "".
   std::uint32_t append(std::uint32_t value, std::uint32_t piece) {
     if (value == k_absent) return of_piece(piece);
+    PAXSIM_ASSERT(!text_keys_);
     const std::uint64_t key = (std::uint64_t{value} << 32) | piece;
     if (const std::uint32_t known = appended_.find(key); known != FlatMap::k_missing) return known;
     const Node& v = nodes_[value];
@@ -297,9 +323,13 @@ class Values {
   }
 
   std::uint64_t length(std::uint32_t value) const { return nodes_[value].length; }
-  std::uint64_t hash(std::uint32_t value) const { return nodes_[value].hash; }
+  std::uint64_t hash(std::uint32_t value) const {
+    PAXSIM_ASSERT(hashed_);
+    return nodes_[value].hash;
+  }
   // length_and_hash of value + piece, without interning it.
   std::uint64_t appended_key(std::uint32_t value, std::uint32_t piece) const {
+    PAXSIM_ASSERT(hashed_);
     const Piece& p = pieces_[piece];
     if (value == k_absent) return length_and_hash(p.text->size(), p.hash);
     const Node& v = nodes_[value];
@@ -346,8 +376,16 @@ class Values {
     return scratch_a_ == scratch_b_;
   }
 
+  // The key of a node in by_hash_: with text keys (a piece, always), the
+  // text's word hash, which takes its length too.
+  std::uint64_t intern_key(const Node& n) const {
+    if (!text_keys_) return length_and_hash(n.length, n.hash);
+    PAXSIM_ASSERT(n.parent == k_none);
+    return Value::hash_text(*pieces_[n.piece].text);
+  }
+
   std::uint32_t intern(const Node& n) {
-    const std::uint64_t key = length_and_hash(n.length, n.hash);
+    const std::uint64_t key = intern_key(n);
     const std::uint32_t chain = by_hash_.find(key);
     for (std::uint32_t c = chain; c != k_none; c = same_hash_next_[c]) {
       const Node& m = nodes_[c];
@@ -371,6 +409,8 @@ class Values {
   std::vector<std::uint32_t> parts_;  // text_of's, kept for its capacity
   static constexpr std::size_t k_power_table_max = 4096;
   std::vector<std::uint64_t> powers_;  // [n]: B^n, for n below k_power_table_max
+  bool text_keys_ = false;  // interned by text hash (nothing is appended)
+  bool hashed_ = true;      // pieces and nodes carry their polynomial hashes
 };
 
 // ---------------------------------------------------------------------------
@@ -401,6 +441,8 @@ class KeyModel {
   // `ops`: all of one key's operations but unanswered gets.
   KeyModel(const History& h, std::vector<std::size_t> ops) : h_(h), ops_(std::move(ops)) {
     if (!std::is_sorted(ops_.begin(), ops_.end())) std::sort(ops_.begin(), ops_.end());
+    if (std::none_of(ops_.begin(), ops_.end(), [&](std::size_t i) { return h.ops[i].op == KvOp::append; }))
+      values_.use_text_keys();
     info_.reserve(ops_.size());
     values_.reserve_pieces(ops_.size());
     for (std::size_t i : ops_) {
@@ -422,6 +464,7 @@ class KeyModel {
   // should use them.
   void index() {
     if (indexed_) return;
+    values_.hash_all();     // the index compares values by their polynomial hashes
     appended_ = FlatMap{};  // append results worked out without the index (no dead values)
     index_reads();
   }
