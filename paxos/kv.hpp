@@ -67,6 +67,9 @@ class KvStore {
   }
 
  private:
+  // apply's rare cases (see there), out of line.
+  [[gnu::noinline]] const KvResult* apply_slow(const Command& c, const BugSet& bugs);
+
   struct ClientEntry {
     std::uint64_t request = 0;
     KvResult result;
