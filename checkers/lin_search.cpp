@@ -278,7 +278,11 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   };
   auto next_pass = [&](Pass p) {
     switch (p) {
-      case Pass::read_now: collect_wanted(); return Pass::wanted;
+      case Pass::read_now:
+        collect_wanted();
+        // Nothing wanted: the wanted passes would try every write and take
+        // none (the usual case: no candidate get reads another value).
+        return wanted.empty() && wanted_ops.empty() ? Pass::answered : Pass::wanted;
       case Pass::wanted: return unanswered_left > 0 ? Pass::wanted_unanswered : Pass::answered;
       case Pass::wanted_unanswered: return Pass::answered;
       case Pass::answered: return unanswered_left > 0 ? Pass::unanswered : Pass::none;
