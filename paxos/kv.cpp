@@ -73,7 +73,19 @@ Value encode(const Command& c) {
   char* const begin = longest > sizeof small ? big.data() : small;
   char* p = begin;
   char* const end = p + longest;
-  const auto number = [&](std::uint64_t n) { p = std::to_chars(p, end, n).ptr; };
+  // The numbers are mostly one or two digits (client, lengths): written
+  // at once, without std::to_chars's count of the digits.
+  const auto number = [&](std::uint64_t n) {
+    if (n < 10) {
+      *p++ = static_cast<char>('0' + n);
+    } else if (n < 100) {
+      p[0] = static_cast<char>('0' + n / 10);
+      p[1] = static_cast<char>('0' + n % 10);
+      p += 2;
+    } else {
+      p = std::to_chars(p, end, n).ptr;
+    }
+  };
   const auto field = [&](const std::string& f) {  // length:bytes
     number(f.size());
     *p++ = ':';
