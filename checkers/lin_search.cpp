@@ -369,7 +369,8 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
         if (push(k, e, v, pass)) {
           e = next[head];
           pass = Pass::read_now;
-          failed = doomed() || ((line != old_line || value == k_dead) && line_doomed(old_line));
+          // (Tested here too, so that a search without look-ahead makes no call.)
+          failed = look_ahead && (doomed() || ((line != old_line || value == k_dead) && line_doomed(old_line)));
           continue;
         }
         failed = pass == Pass::read_now;
