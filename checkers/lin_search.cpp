@@ -190,7 +190,9 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   // Linearizes op k (call entry e) into value v; false if the configuration
   // was visited before (and so failed). Without look-ahead: never false.
   auto push = [&](std::uint32_t k, std::uint32_t e, std::uint32_t v, Pass pass) {
-    const Frame f{k, e, value, first, line, top_done, top_taken, pass};
+    // The frame goes on the stack first (no copy of it to push later); a
+    // visited configuration takes it off again.
+    stack.push_back({k, e, value, first, line, top_done, top_taken, pass});
     value = v;
     if (k < nf) {
       flip(done_bits, k);
@@ -201,15 +203,16 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
       top_taken = std::max<std::int64_t>(top_taken, k - nf);
     }
     if (look_ahead && !visited.insert(key.data(), static_cast<std::uint32_t>(key.size()), make_key())) {
+      const Frame& f = stack.back();
       (k < nf) ? flip(done_bits, k) : flip(taken_bits, k - nf);
       value = f.old_value;
       first = f.old_first;
       top_done = f.old_top_done;
       top_taken = f.old_top_taken;
+      stack.pop_back();
       return false;
     }
     ++states;
-    stack.push_back(f);
     unlink(e);
     if (k < nf) {
       unlink(return_entry[k]);
@@ -276,12 +279,17 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
       }
     }
   };
+  // The read-now pass met a get (which reads another value: one that reads
+  // the current one is taken at once).
+  bool read_now_gets = false;
   auto next_pass = [&](Pass p) {
     switch (p) {
       case Pass::read_now:
-        collect_wanted();
         // Nothing wanted: the wanted passes would try every write and take
-        // none (the usual case: no candidate get reads another value).
+        // none (the usual case: no candidate get reads another value). With
+        // no get among the candidates, not even looked for.
+        if (!read_now_gets) return Pass::answered;
+        collect_wanted();
         return wanted.empty() && wanted_ops.empty() ? Pass::answered : Pass::wanted;
       case Pass::wanted: return unanswered_left > 0 ? Pass::wanted_unanswered : Pass::answered;
       case Pass::wanted_unanswered: return Pass::answered;
@@ -347,6 +355,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
       switch (pass) {
         case Pass::read_now:
           if (free_now(o)) v = model.apply(o, value);
+          read_now_gets |= o.op == KvOp::get;
           break;
         case Pass::wanted:
         case Pass::wanted_unanswered:
@@ -369,6 +378,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
         if (push(k, e, v, pass)) {
           e = next[head];
           pass = Pass::read_now;
+          read_now_gets = false;
           // (Tested here too, so that a search without look-ahead makes no call.)
           failed = look_ahead && (doomed() || ((line != old_line || value == k_dead) && line_doomed(old_line)));
           continue;
