@@ -179,16 +179,8 @@ LinResult check_linearizable(const History& h, const LinOptions& opt) {
   struct KeyHash {
     std::size_t operator()(std::string_view k) const noexcept { return fnv1a64(k); }
   };
-  struct KeyEq {
-    bool operator()(std::string_view a, std::string_view b) const noexcept {
-      if (a.size() != b.size()) return false;
-      for (std::size_t i = 0; i < a.size(); ++i)
-        if (a[i] != b[i]) return false;
-      return true;
-    }
-  };
   std::vector<std::pair<std::string_view, std::vector<std::size_t>>> by_key;
-  FlatHashMap<std::string_view, std::size_t, KeyHash, KeyEq> group_of;  // key -> its index in by_key, plus 1
+  FlatHashMap<std::string_view, std::size_t, KeyHash, ShortTextEq> group_of;  // key -> its index in by_key, plus 1
   for (std::size_t i = 0; i < h.ops.size(); ++i) {
     const Operation& o = h.ops[i];
     if (o.op == KvOp::get && !o.return_us) continue;

@@ -13,10 +13,22 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace paxsim {
+
+// Equality of short texts (keys of a few bytes), compared in line: a call to
+// memcmp costs more than such a comparison. For the tables keyed by text.
+struct ShortTextEq {
+  bool operator()(std::string_view a, std::string_view b) const noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+};
 
 // `Eq` compares a stored key with a looked-up one (std::equal_to<> by default).
 template <class K, class V, class Hash, class Eq = std::equal_to<>>

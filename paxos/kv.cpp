@@ -21,12 +21,8 @@ const char* to_string(KvOpKind k) {
 }
 
 void append_decimal(std::string& out, std::uint64_t n, std::size_t width) {
-  char digits[20];  // written from the end
-  char* p = digits + sizeof digits;
-  do {
-    *--p = static_cast<char>('0' + n % 10);
-    n /= 10;
-  } while (n != 0);
+  char digits[20];  // the digits alone; any padding, however wide, is appended
+  const char* const p = decimal_ending_at(digits + sizeof digits, n);
   const auto len = static_cast<std::size_t>(digits + sizeof digits - p);
   if (len < width) out.append(width - len, '0');
   out.append(p, len);

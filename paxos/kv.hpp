@@ -44,6 +44,20 @@ struct KvResult {
   bool absent = false; // get: the key did not exist
 };
 
+// Writes n in decimal, zero-padded to at least `width` digits (as
+// std::to_string, or %0*llu), so that it ends at `end`; returns where it
+// begins (room for max(20, width) characters before `end`). A text built
+// backwards this way, in a buffer, is assigned to its string once.
+inline char* decimal_ending_at(char* end, std::uint64_t n, std::size_t width = 0) {
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  while (static_cast<std::size_t>(end - p) < width) *--p = '0';
+  return p;
+}
+
 // Appends n in decimal, zero-padded to at least `width` digits (as
 // std::to_string, or %0*llu), without a temporary string.
 void append_decimal(std::string& out, std::uint64_t n, std::size_t width = 0);
@@ -85,17 +99,8 @@ class KvStore {
   struct KeyHash {
     std::size_t operator()(const std::string& k) const noexcept { return fnv1a64(k); }
   };
-  // Keys are a few bytes: compared in line, rather than by a call to
-  // memcmp that costs more than the comparison.
-  struct KeyEq {
-    bool operator()(std::string_view a, std::string_view b) const noexcept {
-      if (a.size() != b.size()) return false;
-      for (std::size_t i = 0; i < a.size(); ++i)
-        if (a[i] != b[i]) return false;
-      return true;
-    }
-  };
-  FlatHashMap<std::string, std::string, KeyHash, KeyEq> data_;
+  // Keys are a few bytes: compared in line (ShortTextEq).
+  FlatHashMap<std::string, std::string, KeyHash, ShortTextEq> data_;
   // By client index: the simulated clients are numbered from 0, so a vector
   // serves them; other ids (the lock service's own, any id a command may
   // carry) go to a map.

@@ -32,31 +32,14 @@ void KvClients::start(Time_us now, ClientWorld& w) {
     if (s_.workload.ops_per_client > 0) w.client_timer(c.index, now, ClientTimer::issue, 0);
 }
 
-
-namespace {
-
-// Writes n in decimal, zero-padded to at least `width` digits, so that it
-// ends at `end`; returns where it begins. generate builds each string in a
-// buffer this way and assigns it once: appending piece by piece cost a
-// library call per piece, on every command.
-char* decimal_ending_at(char* end, std::uint64_t n, std::size_t width = 0) {
-  char* p = end;
-  do {
-    *--p = static_cast<char>('0' + n % 10);
-    n /= 10;
-  } while (n != 0);
-  while (static_cast<std::size_t>(end - p) < width) *--p = '0';
-  return p;
-}
-
-}  // namespace
-
 void KvClients::generate(Client& c, Command& cmd) {
   const Workload& wl = s_.workload;
   const double u = c.rng.unit();
   cmd.op = u < wl.mix_put ? KvOpKind::put : u < wl.mix_put + wl.mix_get ? KvOpKind::get : KvOpKind::append;
   if (c.index + wl.readers >= wl.clients) cmd.op = KvOpKind::get;  // a reader
-  // Each string is written backwards, from its end: "k<n>".
+  // Each string is written backwards, from its end (decimal_ending_at),
+  // and assigned once: appending piece by piece cost a library call per
+  // piece, on every command. "k<n>":
   char buf[48];  // room for "c", 20 digits, "-", 20 digits
   char* const end = buf + sizeof buf;
   char* p = decimal_ending_at(end, 1 + c.rng.below(wl.keys));

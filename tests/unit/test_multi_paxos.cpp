@@ -333,6 +333,23 @@ TEST_CASE("kv: append_decimal writes as std::to_string, zero-padded to the width
   CHECK(max == "00000" + std::to_string(std::numeric_limits<std::uint64_t>::max()));
 }
 
+TEST_CASE("kv: decimal_ending_at writes backwards to the end given, and the pieces join") {
+  char buf[48];
+  char* const end = buf + sizeof buf;
+  char* p = decimal_ending_at(end, 12, 7);
+  CHECK(std::string(p, end) == "0000012");
+  *--p = '-';
+  p = decimal_ending_at(p, 3, 4);  // as kv clients build "c%04u-%07llu"
+  *--p = 'c';
+  CHECK(std::string(p, end) == "c0003-0000012");
+  p = decimal_ending_at(end, 123456, 3);  // wider than asked: not cut
+  CHECK(std::string(p, end) == "123456");
+  p = decimal_ending_at(end, std::numeric_limits<std::uint64_t>::max());
+  CHECK(std::string(p, end) == std::to_string(std::numeric_limits<std::uint64_t>::max()));
+  p = decimal_ending_at(end, 0);
+  CHECK(std::string(p, end) == "0");
+}
+
 // ---------------------------------------------------------------- check quorum, stickiness, deference
 
 namespace {
