@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace paxsim {
 
@@ -13,12 +14,27 @@ enum class KvOpKind : std::uint8_t { put, get, append, acquire, renew, release, 
 inline constexpr bool is_lock_op(KvOpKind k) { return k >= KvOpKind::acquire; }
 const char* to_string(KvOpKind k);
 
+// A command's fields with its key and value as views of bytes held
+// elsewhere: what the replicas apply and what a value carries, its views
+// into the value's own text (which holds both verbatim), so that making a
+// value copies no string and deleting one destroys none.
+struct CommandView {
+  std::uint32_t client = 0;
+  KvOpKind op = KvOpKind::get;
+  std::uint64_t request = 0;
+  std::string_view key;
+  std::string_view value;
+};
+
 struct Command {
   std::uint32_t client = 0;   // client index (c1 = 0)
   std::uint64_t request = 0;  // the client's request id, from 1, increasing
   KvOpKind op = KvOpKind::get;
   std::string key;
   std::string value;          // put, append
+
+  // Its fields, viewed (good while this command is unchanged).
+  operator CommandView() const noexcept { return CommandView{client, op, request, key, value}; }
 };
 
 }  // namespace paxsim

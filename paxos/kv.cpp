@@ -48,10 +48,10 @@ bool read_number(std::string_view v, std::size_t& pos, char end, std::uint64_t& 
   return true;
 }
 
-bool read_field(std::string_view v, std::size_t& pos, std::string& s) {
+bool read_field(std::string_view v, std::size_t& pos, std::string_view& s) {
   std::uint64_t len = 0;
   if (!read_number(v, pos, ':', len) || len > v.size() - pos) return false;
-  s.assign(v.data() + pos, len);
+  s = v.substr(pos, len);
   pos += len;
   return true;
 }
@@ -95,18 +95,22 @@ Value encode(const Command& c) {
   *p++ = '|';
   *p++ = static_cast<char>('0' + static_cast<int>(c.op));
   *p++ = '|';
+  CommandView carried{c.client, c.op, c.request, {}, {}};  // its key and value: views into the text
   field(c.key);
+  carried.key = std::string_view(p - c.key.size(), c.key.size());
   field(c.value);
+  carried.value = std::string_view(p - c.value.size(), c.value.size());
   const std::string_view v(begin, static_cast<std::size_t>(p - begin));
   if (c.op > KvOpKind::expire) return Value(v);  // not decodable: carries no command
-  return Value(v, c);
+  return Value(v, carried);
 }
 
 namespace {
 
-std::optional<Command> parse(std::string_view v) {
+// `v`'s fields, the key and value as views into `v`.
+std::optional<CommandView> parse(std::string_view v) {
   if (v.empty() || v[0] != 'C') return std::nullopt;
-  Command c;
+  CommandView c;
   std::size_t pos = 1;
   std::uint64_t client = 0, op = 0;
   if (!read_number(v, pos, '|', client) || !read_number(v, pos, '|', c.request)) return std::nullopt;
@@ -120,14 +124,20 @@ std::optional<Command> parse(std::string_view v) {
 }  // namespace
 
 std::optional<Command> decode(const Value& v) {
-  if (const Command* c = v.command()) return *c;
-  return parse(v.view());
+  const CommandView* c = v.command();
+  std::optional<CommandView> parsed;
+  if (!c) {
+    parsed = parse(v.view());
+    if (!parsed) return std::nullopt;
+    c = &*parsed;
+  }
+  return Command{c->client, c->request, c->op, std::string(c->key), std::string(c->value)};
 }
 
-const Command* parse_command(const Value& v, Command& scratch) {
+const CommandView* parse_command(const Value& v, CommandView& scratch) {
   auto parsed = parse(v.view());
   if (!parsed) return nullptr;
-  scratch = std::move(*parsed);
+  scratch = *parsed;
   return &scratch;
 }
 
@@ -137,7 +147,7 @@ const KvResult* KvStore::cached(std::uint32_t client, std::uint64_t request) con
   return &e->result;
 }
 
-const KvResult* KvStore::apply(const Command& c, const BugSet& bugs) {
+const KvResult* KvStore::apply(const CommandView& c, const BugSet& bugs) {
   // The usual command (a put of a key that exists, or a get, by a client
   // seen before) is done in line; the rest goes to calls (a new client, a
   // new key, an append, a lock operation), so that the usual one saves few
@@ -168,7 +178,7 @@ const KvResult* KvStore::apply(const Command& c, const BugSet& bugs) {
   return &r;
 }
 
-const KvResult* KvStore::apply_slow(const Command& c, const BugSet& bugs) {
+const KvResult* KvStore::apply_slow(const CommandView& c, const BugSet& bugs) {
   ClientEntry& entry = this->entry(c.client);
   if (!bugs.has(Bug::duplicate_execution)) {
     if (c.request == entry.request) return &entry.result;  // a retry: answered, not executed again
@@ -178,8 +188,8 @@ const KvResult* KvStore::apply_slow(const Command& c, const BugSet& bugs) {
   r.absent = false;
   r.value.clear();
   switch (c.op) {
-    case KvOpKind::put: data_[c.key] = c.value; break;
-    case KvOpKind::append: data_[c.key] += c.value; break;
+    case KvOpKind::put: data_[std::string(c.key)] = c.value; break;
+    case KvOpKind::append: data_[std::string(c.key)] += c.value; break;
     case KvOpKind::get: {
       const std::string* v = data_.find(c.key);
       if (!v) r.absent = true;
@@ -191,7 +201,7 @@ const KvResult* KvStore::apply_slow(const Command& c, const BugSet& bugs) {
     case KvOpKind::release:
     case KvOpKind::expire:
       r.value = locks_.apply(c.client, static_cast<LockOp>(static_cast<int>(c.op) - static_cast<int>(KvOpKind::acquire)),
-                             c.key, c.value);
+                             std::string(c.key), std::string(c.value));
       break;
   }
   ++executed_;

@@ -30,12 +30,13 @@ namespace paxsim {
 Value encode(const Command& c);
 std::optional<Command> decode(const Value& v);
 // The command `v` encodes, without copying it when `v` carries it; otherwise
-// parsed into `scratch`. Null if `v` is not a command. Inline, so that a
-// carried command (the usual case, on every request and every apply) costs
-// no call; parse_command is the rest: `v` parsed, whatever it carries.
-const Command* parse_command(const Value& v, Command& scratch);
-inline const Command* command_of(const Value& v, Command& scratch) {
-  if (const Command* c = v.command()) return c;
+// parsed into `scratch`, its key and value views into `v`'s text (good while
+// `v` is). Null if `v` is not a command. Inline, so that a carried command
+// (the usual case, on every request and every apply) costs no call;
+// parse_command is the rest: `v` parsed, whatever it carries.
+const CommandView* parse_command(const Value& v, CommandView& scratch);
+inline const CommandView* command_of(const Value& v, CommandView& scratch) {
+  if (const CommandView* c = v.command()) return c;
   return parse_command(v, scratch);
 }
 
@@ -68,21 +69,21 @@ class KvStore {
   // older request (its answer is long gone). A retry of the latest request
   // returns the remembered result without executing it again. The result
   // is the one remembered for the client: good until the next apply.
-  const KvResult* apply(const Command& c, const BugSet& bugs);
+  const KvResult* apply(const CommandView& c, const BugSet& bugs);
   // The result of a request already applied, if it is the client's latest
   // (good until the next apply).
   const KvResult* cached(std::uint32_t client, std::uint64_t request) const;
   std::uint64_t applied_requests() const { return executed_; }
   const LockTable& locks() const { return locks_; }
   // Reads a key outside the log (only the stale-local-read bug does this).
-  KvResult peek(const std::string& key) const {
+  KvResult peek(std::string_view key) const {
     const std::string* v = data_.find(key);
     return v ? KvResult{*v, false} : KvResult{{}, true};
   }
 
  private:
   // apply's rare cases (see there), out of line.
-  [[gnu::noinline]] const KvResult* apply_slow(const Command& c, const BugSet& bugs);
+  [[gnu::noinline]] const KvResult* apply_slow(const CommandView& c, const BugSet& bugs);
 
   struct ClientEntry {
     std::uint64_t request = 0;
@@ -97,7 +98,7 @@ class KvStore {
   // FNV-1a: keys are short, and std::hash's longer mix cost more than the
   // rest of a lookup.
   struct KeyHash {
-    std::size_t operator()(const std::string& k) const noexcept { return fnv1a64(k); }
+    std::size_t operator()(std::string_view k) const noexcept { return fnv1a64(k); }
   };
   // Keys are a few bytes: compared in line (ShortTextEq).
   FlatHashMap<std::string, std::string, KeyHash, ShortTextEq> data_;

@@ -440,7 +440,7 @@ class MultiPaxosNode final : public Node {
   }
 
   void on_client_request(const Message& m, Effects& out) {
-    const Command* cmd = command_of(m.value, scratch_);
+    const CommandView* cmd = command_of(m.value, scratch_);
     if (!cmd) return;  // malformed: ignore
     if (const KvResult* done = replica_.kv().cached(cmd->client, cmd->request)) {
       reply(m.from, cmd->request, *done, out);  // a retry of what we already applied
@@ -464,7 +464,7 @@ class MultiPaxosNode final : public Node {
     }
     if (cmd->op == KvOpKind::acquire && cfg_.bugs.has(Bug::lock_grant_before_commit)) {
       // The bug: answer from the state as it is, before the grant commits.
-      const std::string r = replica_.kv().locks().would_acquire(cmd->client, cmd->key);
+      const std::string r = replica_.kv().locks().would_acquire(cmd->client, std::string(cmd->key));
       if (r != "B") {
         reply(m.from, cmd->request, KvResult{r, false}, out);
         leader_.submit(cfg_, m.value, out);
@@ -613,9 +613,9 @@ class MultiPaxosNode final : public Node {
   Slot read_barrier_ = 0;  // lease reads only once every slot below this is applied
   LockLeaseWatch lock_watch_;
   // A request's command parsed from a value that does not carry one
-  // (on_client_request's scratch space: kept, so that no request builds and
-  // destroys a command's strings). Not state: nothing reads it afterwards.
-  Command scratch_;
+  // (on_client_request's scratch space; its views are into the request's
+  // value). Not state: nothing reads it afterwards.
+  CommandView scratch_;
 };
 
 }  // namespace

@@ -78,8 +78,8 @@ class Replica {
   // Reused: a result is copied into a slot whose string kept its buffer.
   ReusedList<Applied> just_applied_;
   // A command parsed from a value that does not carry one (apply_ready's
-  // scratch space: kept so that no call builds and destroys its strings).
-  Command scratch_;
+  // scratch space; its views are into the value's text).
+  CommandView scratch_;
 };
 
 inline void Replica::apply_ready(const NodeConfig& cfg, Effects& out, bool results) {
@@ -90,7 +90,7 @@ inline void Replica::apply_ready(const NodeConfig& cfg, Effects& out, bool resul
     const Value& v = log_.at(applied_).value;
     out.applied_copy(applied_, v);
     // A value that carries its command is no no-op (encode makes no no-op).
-    const Command* c = v.command();
+    const CommandView* c = v.command();
     if (!c) {
       if (v == k_noop_value) continue;
       c = parse_command(v, scratch_);

@@ -10,12 +10,13 @@
 // encoded from, so the replicas and the leader that decode it read the fields
 // instead of parsing the text each time. The command is set when the text is
 // made and never changes after (no cache filled on first use), so threads
-// sharing a value only read it.
+// sharing a value only read it. Its key and value are views into the text,
+// which holds them verbatim: the command owns no string.
 //
 // The text lies in the same allocation as the count, the hash and the
 // command: making a value allocates once, and releasing the last handle
-// frees once. Its accessors therefore give views and copies, never a
-// std::string owned by the value.
+// frees once, with nothing to destroy first. Its accessors therefore give
+// views and copies, never a std::string owned by the value.
 //
 // The count is atomic: values are never shared between simulations on
 // purpose, but a scenario's values (and k_noop_value) may be read by several
@@ -33,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "paxos/command.hpp"
@@ -128,7 +130,7 @@ class Value {
   }
   // The command this value was encoded from (`encode`), or null: a value
   // made from text alone carries none, even when the text is a command.
-  const Command* command() const noexcept { return rep_ && rep_->command ? &*rep_->command : nullptr; }
+  const CommandView* command() const noexcept { return rep_ && rep_->has_command ? &rep_->command : nullptr; }
   // A 64-bit hash of the text, computed once when the value is made (the run
   // fingerprint folds it in for every message that carries the value).
   std::uint64_t text_hash() const noexcept { return rep_ ? rep_->hash : detail::fold(detail::k_hash_start, 0); }
@@ -163,34 +165,41 @@ class Value {
   friend std::string& operator+=(std::string& a, const Value& b) { return a.append(b.view()); }
 
  private:
-  // Followed in its allocation by the text's bytes and a NUL.
+  // Followed in its allocation by the text's bytes and a NUL. Trivially
+  // destructible: the last handle frees it without destroying anything.
   struct Rep {
-    // `s` is not empty; `c` is null or the command `s` encodes (the command
-    // is copied once, straight into the new Rep).
-    static Rep* make(std::string_view s, const Command* c) {
+    // `s` is not empty; `c` is null or the command `s` encodes, its key and
+    // value views into `s` (they are moved onto the copy of `s`).
+    static Rep* make(std::string_view s, const CommandView* c) {
       void* const at = ::operator new(sizeof(Rep) + s.size() + 1);
       char* const text = static_cast<char*>(at) + sizeof(Rep);
       std::memcpy(text, s.data(), s.size());
       text[s.size()] = '\0';
-      return c ? new (at) Rep(s, *c) : new (at) Rep(s);
+      Rep* const rep = new (at) Rep(s);
+      if (c) {
+        rep->has_command = true;
+        rep->command = *c;
+        rep->command.key = std::string_view(text + (c->key.data() - s.data()), c->key.size());
+        rep->command.value = std::string_view(text + (c->value.data() - s.data()), c->value.size());
+      }
+      return rep;
     }
-    static void destroy(Rep* rep) noexcept {
-      rep->~Rep();
-      ::operator delete(rep);
-    }
+    static void destroy(Rep* rep) noexcept { ::operator delete(rep); }
     const char* text() const noexcept { return reinterpret_cast<const char*>(this + 1); }
 
     std::atomic<std::uint32_t> refs{1};
+    bool has_command = false;  // set by `encode` only
     const std::size_t size;
-    const std::uint64_t hash;              // hash_text(text)
-    const std::optional<Command> command;  // the text decoded (set by `encode` only)
+    const std::uint64_t hash;  // hash_text(text)
+    CommandView command;       // the text decoded, if has_command (set once, in make)
 
    private:
     explicit Rep(std::string_view s) : size(s.size()), hash(hash_text(s)) {}
-    Rep(std::string_view s, const Command& c) : size(s.size()), hash(hash_text(s)), command(c) {}
   };
-  // `text` (not empty) must be the encoding of `c`: only `encode` makes one.
-  Value(std::string_view text, const Command& c) : rep_(Rep::make(text, &c)) {}
+  static_assert(std::is_trivially_destructible_v<Rep>);
+  // `text` (not empty) must be the encoding of `c`, whose key and value are
+  // views into `text`: only `encode` makes one.
+  Value(std::string_view text, const CommandView& c) : rep_(Rep::make(text, &c)) {}
   friend Value encode(const Command& c);
 
   void retain() const noexcept {

@@ -256,12 +256,14 @@ TEST_CASE("kv: an encoded value carries its command; the same text alone decodes
   REQUIRE(encoded.command() != nullptr);
   CHECK(text.command() == nullptr);
   CHECK(encoded == text);
-  Command scratch;
-  const Command* carried = command_of(encoded, scratch);
+  CommandView scratch;
+  const CommandView* carried = command_of(encoded, scratch);
   CHECK(carried == encoded.command());  // read, not parsed
-  const Command* parsed = command_of(text, scratch);
+  CHECK(carried->key.data() > encoded.data());  // a view into the value's own text
+  CHECK(carried->key.data() < encoded.data() + encoded.size());
+  const CommandView* parsed = command_of(text, scratch);
   REQUIRE(parsed == &scratch);
-  for (const Command* d : {carried, parsed}) {
+  for (const CommandView* d : {carried, parsed}) {
     CHECK(d->client == c.client);
     CHECK(d->request == c.request);
     CHECK(d->op == c.op);
