@@ -164,11 +164,11 @@ const KvResult* KvStore::apply(const CommandView& c, const BugSet& bugs) {
     if (!v) [[unlikely]] return apply_slow(c, bugs);
     r.absent = false;
     r.value.clear();
-    *v = c.value;
+    assign_text(*v, c.value);
   } else if (c.op == KvOpKind::get) {
     const std::string* v = data_.find(c.key);
     r.absent = !v;
-    if (v) r.value = *v;
+    if (v) assign_text(r.value, *v);
     else r.value.clear();
   } else {
     return apply_slow(c, bugs);

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,25 @@ inline char* decimal_ending_at(char* end, std::uint64_t n, std::size_t width = 0
   } while (n != 0);
   while (static_cast<std::size_t>(end - p) < width) *--p = '0';
   return p;
+}
+
+// Makes `to` the text `from`. A text replaced by one of the same length
+// (the workloads' values are of a fixed size, so a put's value over the old
+// one, a get's result over the last get's) is overwritten in place, with no
+// library call: 8 to 16 bytes as two overlapping words.
+inline void assign_text(std::string& to, std::string_view from) {
+  const std::size_t n = from.size();
+  if (to.size() != n) [[unlikely]] {
+    to.assign(from);
+  } else if (n >= 8 && n <= 16) {
+    std::uint64_t head, tail;
+    std::memcpy(&head, from.data(), 8);
+    std::memcpy(&tail, from.data() + n - 8, 8);
+    std::memcpy(to.data(), &head, 8);
+    std::memcpy(to.data() + n - 8, &tail, 8);
+  } else if (n != 0) {
+    std::memcpy(to.data(), from.data(), n);
+  }
 }
 
 // Appends n in decimal, zero-padded to at least `width` digits (as

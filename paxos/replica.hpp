@@ -101,7 +101,8 @@ inline void Replica::apply_ready(const NodeConfig& cfg, Effects& out, bool resul
       Applied& a = just_applied_.next();
       a.client = c->client;
       a.request = c->request;
-      a.result = *r;
+      assign_text(a.result.value, r->value);  // KvResult's two fields, the text in place
+      a.result.absent = r->absent;
     }
   }
 }
