@@ -14,6 +14,14 @@ enum class KvOpKind : std::uint8_t { put, get, append, acquire, renew, release, 
 inline constexpr bool is_lock_op(KvOpKind k) { return k >= KvOpKind::acquire; }
 const char* to_string(KvOpKind k);
 
+// FNV-1a, 64 bits: the shard map's hash of a key (paxos/shard_map.hpp), and
+// the kv store's (keys are short).
+inline std::uint64_t fnv1a64(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  return h;
+}
+
 // A command's fields with its key and value as views of bytes held
 // elsewhere: what the replicas apply and what a value carries, its views
 // into the value's own text (which holds both verbatim), so that making a
@@ -24,6 +32,9 @@ struct CommandView {
   std::uint64_t request = 0;
   std::string_view key;
   std::string_view value;
+  // fnv1a64(key), the kv store's hash of it: worked out once, where the view
+  // is made, not by each replica that applies the command.
+  std::uint64_t key_hash = 0;
 };
 
 struct Command {
@@ -34,7 +45,7 @@ struct Command {
   std::string value;          // put, append
 
   // Its fields, viewed (good while this command is unchanged).
-  operator CommandView() const noexcept { return CommandView{client, op, request, key, value}; }
+  operator CommandView() const noexcept { return CommandView{client, op, request, key, value, fnv1a64(key)}; }
 };
 
 }  // namespace paxsim

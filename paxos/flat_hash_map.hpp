@@ -38,7 +38,12 @@ class FlatHashMap {
   template <class Q>
   V* find(const Q& k) {
     if (size_ == 0) return nullptr;
-    const std::uint64_t h = Hash{}(k);
+    return find(k, Hash{}(k));
+  }
+  // The same, with `k`'s hash known (it must be Hash{}(k)).
+  template <class Q>
+  V* find(const Q& k, std::uint64_t h) {
+    if (size_ == 0) return nullptr;
     for (std::size_t i = h & mask(); cells_[i].used; i = (i + 1) & mask())
       if (cells_[i].hash == h && Eq{}(cells_[i].key, k)) return &cells_[i].value;
     return nullptr;

@@ -98,6 +98,7 @@ Value encode(const Command& c) {
   CommandView carried{c.client, c.op, c.request, {}, {}};  // its key and value: views into the text
   field(c.key);
   carried.key = std::string_view(p - c.key.size(), c.key.size());
+  carried.key_hash = fnv1a64(c.key);
   field(c.value);
   carried.value = std::string_view(p - c.value.size(), c.value.size());
   const std::string_view v(begin, static_cast<std::size_t>(p - begin));
@@ -118,6 +119,7 @@ std::optional<CommandView> parse(std::string_view v) {
   if (!read_field(v, pos, c.key) || !read_field(v, pos, c.value) || pos != v.size()) return std::nullopt;
   c.client = static_cast<std::uint32_t>(client);
   c.op = static_cast<KvOpKind>(op);
+  c.key_hash = fnv1a64(c.key);
   return c;
 }
 
@@ -160,13 +162,13 @@ const KvResult* KvStore::apply(const CommandView& c, const BugSet& bugs) {
   }
   KvResult& r = entry.result;  // the result is remembered for a retry
   if (c.op == KvOpKind::put) {
-    std::string* v = data_.find(c.key);
+    std::string* v = data_.find(c.key, c.key_hash);
     if (!v) [[unlikely]] return apply_slow(c, bugs);
     r.absent = false;
     r.value.clear();
     assign_text(*v, c.value);
   } else if (c.op == KvOpKind::get) {
-    const std::string* v = data_.find(c.key);
+    const std::string* v = data_.find(c.key, c.key_hash);
     r.absent = !v;
     if (v) assign_text(r.value, *v);
     else r.value.clear();

@@ -14,16 +14,11 @@
 #include <string_view>
 #include <vector>
 
+#include "paxos/command.hpp"  // fnv1a64
 #include "paxos/types.hpp"
 
 namespace paxsim {
 
-// FNV-1a, 64 bits (also the kv store's key hash: keys are short).
-inline std::uint64_t fnv1a64(std::string_view bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-  return h;
-}
 std::uint32_t shard_of(std::string_view key, std::uint32_t shards);
 
 struct ShardLayout {
