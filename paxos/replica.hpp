@@ -110,7 +110,11 @@ inline void Replica::apply_ready(const NodeConfig& cfg, Effects& out, bool resul
 [[gnu::always_inline]] inline bool Replica::learn(const NodeConfig& cfg, Slot s, const Value& v, Ballot b, Effects& out, bool results) {
   just_applied_.clear();
   if (!log_.try_emplace(s, b, v)) return false;
-  while (log_.contains(first_undecided_)) ++first_undecided_;
+  // Only slot s changed: the first undecided slot moves only if it was s.
+  if (s == first_undecided_) {
+    ++first_undecided_;
+    while (log_.contains(first_undecided_)) ++first_undecided_;
+  }
   // Not needed for safety (a replica can always learn again from its peers).
   out.persist_new(RecordKind::decided, s, b, v);
   out.learned_copy(s, v);
