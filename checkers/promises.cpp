@@ -1,5 +1,7 @@
 #include "checkers/promises.hpp"
 
+#include <memory>
+
 #include <fmt/format.h>
 
 #include "checkers/by_slot.hpp"
@@ -25,7 +27,26 @@ void PromiseChecker::on_restart(Time_us, NodeId n, bool wiped) {
 }
 
 void PromiseChecker::on_durable(Time_us t, NodeId n, const Record& r) {
-  if (r.kind != RecordKind::promise && r.kind != RecordKind::accept) return;
+  // The usual acceptance, without a call (so without saving registers): at
+  // or above the node's durable promise, in a slot within its table where it
+  // holds no value yet. An empty handle has nothing to release, so the new
+  // one is made in its place (an assignment would test for a release, and
+  // keep registers for the call that could follow).
+  if (r.kind == RecordKind::accept) {
+    Durable& d = durable_[n];
+    const Ballot b = r.ballot;  // read once: the stores below might alias it
+    if (r.slot < d.accepted_size && !(b < d.promised)) {
+      std::pair<Ballot, Value>& accepted = d.accepted[r.slot];
+      if (accepted.second.empty()) {
+        std::construct_at(&accepted.second, r.value);
+        d.promised = b;  // accepting b promises b
+        accepted.first = b;
+        return;
+      }
+    }
+  } else if (r.kind != RecordKind::promise) {
+    return;
+  }
   check_durable(t, n, r);
 }
 
