@@ -17,30 +17,26 @@ QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink)
   const std::size_t slots = expected_slots(s);
   first_set_.reserve(slots);
   sets_.reserve(slots);
-  masks_.reserve(slots * words_);
+  masks_.reserve(slots * (words_ - 1));
 }
 
 void QuorumChecker::on_send(Time_us, const Message& m) {
   if ((m.kind != MsgKind::promise && m.kind != MsgKind::accepted) || m.from >= nodes_) return;
   // A set already there: the usual case, without a call (so without saving registers).
-  if (const AnswerSet* a = answer_set(m.slot, m.kind, m.ballot)) {
-    masks_[a->mask + m.from / 64] |= std::uint64_t{1} << (m.from % 64);
+  if (AnswerSet* a = answer_set(m.slot, m.kind, m.ballot)) {
+    add_member(*a, m.from);
     return;
   }
   add_first_answer(m);
 }
 
 void QuorumChecker::add_first_answer(const Message& m) {
-  const std::size_t mask = sets_[add_set(m.slot, m.kind, m.ballot)].mask;
-  masks_[mask + m.from / 64] |= std::uint64_t{1} << (m.from % 64);
-}
-
-std::uint32_t QuorumChecker::add_set(Slot s, MsgKind kind, const Ballot& b) {
-  grow_to(first_set_, s + 1, k_none);
+  grow_to(first_set_, m.slot + 1, k_none);
   PAXSIM_ASSERT(sets_.size() < k_none);
-  sets_.push_back(AnswerSet{kind, b, first_set_[s], masks_.size()});
-  for (std::uint32_t w = 0; w < words_; ++w) masks_.push_back(0);
-  return first_set_[s] = static_cast<std::uint32_t>(sets_.size() - 1);
+  AnswerSet& a = sets_.emplace_back(AnswerSet{m.kind, m.ballot, first_set_[m.slot], 0, masks_.size()});
+  for (std::uint32_t w = 1; w < words_; ++w) masks_.push_back(0);
+  first_set_[m.slot] = static_cast<std::uint32_t>(sets_.size() - 1);
+  add_member(a, m.from);
 }
 
 void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
@@ -58,7 +54,7 @@ void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
         seen |= bit;
       }
       // A bit of an id at or above nodes_ is never set in a set (on_send skips them).
-      if (distinct && (seen & ~masks_[answers->mask]) == 0) return;
+      if (distinct && (seen & ~answers->low) == 0) return;
     }
   }
   check_quorum(t, n, q);

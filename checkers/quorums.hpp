@@ -27,33 +27,40 @@ class QuorumChecker : public sim::Observer {
 
  private:
   // Per slot: for each (kind, ballot) answered in it, the acceptors that sent
-  // that promise or acceptance, as a bit set of words_ words in masks_. A
-  // slot's sets form a list through one flat array (newest first), so a slot
-  // costs no allocation of its own, and a test is a bit.
+  // that promise or acceptance, as a bit set: the first 64 nodes in the set
+  // itself (every node of the usual cluster, so an answer sets a bit where
+  // the set was found), any beyond in words_ - 1 words of masks_. A slot's
+  // sets form a list through one flat array (newest first), so a slot costs
+  // no allocation of its own, and a test is a bit.
   static constexpr std::uint32_t k_none = 0xffffffffu;
   struct AnswerSet {
     MsgKind kind;
     Ballot ballot;
-    std::uint32_t next;  // the slot's next (older) set
-    std::size_t mask;    // its first word in masks_
+    std::uint32_t next;       // the slot's next (older) set
+    std::uint64_t low = 0;    // nodes 0 to 63
+    std::size_t more = 0;     // node n >= 64: bit n % 64 of masks_[more + n / 64 - 1]
   };
-  const AnswerSet* answer_set(Slot s, MsgKind kind, const Ballot& b) const {
+  AnswerSet* answer_set(Slot s, MsgKind kind, const Ballot& b) {
     if (s >= first_set_.size()) return nullptr;
     for (std::uint32_t i = first_set_[s]; i != k_none; i = sets_[i].next)
       if (sets_[i].ballot == b && sets_[i].kind == kind) return &sets_[i];
     return nullptr;
   }
-  bool member(const AnswerSet& a, NodeId n) const { return (masks_[a.mask + n / 64] >> (n % 64)) & 1; }
+  bool member(const AnswerSet& a, NodeId n) const {
+    return ((n < 64 ? a.low : masks_[a.more + n / 64 - 1]) >> (n % 64)) & 1;
+  }
+  void add_member(AnswerSet& a, NodeId n) {
+    (n < 64 ? a.low : masks_[a.more + n / 64 - 1]) |= std::uint64_t{1} << (n % 64);
+  }
   enum class Problem : std::uint8_t { counted_twice, not_a_majority, never_sent };
   // `arg`: not_a_majority, the count; never_sent, the acceptor.
   [[gnu::cold, gnu::noinline]] void report(Time_us t, NodeId n, const QuorumUse& q, Problem p, std::size_t arg);
   [[gnu::noinline]] void check_quorum(Time_us t, NodeId n, const QuorumUse& q);  // sorts the members; reports
-  [[gnu::noinline]] std::uint32_t add_set(Slot s, MsgKind kind, const Ballot& b);
   [[gnu::noinline]] void add_first_answer(const Message& m);  // the first answer of its kind and ballot in its slot
 
   std::vector<std::uint32_t> first_set_;  // by slot: its newest set, or k_none
   std::vector<AnswerSet> sets_;
-  std::vector<std::uint64_t> masks_;
+  std::vector<std::uint64_t> masks_;  // empty up to 64 nodes
   ViolationSink& sink_;
   std::uint32_t nodes_;
   std::uint32_t words_;  // per set: one bit per node
