@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <string>
@@ -95,6 +96,32 @@ inline std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
   x ^= x >> 27;
   x *= 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
+}
+
+// A key for a text, for hash tables that compare the texts on a match:
+// up to 16 bytes, read as two words (overlapping, or two half words, or
+// three bytes for the shortest) and its length, a few instructions where
+// hashing it word by word (Value::hash_text, for the longer ones) calls a
+// loop. Equal texts take the same branch, so they get equal keys.
+inline std::uint64_t text_key(std::string_view s) {
+  const char* const p = s.data();
+  const std::size_t n = s.size();
+  if (n > 16) return Value::hash_text(s);
+  std::uint64_t a = 0, b = 0;
+  if (n >= 8) {
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + n - 8, 8);
+  } else if (n >= 4) {
+    std::uint32_t x, y;
+    std::memcpy(&x, p, 4);
+    std::memcpy(&y, p + n - 4, 4);
+    a = x;
+    b = y;
+  } else if (n > 0) {
+    a = std::uint64_t{static_cast<unsigned char>(p[0])} << 16 |
+        std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 | static_cast<unsigned char>(p[n - 1]);
+  }
+  return (a * 0x9e3779b97f4a7c15ULL) ^ b ^ (std::uint64_t{n} << 56);
 }
 
 // One number for (length, hash), for hash tables. Every use either compares
@@ -377,11 +404,11 @@ class Values {
   }
 
   // The key of a node in by_hash_: with text keys (a piece, always), the
-  // text's word hash, which takes its length too.
+  // text's key, which takes its length too.
   std::uint64_t intern_key(const Node& n) const {
     if (!text_keys_) return length_and_hash(n.length, n.hash);
     PAXSIM_ASSERT(n.parent == k_none);
-    return Value::hash_text(*pieces_[n.piece].text);
+    return text_key(*pieces_[n.piece].text);
   }
 
   std::uint32_t intern(const Node& n) {
