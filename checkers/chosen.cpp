@@ -52,7 +52,7 @@ void ChosenTracker::report(const char* invariant, Time_us t, std::string message
   sink_.report(Violation{invariant, step_index(), t, std::move(message), std::move(evidence)});
 }
 
-std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, const Value& v) {
+inline std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, const Value& v) {
   PAXSIM_ASSERT(tallies_.size() < k_none);
   const auto i = static_cast<std::uint32_t>(tallies_.size());
   tallies_.push_back(Tally{b, v, k_none, 0, who_used_});

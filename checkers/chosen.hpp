@@ -38,8 +38,12 @@ class NodeIds {
   static constexpr std::size_t k_inline = 7;
   NodeIds() = default;
   explicit NodeIds(std::span<const NodeId> ids) : size_(ids.size()) {
-    if (size_ > k_inline) heap_.assign(ids.begin(), ids.end());
-    else std::copy(ids.begin(), ids.end(), inline_.begin());
+    if (size_ > k_inline) {
+      heap_.assign(ids.begin(), ids.end());
+    } else {
+      // A handful of ids: a loop, where std::copy calls memmove.
+      for (std::size_t i = 0; i < size_; ++i) inline_[i] = ids[i];
+    }
   }
   const NodeId* data() const { return size_ > k_inline ? heap_.data() : inline_.data(); }
   std::size_t size() const { return size_; }
@@ -102,6 +106,9 @@ class ChosenTracker : public sim::Observer {
     std::uint64_t seen = 0;
   };
   struct SlotState {
+    // Not value-initialised as a table grows (which would zero the whole
+    // state, the choice's room included, before setting the fields below).
+    SlotState() {}
     std::uint32_t first_tally = k_none;  // a handful per slot: one per ballot that reached it
     std::uint32_t last_tally = k_none;
     std::optional<Choice> first;  // the first choice made
@@ -116,7 +123,7 @@ class ChosenTracker : public sim::Observer {
   }
   [[gnu::noinline]] void on_accept(Time_us t, NodeId n, const Record& r);
   [[gnu::noinline]] void accept_slow(Time_us t, NodeId n, const Record& r);
-  [[gnu::noinline]] std::uint32_t add_tally(SlotState& st, const Ballot& b, const Value& v);
+  [[gnu::always_inline]] std::uint32_t add_tally(SlotState& st, const Ballot& b, const Value& v);  // in accept_slow
   void chose(Slot s, SlotState& st, const Tally& tally, Time_us t);
   void check_stability_above(Slot s, const SlotState& st, const Ballot& b);
   [[gnu::cold, gnu::noinline]] void report_late_acceptance(Time_us t, NodeId n, const Record& r, const SlotState& st);
