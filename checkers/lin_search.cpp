@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 
 #include "sim/assert.hpp"
 
@@ -56,7 +57,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
       key_numbers.push_back(key_number_of(j));
     }
   const auto nf = static_cast<std::uint32_t>(local.size());
-  for (std::size_t j = 0; j < ops.size(); ++j)
+  for (std::size_t j = 0; nf < ops.size() && j < ops.size(); ++j)  // none left when all were answered
     if (!h.ops[ops[j]].return_us) {
       local.push_back(ops[j]);
       key_numbers.push_back(key_number_of(j));
@@ -74,13 +75,14 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   const std::uint32_t nu = n - nf;
   if (nf == 0) return {Verdict::linearizable, 0};
 
-  std::vector<KeyModel::OpInfo> info(n);
+  std::vector<KeyModel::OpInfo> info;  // by local number, copied in (not filled, then assigned)
+  info.reserve(n);
   std::vector<std::uint32_t> local_of(model.size(), k_none);
   std::uint32_t gets_left = 0, puts_left = 0;  // not yet linearized
   for (std::uint32_t k = 0; k < n; ++k) {
     const std::uint32_t key_number = key_numbers[k];
     local_of[key_number] = k;
-    info[k] = model.info(key_number);
+    info.push_back(model.info(key_number));
     gets_left += info[k].op == KvOp::get;
     puts_left += info[k].op == KvOp::put;
   }
@@ -112,21 +114,26 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   }
   std::inplace_merge(calls.begin(), calls.begin() + nf, calls.end(), entry_before);
   sort_nearly_sorted(returns, entry_before);
-  std::vector<EntryInfo> entries(calls.size() + returns.size());
-  std::merge(calls.begin(), calls.end(), returns.begin(), returns.end(), entries.begin(), entry_before);
+  // This table and the links below are each written in full before they
+  // are read, so they are made without being filled first.
+  const auto head = static_cast<std::uint32_t>(calls.size() + returns.size());
+  const auto entries = std::make_unique_for_overwrite<EntryInfo[]>(head);
+  std::merge(calls.begin(), calls.end(), returns.begin(), returns.end(), entries.get(), entry_before);
   // Two circular doubly-linked lists over the entries: the answered
   // operations' calls and returns, from sentinel `head`; the unanswered
   // operations' calls, from sentinel `unanswered_head`, kept apart so that the
   // scans of the first never wade through timed-out writes pending forever.
   // Lifting an operation unlinks its entries; backtracking relinks them in
-  // reverse order.
-  const auto head = static_cast<std::uint32_t>(entries.size());
+  // reverse order (a frame keeps its call entry; return_entry finds the
+  // return). Every entry and sentinel gets both its links, every answered
+  // operation (below nf) its return.
   const std::uint32_t unanswered_head = head + 1;
-  std::vector<std::uint32_t> next(entries.size() + 2), prev(entries.size() + 2);
-  std::vector<std::uint32_t> call_entry(n), return_entry(n, k_none);
+  const auto next = std::make_unique_for_overwrite<std::uint32_t[]>(head + 2);
+  const auto prev = std::make_unique_for_overwrite<std::uint32_t[]>(head + 2);
+  const auto return_entry = std::make_unique_for_overwrite<std::uint32_t[]>(nf);
   std::uint32_t last = head, last_unanswered = unanswered_head;
   for (std::uint32_t e = 0; e < head; ++e) {
-    (entries[e].is_return ? return_entry : call_entry)[entries[e].op] = e;
+    if (entries[e].is_return) return_entry[entries[e].op] = e;
     std::uint32_t& tail = entries[e].op < nf ? last : last_unanswered;
     next[tail] = e;
     prev[e] = tail;
