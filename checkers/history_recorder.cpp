@@ -19,14 +19,12 @@ HistoryRecorder::HistoryRecorder(const sim::Scenario& s) : open_(s.clients()) {
 
 void HistoryRecorder::on_client_call(Time_us t, std::uint32_t client, const Command& c) {
   const std::size_t index = history_.ops.size();
-  Operation& op = history_.ops.emplace_back();
-  op.client = client;
-  op.op = c.op == KvOpKind::put ? KvOp::put : c.op == KvOpKind::get ? KvOp::get : KvOp::append;
-  op.key = c.key;
-  op.value = c.value;
-  op.call_us = t;
+  // Built in place from its fields: the texts copied once, not made empty
+  // and then assigned.
+  const KvOp kind = c.op == KvOpKind::put ? KvOp::put : c.op == KvOpKind::get ? KvOp::get : KvOp::append;
+  history_.ops.emplace_back(client, kind, c.key, c.value, t);
   OpenCalls& open = open_of(client);
-  const auto it = std::find_if(open.begin(), open.end(), [&](const auto& o) { return o.first == c.request; });
+  const auto it = open_call(open, c.request);
   if (it != open.end())
     it->second = index;
   else
@@ -35,11 +33,11 @@ void HistoryRecorder::on_client_call(Time_us t, std::uint32_t client, const Comm
 
 void HistoryRecorder::on_client_return(Time_us t, std::uint32_t client, const Command& c, const Message& reply) {
   OpenCalls& open = open_of(client);
-  const auto it = std::find_if(open.begin(), open.end(), [&](const auto& o) { return o.first == c.request; });
+  const auto it = open_call(open, c.request);
   if (it == open.end()) return;
   Operation& op = history_.ops[it->second];
   op.return_us = t;
-  if (op.op == KvOp::get && !(reply.flags & k_absent)) op.result = reply.value;
+  if (op.op == KvOp::get && !(reply.flags & k_absent)) op.result.emplace(reply.value.view());  // no temporary
   open.erase(it);
 }
 

@@ -29,6 +29,14 @@ class HistoryRecorder : public sim::Observer {
   // open at a time, so a short list per client, kept (with its capacity)
   // across calls, instead of a tree node per call.
   using OpenCalls = std::vector<std::pair<std::uint64_t, std::size_t>>;
+  // The open call for `request`, or the list's end. A plain loop: the list
+  // is a call or two long, which std::find_if's unrolled search costs more
+  // to set up than to walk.
+  static OpenCalls::iterator open_call(OpenCalls& open, std::uint64_t request) {
+    auto it = open.begin();
+    while (it != open.end() && it->first != request) ++it;
+    return it;
+  }
   OpenCalls& open_of(std::uint32_t client) {
     if (client >= open_.size()) open_.resize(client + 1);
     return open_[client];
