@@ -9,6 +9,7 @@ Network::Network(std::uint32_t nodes, std::uint32_t endpoints, LinkModel model)
       endpoints_(endpoints),
       model_(model),
       plain_(plain(model)),
+      delay_(model.delay_ms),
       group_(endpoints, -1),
       cut_count_(static_cast<std::size_t>(endpoints) * endpoints, 0) {}
 
@@ -17,6 +18,7 @@ void Network::patch(const LinkPatch& p) {
   if (p.drop) model_.drop = *p.drop;
   if (p.duplicate) model_.duplicate = *p.duplicate;
   plain_ = plain(model_);
+  delay_ = Delay(model_.delay_ms);
 }
 
 void Network::partition(const std::vector<std::vector<EndpointId>>& groups, std::uint64_t id) {

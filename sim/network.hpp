@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/rng.hpp"
 #include "sim/scenario.hpp"
 
 namespace paxsim::sim {
@@ -15,6 +16,8 @@ class Network {
   Network(std::uint32_t nodes, std::uint32_t endpoints, LinkModel model);
 
   const LinkModel& model() const { return model_; }
+  // model().delay_ms, checked for the usual draw (kept, as every send draws).
+  const Delay& delay() const { return delay_; }
   // The links neither lose nor duplicate: a send's fate is its delay alone.
   // Kept, as every send asks.
   bool plain() const { return plain_; }
@@ -52,6 +55,7 @@ class Network {
   std::uint32_t endpoints_;
   LinkModel model_;
   bool plain_;  // plain(model_)
+  Delay delay_;  // Delay(model_.delay_ms)
   std::uint64_t partition_id_ = 0;   // 0: no partition
   std::vector<std::int32_t> group_;  // per endpoint; -1: in no group
   std::vector<Cut> cuts_;

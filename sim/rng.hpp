@@ -72,6 +72,27 @@ class Xoshiro256 {
   std::uint64_t s_[4];
 };
 
+// A distribution in milliseconds, checked once for the usual case of a
+// delay (a message's, a write's fsync): a uniform range [a, b) with
+// 0 <= a < b and b * 1000 below 2^52. A draw from it skips the tests every
+// draw from a Distribution makes (its kind, an empty range, a range too
+// wide for a double, a microsecond count too large or negative to round
+// by hand), the same draw to the bit.
+class Delay {
+ public:
+  explicit Delay(const Distribution& d)
+      : d_(d),
+        usual_(d.kind == Distribution::Kind::uniform && d.a >= 0 && d.a < d.b && d.b * 1000.0 < 0x1p52),
+        width_(d.b - d.a) {}
+  const Distribution& distribution() const { return d_; }
+
+ private:
+  friend class Rng;
+  Distribution d_;
+  bool usual_;
+  double width_;  // b - a, as raw_uniform computes it
+};
+
 class Rng {
  public:
   Rng() = default;
@@ -102,6 +123,21 @@ class Rng {
   }
   // Always inline too: GCC left it a call on every write (the disk's delay).
   [[gnu::always_inline]] Time_us draw_us(const Distribution& d) { return ms_to_us(draw_ms(d)); }
+  // draw_us(d.distribution()), to the bit; its usual case untaped in a few
+  // instructions: raw_uniform's loop, then ms_to_us for a value known to be
+  // in [0, 2^52) (its fraction is never negative).
+  [[gnu::always_inline]] Time_us draw_us(const Delay& d) {
+    if (d.usual_ && !tape_) [[likely]] {
+      double ms;
+      do ms = static_cast<double>(engine_()) * 0x1p-64 * d.width_ + d.d_.a;
+      while (!(ms < d.d_.b));
+      const double x = ms * 1000.0;
+      auto us = static_cast<Time_us>(x);
+      if (x - static_cast<double>(us) >= 0.5) ++us;
+      return us;
+    }
+    return draw_us_other(d.d_);
+  }
 
   // A message's fate on `link`, one decision: lost (drop), else duplicated
   // (duplicate), then a delay per copy. The same draws, in the same order, as
@@ -112,12 +148,14 @@ class Rng {
   // of 0 draws nothing), without the decision around them. Null if the tape
   // needs the whole fate. Always inline: on every plain send, a call here
   // cost more than its draw.
-  [[gnu::always_inline]] std::optional<Time_us> plain_send_delay(const Distribution& delay_ms) {
+  [[gnu::always_inline]] std::optional<Time_us> plain_send_delay(const Delay& delay_ms) {
     if (tape_) return std::nullopt;
-    return ms_to_us(draw_ms(delay_ms));
+    return draw_us(delay_ms);
   }
 
  private:
+  // draw_us(Delay), for every draw but its usual one.
+  [[gnu::noinline]] Time_us draw_us_other(const Distribution& d) { return ms_to_us(draw_ms(d)); }
   // draw_ms, for every draw but an untaped uniform one.
   [[gnu::noinline]] double draw_ms_other(const Distribution& d) {
     if (d.kind == Distribution::Kind::constant || (d.kind == Distribution::Kind::uniform && d.b <= d.a)) return d.a;

@@ -38,6 +38,7 @@ NodeFactory default_node_factory(const Scenario& s) {
 Simulation::Simulation(const Scenario& scenario, NodeFactory factory)
     : scenario_(scenario),
       factory_(std::move(factory)),
+      fsync_ms_(scenario.fsync_ms),
       network_(scenario.nodes, scenario.endpoints(), scenario.network),
       nodes_(scenario.nodes),
       network_rng_(scenario.seed, "network"),
@@ -721,7 +722,7 @@ inline void Simulation::carry_out(NodeId n) {
   NodeSlot& s = nodes_[n];
   for (Record& r : effects_.persist) {
     // One disk's writes become durable in the order they were issued.
-    const Time_us at = std::max(s.disk_last_durable_us, now_ + s.disk_rng.draw_us(scenario_.fsync_ms));
+    const Time_us at = std::max(s.disk_last_durable_us, now_ + s.disk_rng.draw_us(fsync_ms_));
     s.disk_last_durable_us = at;
     const std::uint64_t id = s.next_write_id++;
     s.durable.write(std::move(r));
@@ -914,7 +915,7 @@ inline void Simulation::send_slot(std::uint32_t slot) {
   }
   // A link that neither loses nor duplicates: the delay alone, no decision built.
   if (!pinned_ && network_.plain())
-    if (const std::optional<Time_us> delay = network_rng_.plain_send_delay(network_.model().delay_ms)) {
+    if (const std::optional<Time_us> delay = network_rng_.plain_send_delay(network_.delay())) {
       queue_.push(Event{now_ + *delay, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
       return;
     }

@@ -247,6 +247,7 @@ class Simulation : private ClientWorld, private LockWorld {
   // order they were added (as in hooked_).
   std::array<std::vector<Observer*>, k_msg_kind_count> sending_;
   EventQueue queue_;
+  Delay fsync_ms_;  // scenario_.fsync_ms, checked for the usual draw
   Network network_;
   std::vector<NodeSlot> nodes_;
   std::vector<NodeId> all_nodes_;  // 0..nodes-1: is_live asks reaches_majority of them all
