@@ -14,6 +14,7 @@
 
 #include "paxos/types.hpp"
 #include "sim/assert.hpp"
+#include "sim/fifo.hpp"
 
 namespace paxsim::sim {
 
@@ -43,7 +44,7 @@ struct Event {
 };
 
 // A calendar: a ring of buckets, one per 64 microseconds, for the next 65
-// milliseconds, and a heap for what is due later.
+// milliseconds, and beyond it a queue in time order and a heap.
 //
 // `base_` is the time of the last pop: at or before every event's time, and
 // a push is never before it (a simulation schedules nothing in its past).
@@ -53,9 +54,12 @@ struct Event {
 // always an append (sequence numbers only grow, and most events fall due in
 // a bucket of their own); the lists share one array of nodes. A bit map of
 // the buckets in use finds the next one. An event due beyond the ring waits
-// in `far_`, a heap in the same order, and moves into its bucket once the
-// cursor comes within reach. The order is total, so the queue pops the same
-// events in the same order however they are laid out.
+// in `far_run_` if it is due no earlier than the last event put there (a
+// kv client's timeouts, all of one length, come in that order: each goes in
+// and out in a few instructions), else in `far_`, a heap in the queue's
+// order; it moves into its bucket once the cursor comes within reach (the
+// bucket's list puts it in its place). The order is total, so the queue
+// pops the same events in the same order however they are laid out.
 class EventQueue {
  public:
   EventQueue() : ends_(k_buckets, Ends{k_none, k_none}) {}
@@ -64,12 +68,12 @@ class EventQueue {
     e.seq = next_seq_++;
     insert(e);
   }
-  bool empty() const { return in_ring_ == 0 && far_.empty(); }
-  std::size_t size() const { return in_ring_ + far_.size(); }
+  bool empty() const { return in_ring_ == 0 && far_.empty() && far_run_.empty(); }
+  std::size_t size() const { return in_ring_ + far_.size() + far_run_.size(); }
 
   // The time of the next event (the queue is not empty).
   Time_us top_time() const {
-    if (in_ring_ == 0) return far_.front().time;
+    if (in_ring_ == 0) return far_time();
     return nodes_[ends_[next_position()].head].event.time;
   }
   // Removes and returns the next event (the queue is not empty).
@@ -83,8 +87,8 @@ class EventQueue {
   [[gnu::always_inline]] std::optional<Event> pop_until(Time_us until) {
     std::optional<Event> e;
     if (in_ring_ == 0) {
-      if (far_.front().time > until) return e;
-      advance(bucket_of(far_.front().time));
+      if (far_time() > until) return e;
+      advance(bucket_of(far_time()));
     }
     const std::uint32_t p = next_position();
     if (nodes_[ends_[p].head].event.time > until) return e;
@@ -174,9 +178,19 @@ class EventQueue {
   // By value: a reference would take the address of the caller's event, and
   // keep it in memory on the inline path too (built there, then copied).
   [[gnu::noinline]] void insert_far(Event e) {
-    far_.push_back(e);
-    std::push_heap(far_.begin(), far_.end(), Later{});
-    far_bucket_ = bucket_of(far_.front().time);
+    if (far_run_.empty() || far_run_.back().time <= e.time) {
+      far_run_.push() = e;
+    } else {
+      far_.push_back(e);
+      std::push_heap(far_.begin(), far_.end(), Later{});
+    }
+    far_bucket_ = std::min(far_bucket_, bucket_of(e.time));
+  }
+  // The time of the earliest event beyond the ring (there is one).
+  Time_us far_time() const {
+    if (far_.empty()) return far_run_.front().time;
+    if (far_run_.empty()) return far_.front().time;
+    return std::min(far_.front().time, far_run_.front().time);
   }
   [[gnu::always_inline]] void put(std::uint32_t p, const Event& e) {
     std::uint32_t n = free_;
@@ -227,25 +241,30 @@ class EventQueue {
     }
     return w * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
   }
-  // The cursor moves on to bucket `b`; what `far_` holds within reach of
-  // the ring moves in.
+  // The cursor moves on to bucket `b`; what `far_run_` and `far_` hold
+  // within reach of the ring moves in.
   [[gnu::noinline]] void advance(std::uint64_t b) {
     cursor_ = b;
+    while (!far_run_.empty() && bucket_of(far_run_.front().time) - cursor_ < k_buckets) {
+      put(position(bucket_of(far_run_.front().time)), far_run_.front());
+      far_run_.pop_front();
+    }
     while (!far_.empty() && bucket_of(far_.front().time) - cursor_ < k_buckets) {
       std::pop_heap(far_.begin(), far_.end(), Later{});
       put(position(bucket_of(far_.back().time)), far_.back());
       far_.pop_back();
     }
-    far_bucket_ = far_.empty() ? k_no_bucket : bucket_of(far_.front().time);
+    far_bucket_ = far_.empty() && far_run_.empty() ? k_no_bucket : bucket_of(far_time());
   }
 
   std::vector<Node> nodes_;                            // the buckets' events
   std::uint32_t free_ = k_none;                        // the first free node
   std::vector<Ends> ends_;                             // by ring position: its bucket's first and last nodes
   std::array<std::uint64_t, k_buckets / 64> used_{};  // bit p: bucket p is not empty
-  std::size_t in_ring_ = 0;                            // events in the buckets (the rest are in far_)
-  std::vector<Event> far_;                             // due beyond the ring: a heap, least on top
-  std::uint64_t far_bucket_ = k_no_bucket;             // the bucket of far_'s top, if any
+  std::size_t in_ring_ = 0;                            // events in the buckets (the rest are beyond)
+  Fifo<Event> far_run_;                                // due beyond the ring, pushed in time order
+  std::vector<Event> far_;                             // due beyond the ring, the rest: a heap, least on top
+  std::uint64_t far_bucket_ = k_no_bucket;             // the bucket of the earliest event beyond the ring, if any
   std::uint64_t cursor_ = 0;                           // the bucket of base_
   Time_us base_ = 0;
   std::uint64_t next_seq_ = 0;
