@@ -74,15 +74,15 @@ class Xoshiro256 {
 
 // A distribution in milliseconds, checked once for the usual case of a
 // delay (a message's, a write's fsync): a uniform range [a, b) with
-// 0 <= a < b and b * 1000 below 2^52. A draw from it skips the tests every
-// draw from a Distribution makes (its kind, an empty range, a range too
-// wide for a double, a microsecond count too large or negative to round
-// by hand), the same draw to the bit.
+// a < b and a * 1000 at least 0.5 and b * 1000 below 2^52. A draw from it
+// skips the tests every draw from a Distribution makes (its kind, an empty
+// range, a range too wide for a double, a microsecond count too large or
+// negative to round by hand), the same draw to the bit.
 class Delay {
  public:
   explicit Delay(const Distribution& d)
       : d_(d),
-        usual_(d.kind == Distribution::Kind::uniform && d.a >= 0 && d.a < d.b && d.b * 1000.0 < 0x1p52),
+        usual_(d.kind == Distribution::Kind::uniform && d.a * 1000.0 >= 0.5 && d.a < d.b && d.b * 1000.0 < 0x1p52),
         width_(d.b - d.a) {}
   const Distribution& distribution() const { return d_; }
 
@@ -124,17 +124,19 @@ class Rng {
   // Always inline too: GCC left it a call on every write (the disk's delay).
   [[gnu::always_inline]] Time_us draw_us(const Distribution& d) { return ms_to_us(draw_ms(d)); }
   // draw_us(d.distribution()), to the bit; its usual case untaped in a few
-  // instructions: raw_uniform's loop, then ms_to_us for a value known to be
-  // in [0, 2^52) (its fraction is never negative).
+  // instructions: raw_uniform's loop, then ms_to_us for x = ms * 1000 known
+  // to be in [0.5, 2^52). There, 0.5 is a multiple of x's last bit, so
+  // x + 0.5 is exact, or else at least the power of two above x (an integer)
+  // and rounded by less than 1/2: its truncation is x rounded half up,
+  // llround's rounding for x >= 0. (Below 0.5 it is not: 0.5 - 2^-54 + 0.5
+  // rounds to 1.)
   [[gnu::always_inline]] Time_us draw_us(const Delay& d) {
     if (d.usual_ && !tape_) [[likely]] {
       double ms;
       do ms = static_cast<double>(engine_()) * 0x1p-64 * d.width_ + d.d_.a;
       while (!(ms < d.d_.b));
       const double x = ms * 1000.0;
-      auto us = static_cast<Time_us>(x);
-      if (x - static_cast<double>(us) >= 0.5) ++us;
-      return us;
+      return static_cast<Time_us>(x + 0.5);
     }
     return draw_us_other(d.d_);
   }
