@@ -73,7 +73,10 @@ struct Message {
   Message& operator=(Message&& m) noexcept {
     assign_fixed(m);
     value.swap(m.value);
-    entries.swap(m.entries);
+    // Most messages, and the slots they pass through, never had entries: two
+    // empty vectors without a buffer are left as they are (a swap is six
+    // loads and six stores).
+    if (entries.data() != nullptr || m.entries.data() != nullptr) entries.swap(m.entries);
     return *this;
   }
   // Back to a default-constructed message, keeping the entries' buffer (a
