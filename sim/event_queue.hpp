@@ -78,37 +78,37 @@ class EventQueue {
   }
   // Removes and returns the next event (the queue is not empty).
   Event pop() { return *pop_until(std::numeric_limits<Time_us>::max()); }
-  // Removes and returns the next event if it is due at or before `until`,
-  // else removes nothing (the queue is not empty). Inline in
-  // Simulation::step, its one hot caller: one search for the next bucket
-  // serves the test and the pop, and the event is read where it lies.
-  // Every path returns the one object `e`, so it is built in the caller's
-  // place and the event copied once (a const copy returned was copied again).
-  [[gnu::always_inline]] std::optional<Event> pop_until(Time_us until) {
-    std::optional<Event> e;
+  // Removes the next event if it is due at or before `until`, and returns it
+  // where it lies, in its node, good until the next push (which may reuse
+  // the node): copy it before any. Null if none is due, and then nothing is
+  // removed (the queue is not empty). Inline in Simulation::step, its one
+  // hot caller: one search for the next bucket serves the test and the pop.
+  // A pointer, not an optional event: GCC zeroed the optional's whole object
+  // before every pop, and the caller copies the event once, after the test.
+  [[gnu::always_inline]] const Event* pop_until(Time_us until) {
     if (in_ring_ == 0) {
-      if (far_time() > until) return e;
+      if (far_time() > until) return nullptr;
       advance(bucket_of(far_time()));
     }
     const std::uint32_t p = next_position();
-    if (nodes_[ends_[p].head].event.time > until) return e;
+    if (nodes_[ends_[p].head].event.time > until) return nullptr;
     if (const std::uint64_t b = cursor_ + ((p - position(cursor_)) & k_mask); b != cursor_) {
       cursor_ = b;
       if (far_bucket_ - cursor_ < k_buckets) advance(b);
     }
     Ends& ends = ends_[p];
     const std::uint32_t n = ends.head;
-    e = nodes_[n].event;
-    ends.head = nodes_[n].next;
+    Node& node = nodes_[n];
+    ends.head = node.next;
     if (ends.head == k_none) {
       ends.tail = k_none;
       used_[p / 64] &= ~(std::uint64_t{1} << (p % 64));
     }
-    nodes_[n].next = free_;
+    node.next = free_;
     free_ = n;
     --in_ring_;
-    base_ = e->time;
-    return e;
+    base_ = node.event.time;
+    return &node.event;
   }
 
   // Removes and returns the earliest event (by the queue's order) for which

@@ -231,12 +231,12 @@ inline bool Simulation::dispatch(const Event& e) {
 
 inline bool Simulation::take_queued_step() {
   while (!queue_.empty()) {
-    const std::optional<Event> next = queue_.pop_until(scenario_.max_time_us);
+    const Event* const next = queue_.pop_until(scenario_.max_time_us);
     if (!next) {
       now_ = scenario_.max_time_us;
       return false;
     }
-    const Event& e = *next;
+    const Event e = *next;  // before a push reuses its node
     PAXSIM_ASSERT(e.time >= now_);
     now_ = e.time;
     if (dispatch(e)) return true;
