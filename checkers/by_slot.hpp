@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "sim/scenario.hpp"
@@ -26,19 +28,41 @@ inline std::size_t expected_slots(const sim::Scenario& s) {
   return static_cast<std::size_t>(std::min(commands, k_reserved_slots_max));
 }
 
+// An allocator whose elements, made with no initial value, are left
+// default-initialised: for a table of plain numbers grown ahead of its
+// writes, so that growing it does not zero what will be written anyway.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  DefaultInitAllocator() = default;
+  template <class U>
+  DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
 // Makes `v` at least `n` long, with default elements or copies of `fill`,
 // which must read as "nothing here yet". Called on every observation, and
 // nearly always with nothing to do: the test stays inline, and the growth,
 // out of line, at least doubles the length, so a run of slots costs a call
 // per doubling, not one per slot. Within the capacity reserved it stops at
 // the capacity, so that the table is not moved before it must be.
-template <class T>
-std::size_t grown_size(const std::vector<T>& v, std::size_t n) {
+template <class T, class A>
+std::size_t grown_size(const std::vector<T, A>& v, std::size_t n) {
   const std::size_t doubled = std::max(n, v.size() * 2);
   return n <= v.capacity() ? std::min(doubled, v.capacity()) : doubled;
 }
-template <class T>
-[[gnu::noinline]] void grow_to_slow(std::vector<T>& v, std::size_t n) {
+template <class T, class A>
+[[gnu::noinline]] void grow_to_slow(std::vector<T, A>& v, std::size_t n) {
   v.resize(grown_size(v, n));
 }
 template <class T>
@@ -56,8 +80,8 @@ template <class T>
 // For a table that keeps its size beside it (`size`, equal to v.size()):
 // a vector's size divides by the element's size, a multiply and shifts
 // where that is not a power of two, on every check of an index.
-template <class T>
-[[gnu::always_inline]] inline void grow_to(std::vector<T>& v, std::size_t n, std::size_t& size) {
+template <class T, class A>
+[[gnu::always_inline]] inline void grow_to(std::vector<T, A>& v, std::size_t n, std::size_t& size) {
   if (size < n) [[unlikely]] {
     grow_to_slow(v, n);
     size = v.size();

@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "checkers/by_slot.hpp"
 #include "checkers/value_set.hpp"
 #include "checkers/violation.hpp"
 #include "sim/observer.hpp"
@@ -142,7 +143,9 @@ class ChosenTracker : public sim::Observer {
   ValueSet proposed_;               // membership only: never iterated
   std::vector<SlotState> slots_;    // by slot; slots are dense from 0
   std::vector<Tally> tallies_;      // every slot's, linked per slot
-  std::vector<NodeId> who_;         // nodes_ entries per tally (those not yet counted unset)
+  // nodes_ entries per tally, those not yet counted unset: never read, so
+  // not zeroed as the table grows.
+  std::vector<NodeId, DefaultInitAllocator<NodeId>> who_;
   std::size_t who_size_ = 0;        // who_.size(), kept (see grow_to)
   std::size_t who_used_ = 0;        // the entries the tallies own
   std::uint64_t chosen_count_ = 0;

@@ -315,9 +315,11 @@ class Values {
     for (std::size_t v = 1; v < nodes_.size(); ++v) nodes_[v].hash = pieces_[nodes_[v].piece].hash;
   }
 
-  std::uint32_t add_piece(const std::string& text) {
-    if (!hashed_) pieces_.push_back({&text, 0, 0, k_none});
-    else pieces_.push_back({&text, hash_extend(0, text), power(text.size()), k_none});
+  // Inline, for the usual key (no appends), whose pieces are hashed later if
+  // at all; hashing one now is out of line.
+  [[gnu::always_inline]] std::uint32_t add_piece(const std::string& text) {
+    if (hashed_) return add_hashed_piece(text);
+    pieces_.push_back({&text, 0, 0, k_none});
     return static_cast<std::uint32_t>(pieces_.size() - 1);
   }
   // Room for `n` pieces, and as many values, without growing.
@@ -334,6 +336,9 @@ class Values {
     if (p.value == k_none) p.value = intern({k_none, piece, p.text->size(), p.hash});
     return p.value;
   }
+
+  // The value equal to the piece's text if known yet, else k_none.
+  std::uint32_t interned_piece(std::uint32_t piece) const { return pieces_[piece].value; }
 
   // value + piece; appending to an absent key appends to "".
   std::uint32_t append(std::uint32_t value, std::uint32_t piece) {
@@ -374,6 +379,11 @@ class Values {
     std::uint32_t piece;
     std::uint64_t length, hash;
   };
+
+  [[gnu::noinline]] std::uint32_t add_hashed_piece(const std::string& text) {
+    pieces_.push_back({&text, hash_extend(0, text), power(text.size()), k_none});
+    return static_cast<std::uint32_t>(pieces_.size() - 1);
+  }
 
   // B^n: from a table for the short lengths values usually have.
   std::uint64_t power(std::size_t n) {
@@ -538,8 +548,19 @@ class KeyModel {
   }
 
   // The model's answer to an operation from value `v`: the new value (maybe
-  // k_dead), or k_none if the operation's result contradicts `v`.
-  std::uint32_t apply(const OpInfo& o, std::uint32_t v) {
+  // k_dead), or k_none if the operation's result contradicts `v`. A get, and
+  // a put whose value is interned, with no index to consult, in line (the
+  // search's usual moves); the rest out of line.
+  [[gnu::always_inline]] std::uint32_t apply(const OpInfo& o, std::uint32_t v) {
+    if (o.op == KvOp::get) return v == o.expected ? v : k_none;
+    if (o.op == KvOp::put && !indexed_) {
+      if (const std::uint32_t known = values_.interned_piece(o.piece); known != k_none) return known;
+    }
+    return apply_write(o, v);
+  }
+
+ private:
+  [[gnu::noinline]] std::uint32_t apply_write(const OpInfo& o, std::uint32_t v) {
     switch (o.op) {
       case KvOp::put: return alive(values_.of_piece(o.piece));
       case KvOp::append: {
@@ -556,6 +577,8 @@ class KeyModel {
     }
     return k_none;
   }
+
+ public:
 
   // Can get `g` no longer read what it read, from value `v`, when the
   // operations for which gone(key number) holds are used up (linearized, or

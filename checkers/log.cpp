@@ -12,11 +12,20 @@ LogChecker::LogChecker(const sim::Scenario& s, ViolationSink& sink) : sink_(sink
 }
 
 void LogChecker::on_apply(Time_us t, NodeId n, const Learned& a) {
-  // The usual case, without a call (so without saving registers): the next
-  // index, where another replica applied the very same handle before.
-  if (a.slot == next_[n] && a.slot < first_size_ && first_[a.slot] && first_[a.slot]->value.same_text(a.value)) {
-    next_[n] = a.slot + 1;
-    return;
+  // The usual cases, without a call (so without saving registers): the next
+  // index, applied there first, or where another replica applied the very
+  // same handle before.
+  if (a.slot == next_[n] && a.slot < first_size_) {
+    auto& f = first_[a.slot];
+    if (!f) {
+      f.emplace(a.value, n);
+      next_[n] = a.slot + 1;
+      return;
+    }
+    if (f->value.same_text(a.value)) {
+      next_[n] = a.slot + 1;
+      return;
+    }
   }
   check_apply(t, n, a);
 }

@@ -20,7 +20,10 @@ class ValueSet {
     const std::size_t h = hash(v);
     Slot& s = probe(v, h);
     if (s.used) return;
-    s = Slot{h, v, true};
+    // Filled in place: the slot's empty handle takes a count on v's text.
+    s.hash = h;
+    s.value = v;
+    s.used = true;
     ++size_;
   }
   // Room for `n` values without growing.
@@ -32,8 +35,7 @@ class ValueSet {
   bool contains(const Value& v) const {
     if (slots_.empty()) return false;
     const std::size_t h = hash(v);
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (!s.used) return false;
       if (s.hash == h && s.value == v) return true;
@@ -57,8 +59,7 @@ class ValueSet {
   };
   // The slot holding `v`, or the empty one where it belongs.
   Slot& probe(const Value& v, std::size_t h) {
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (!s.used || (s.hash == h && s.value == v)) return s;
     }
@@ -67,11 +68,13 @@ class ValueSet {
   void rehash(std::size_t size) {
     std::vector<Slot> old(size);
     old.swap(slots_);
+    mask_ = size - 1;
     for (Slot& s : old)
       if (s.used) probe(s.value, s.hash) = std::move(s);
   }
 
   std::vector<Slot> slots_;  // a power of two in size, at most half full
+  std::size_t mask_ = 0;     // slots_.size() - 1, kept (a vector's size divides by the slot's size)
   std::size_t size_ = 0;
 };
 
