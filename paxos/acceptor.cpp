@@ -64,16 +64,16 @@ void Acceptor::on_prepare(const NodeConfig& cfg, const Message& m, Effects& out)
   send(cfg, out, std::move(reply), !cfg.bugs.has(Bug::promise_before_durable));
 }
 
-void Acceptor::on_accept(const NodeConfig& cfg, const Message& m, Effects& out) {
-  if (!would_accept(cfg, m.ballot)) {
-    Message& nack = out.send_new(false);
-    nack.kind = MsgKind::nack;
-    nack.from = cfg.self;
-    nack.to = m.from;
-    nack.slot = m.slot;
-    nack.ballot = promised_;
-    return;
-  }
+void Acceptor::refuse_accept(const NodeConfig& cfg, const Message& m, Effects& out) {
+  Message& nack = out.send_new(false);
+  nack.kind = MsgKind::nack;
+  nack.from = cfg.self;
+  nack.to = m.from;
+  nack.slot = m.slot;
+  nack.ballot = promised_;
+}
+
+void Acceptor::take_accept(const NodeConfig& cfg, const Message& m, Effects& out) {
   const Acceptance* prev = accepted(m.slot);
   const bool duplicate = prev && prev->ballot == m.ballot && prev->value == m.value;
   if (!duplicate) {

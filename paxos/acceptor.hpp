@@ -27,7 +27,14 @@ class Acceptor {
   void recover(const NodeConfig& cfg, std::span<const Record> durable);
 
   void on_prepare(const NodeConfig& cfg, const Message& m, Effects& out);
-  void on_accept(const NodeConfig& cfg, const Message& m, Effects& out);
+  void on_accept(const NodeConfig& cfg, const Message& m, Effects& out) {
+    if (would_accept(cfg, m.ballot)) take_accept(cfg, m, out);
+    else refuse_accept(cfg, m, out);
+  }
+  // on_accept's two ways, for a caller that asked would_accept itself (a
+  // Multi-Paxos node notes its leader from the answer), so it asks once.
+  void take_accept(const NodeConfig& cfg, const Message& m, Effects& out);
+  void refuse_accept(const NodeConfig& cfg, const Message& m, Effects& out);
 
   Ballot promised() const { return promised_; }
   void hash_state(StateHasher& h) const {

@@ -104,9 +104,8 @@ void Leader::fill(const NodeConfig& cfg, Effects& out) {
   }
 }
 
-Value Leader::accepted_by_quorum(Slot s, const Proposal& p, Effects& out) const {
+void Leader::accepted_by_quorum(Slot s, const Proposal& p, Effects& out) const {
   out.quorum_copy(QuorumUse::Phase::accepted, s, ballot_, p.acceptors);
-  return p.value;
 }
 
 void Leader::settle(Slot s) {

@@ -33,17 +33,19 @@ class Leader {
   // Returns true when this promise completes a quorum: we lead. Then
   // `recovered()` holds the highest-ballot acceptance per slot seen.
   bool on_promise(const NodeConfig& cfg, const Message& m, Effects& out);
-  // Decide mode: returns the slot's value once a quorum accepted it. Inline:
-  // every acknowledgement asks, and most only add a vote or come late; the
-  // quorum is reported out of line.
-  std::optional<Value> on_accepted(const NodeConfig& cfg, const Message& m, Effects& out) {
-    if (role_ != Role::leader || m.ballot != ballot_) return std::nullopt;
+  // Decide mode: true once a quorum accepted the slot's value, which is
+  // m.value's text (so the caller decides m.value: no copy of the handle is
+  // made and dropped). Inline: every acknowledgement asks, and most only add
+  // a vote or come late; the quorum is reported out of line.
+  bool on_accepted(const NodeConfig& cfg, const Message& m, Effects& out) {
+    if (role_ != Role::leader || m.ballot != ballot_) return false;
     Proposal* p = in_flight_.find(m.slot);
-    if (!p || p->value != m.value) return std::nullopt;
-    if (counted(cfg, p->acceptors, m.from)) return std::nullopt;
+    if (!p || p->value != m.value) return false;
+    if (counted(cfg, p->acceptors, m.from)) return false;
     p->acceptors.push_back(m.from);
-    if (p->acceptors.size() < cfg.quorum()) return std::nullopt;
-    return accepted_by_quorum(m.slot, *p, out);
+    if (p->acceptors.size() < cfg.quorum()) return false;
+    accepted_by_quorum(m.slot, *p, out);
+    return true;
   }
   void step_down(Ballot seen);
   // A higher ballot seen while staying in office: the next election starts above it.
@@ -119,8 +121,8 @@ class Leader {
     std::uint64_t sent_tick = 0;
   };
   void send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects& out) const;
-  // Reports the quorum that accepted `p` (in slot `s`); returns its value.
-  [[gnu::noinline]] Value accepted_by_quorum(Slot s, const Proposal& p, Effects& out) const;
+  // Reports the quorum that accepted `p` (in slot `s`).
+  [[gnu::noinline]] void accepted_by_quorum(Slot s, const Proposal& p, Effects& out) const;
 
   Role role_ = Role::follower;
   Ballot ballot_;

@@ -268,15 +268,14 @@ class MultiPaxosNode final : public Node {
     accept(m, out);
   }
   void accept(const Message& m, Effects& out) {
-    if (acceptor_.would_accept(cfg_, m.ballot)) {
-      known_leader_ = m.ballot.node;
-      // A leader's accepts to itself are no news of a leader: counted, a
-      // leader deposed by a nack would sit out a whole election timeout
-      // behind its own last accept, ignoring every other candidate's
-      // prepare (stickiness) and starting no election of its own.
-      if (m.from != cfg_.self) heard_from_leader_ = true;
-    }
-    acceptor_.on_accept(cfg_, m, out);
+    if (!acceptor_.would_accept(cfg_, m.ballot)) return acceptor_.refuse_accept(cfg_, m, out);
+    known_leader_ = m.ballot.node;
+    // A leader's accepts to itself are no news of a leader: counted, a
+    // leader deposed by a nack would sit out a whole election timeout
+    // behind its own last accept, ignoring every other candidate's
+    // prepare (stickiness) and starting no election of its own.
+    if (m.from != cfg_.self) heard_from_leader_ = true;
+    acceptor_.take_accept(cfg_, m, out);
   }
 
   [[gnu::noinline]] void on_accepted(const Message& m, Effects& out) {
@@ -295,8 +294,8 @@ class MultiPaxosNode final : public Node {
       return;
     }
     follows_me(m);
-    if (auto v = leader_.on_accepted(cfg_, m, out)) {
-      learn(m.slot, *v, m.ballot, out);
+    if (leader_.on_accepted(cfg_, m, out)) {
+      learn(m.slot, m.value, m.ballot, out);
       for (NodeId n = 0; n < cfg_.nodes; ++n) {
         if (n == cfg_.self) continue;
         Message& d = out.send_new(false);  // built in place, as the accepts are
@@ -305,7 +304,7 @@ class MultiPaxosNode final : public Node {
         d.to = n;
         d.slot = m.slot;
         d.ballot = m.ballot;
-        d.value = *v;
+        d.value = m.value;
       }
     }
   }
