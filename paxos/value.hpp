@@ -90,9 +90,13 @@ class Value {
   Value(const Value& o) noexcept : rep_(o.rep_) { retain(); }
   Value(Value&& o) noexcept : rep_(std::exchange(o.rep_, nullptr)) {}
   Value& operator=(const Value& o) noexcept {
-    o.retain();
-    release();
-    rep_ = o.rep_;
+    // Both handles read once, before the counts change: an atomic update
+    // makes the compiler read them again after it.
+    Rep* const taken = o.rep_;
+    Rep* const old = rep_;
+    if (taken) taken->refs.fetch_add(1, std::memory_order_relaxed);
+    rep_ = taken;
+    if (old && old->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(old);
     return *this;
   }
   Value& operator=(Value&& o) noexcept {
