@@ -23,6 +23,9 @@ class LogChecker : public sim::Observer {
 
  private:
   struct First {
+    // A constructor, for optional's emplace (clang 14 builds no aggregate
+    // from parentheses; see Acceptance in paxos/acceptor.hpp).
+    First(const Value& v, NodeId n) : value(v), node(n) {}
     Value value;
     NodeId node;
   };
