@@ -78,6 +78,7 @@ class ChosenTracker : public sim::Observer {
 
   static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::durable, sim::Hook::learn, sim::Hook::propose);
   sim::HookSet hooks() const override { return k_hooks; }
+  sim::RecordKindSet durables_watched() const override { return sim::record_kind_set(RecordKind::accept); }
   void on_propose(Time_us, NodeId, const Value& v) override { proposed_.insert(v); }
   void on_durable(Time_us t, NodeId n, const Record& r) override {
     if (r.kind == RecordKind::accept) on_accept(t, n, r);

@@ -24,6 +24,9 @@ class PromiseChecker : public sim::Observer {
   sim::MsgKindSet sends_watched() const override {
     return sim::msg_kind_set(MsgKind::promise, MsgKind::accepted);
   }
+  sim::RecordKindSet durables_watched() const override {
+    return sim::record_kind_set(RecordKind::promise, RecordKind::accept);
+  }
   void on_durable(Time_us t, NodeId n, const Record& r) override;
   void on_send(Time_us t, const Message& m) override;
   void on_restart(Time_us, NodeId n, bool wiped) override;

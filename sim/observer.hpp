@@ -82,6 +82,19 @@ constexpr MsgKindSet msg_kind_set(K... k) {
   return ((MsgKindSet{1} << static_cast<int>(k)) | ... | MsgKindSet{0});
 }
 
+// Record kinds, as bits: those whose writes an observer of Hook::durable
+// wants when they become durable. A node writes a decided record per slot
+// beside its acceptances, and the checkers that watch writes read
+// acceptances and promises only.
+using RecordKindSet = std::uint8_t;
+inline constexpr int k_record_kind_count = 4;
+static_assert(static_cast<int>(RecordKind::decided) + 1 == k_record_kind_count);
+inline constexpr RecordKindSet k_every_record_kind = (RecordKindSet{1} << k_record_kind_count) - 1;
+template <class... K>
+constexpr RecordKindSet record_kind_set(K... k) {
+  return static_cast<RecordKindSet>(((1u << static_cast<int>(k)) | ... | 0u));
+}
+
 class Observer {
  public:
   virtual ~Observer() = default;
@@ -90,6 +103,9 @@ class Observer {
   // With Hook::send: the kinds of message on_send is called for (the simulator
   // skips the others; an explorer may still pass any, and on_send ignores them).
   virtual MsgKindSet sends_watched() const { return k_every_msg_kind; }
+  // With Hook::durable: the kinds of record on_durable is called for (the
+  // same: the simulator skips the others, an explorer may pass any).
+  virtual RecordKindSet durables_watched() const { return k_every_record_kind; }
   // Before the step changes anything (the state is still the one at its time).
   virtual void on_step(const StepInfo&) {}
   virtual void on_send(Time_us, const Message&) {}

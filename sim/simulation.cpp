@@ -371,7 +371,9 @@ inline bool Simulation::on_durable(const Event& e) {
   info.node = e.target;
   info.record = &record;
   begin_step(info);
-  for (Observer* o : watching(Hook::durable)) o->on_durable(now_, e.target, record);
+  const std::vector<Observer*>& watchers = watching(Hook::durable);
+  for (std::uint64_t w = persisting_[static_cast<int>(record.kind)]; w != 0; w &= w - 1)
+    watchers[static_cast<std::size_t>(std::countr_zero(w))]->on_durable(now_, e.target, record);
   for (; !s.gated.empty() && s.gated.front().write_id == id; s.gated.pop_front()) {
     if (s.paused) s.held_sends.push_back(s.gated.front().slot);
     else send_slot(s.gated.front().slot);
