@@ -19,8 +19,9 @@ Time_us LocalClock::true_duration(Time_us local_us) const {
 void LocalClock::set(Time_us now_us, std::optional<double> offset_ms, std::optional<double> drift_ppm) {
   const Time_us reading = local_at(now_us);
   true_base_us_ = now_us;
-  local_base_us_ = reading + (offset_ms ? static_cast<Time_us>(std::llround(*offset_ms * 1000.0)) : 0);
+  offset_us_ = reading + (offset_ms ? static_cast<Time_us>(std::llround(*offset_ms * 1000.0)) : 0) - now_us;
   if (drift_ppm) drift_ppm_ = *drift_ppm;
+  drifts_ = drift_ppm_ != 0;
   PAXSIM_ASSERT(drift_ppm_ > -1e6);
 }
 
