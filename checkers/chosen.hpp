@@ -66,6 +66,11 @@ class NodeIds {
 };
 
 struct Choice {
+  // A constructor, not an aggregate: `optional::emplace` builds it from its
+  // fields, which only GCC accepts for an aggregate (Clang 14 does not).
+  Choice(const Ballot& b, const Value& v, NodeIds who, Time_us t)
+      : ballot(b), value(v), acceptors(std::move(who)), time_us(t) {}
+
   Ballot ballot;
   Value value;
   NodeIds acceptors;  // the majority that accepted (ballot, value), in the order they did
