@@ -124,7 +124,7 @@ class Rng {
   // Always inline too: GCC left it a call on every write (the disk's delay).
   [[gnu::always_inline]] Time_us draw_us(const Distribution& d) { return ms_to_us(draw_ms(d)); }
   // draw_us(d.distribution()), to the bit; its usual case untaped in a few
-  // instructions: raw_uniform's loop, then ms_to_us for x = ms * 1000 known
+  // instructions: raw_uniform's loop (uniform_below), then ms_to_us for x = ms * 1000 known
   // to be in [0.5, 2^52). There, 0.5 is a multiple of x's last bit, so
   // x + 0.5 is exact, or else at least the power of two above x (an integer)
   // and rounded by less than 1/2: its truncation is x rounded half up,
@@ -132,10 +132,7 @@ class Rng {
   // rounds to 1.)
   [[gnu::always_inline]] Time_us draw_us(const Delay& d) {
     if (d.usual_ && !tape_) [[likely]] {
-      double ms;
-      do ms = static_cast<double>(engine_()) * 0x1p-64 * d.width_ + d.d_.a;
-      while (!(ms < d.d_.b));
-      const double x = ms * 1000.0;
+      const double x = uniform_below(d.d_.a, d.width_, d.d_.b) * 1000.0;
       return static_cast<Time_us>(x + 0.5);
     }
     return draw_us_other(d.d_);
@@ -187,9 +184,14 @@ class Rng {
   // distribution halves ranges too wide for a double; those go to it.)
   [[gnu::always_inline]] double raw_uniform(double a, double b) {
     if (b / 2 - a / 2 > std::numeric_limits<double>::max() / 2) [[unlikely]] return raw_uniform_wide(a, b);
+    return uniform_below(a, b - a, b);
+  }
+  // raw_uniform's loop for a range a double holds, width = b - a (a Delay
+  // keeps it, worked out once).
+  [[gnu::always_inline]] double uniform_below(double a, double width, double b) {
     static_assert(Xoshiro256::max() == ~std::uint64_t{0});  // draws span [0, 2^64)
     for (;;) {
-      const double result = static_cast<double>(engine_()) * 0x1p-64 * (b - a) + a;
+      const double result = static_cast<double>(engine_()) * 0x1p-64 * width + a;
       if (result < b) return result;
     }
   }
