@@ -1,5 +1,6 @@
 #include "checkers/liveness.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "paxos/shard_map.hpp"
@@ -11,14 +12,14 @@ static std::string ms(Time_us t) { return fmt::format("{:.3f} ms", static_cast<d
 LivenessChecker::LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ChosenTracker& chosen)
     : sim_(sim), bound_(bound) {
   chosen.on_chosen([this](Slot s, const Choice& c) {
-    deadlines_.push(Deadline{deadline_for(c.time_us), seq_++, false, 0, s});
+    add_deadline(Deadline{deadline_for(c.time_us), false, 0, s});
   });
 }
 
 LivenessChecker::LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ShardChecks& shards)
     : sim_(sim), bound_(bound), shards_(&shards) {
   shards.on_chosen([this](std::uint32_t g, Slot s, const Choice& c) {
-    deadlines_.push(Deadline{deadline_for(c.time_us), seq_++, false, g, s});
+    add_deadline(Deadline{deadline_for(c.time_us), false, g, s});
   });
 }
 
@@ -28,16 +29,38 @@ void LivenessChecker::on_client_call(Time_us, std::uint32_t, const Command& c) {
 
 void LivenessChecker::on_request_open(Time_us t, std::uint64_t id, NodeId n) {
   open_[id] = Open{n, t, shards_ ? calling_group_ : 0};
-  deadlines_.push(Deadline{deadline_for(t), seq_++, true, 0, id});
+  add_deadline(Deadline{deadline_for(t), true, 0, id});
+}
+
+void LivenessChecker::add_deadline(const Deadline& d) {
+  if (first_due_ == due_.size() || due_.back().at <= d.at) {
+    due_.push_back(d);
+  } else {
+    // Not seen (a step's time never goes back, and every deadline is that
+    // time plus the one bound), but kept right: after those due no later.
+    const auto at = std::upper_bound(due_.begin() + static_cast<std::ptrdiff_t>(first_due_), due_.end(), d.at,
+                                     [](Time_us a, const Deadline& e) { return a < e.at; });
+    due_.insert(at, d);
+  }
+  if (!failed_) next_due_ = due_[first_due_].at;
 }
 
 void LivenessChecker::expire_before(Time_us t, bool inclusive) {
-  while (!failed_ && !deadlines_.empty() &&
-         (deadlines_.top().at < t || (inclusive && deadlines_.top().at <= t))) {
-    const Deadline d = deadlines_.top();
-    deadlines_.pop();
+  while (!failed_ && first_due_ < due_.size() &&
+         (due_[first_due_].at < t || (inclusive && due_[first_due_].at <= t))) {
+    const Deadline d = due_[first_due_++];
     check(d);
   }
+  // The queue's front is spent: drop it once it is most of the queue, so a
+  // long run keeps only the deadlines of the last bound's worth of time.
+  if (first_due_ == due_.size()) {
+    due_.clear();
+    first_due_ = 0;
+  } else if (first_due_ >= 1024 && first_due_ * 2 >= due_.size()) {
+    due_.erase(due_.begin(), due_.begin() + static_cast<std::ptrdiff_t>(first_due_));
+    first_due_ = 0;
+  }
+  next_due_ = failed_ || first_due_ == due_.size() ? k_never : due_[first_due_].at;
 }
 
 void LivenessChecker::fail(std::string what, Time_us at) {
@@ -48,14 +71,13 @@ void LivenessChecker::fail(std::string what, Time_us at) {
 
 void LivenessChecker::check(const Deadline& d) {
   if (d.request) {
-    auto it = open_.find(d.what);
-    if (it == open_.end()) return;
+    const Open* o = open_.find(d.what);
+    if (o == nullptr) return;
     // With shards, only the group that holds the key can answer: the client
     // must reach a majority of that group, whatever else it reaches.
-    const Open& o = it->second;
-    if (shards_ ? !shards_->reaches_majority(sim_, o.group, o.node) : !sim_.is_live(o.node)) return;
+    if (shards_ ? !shards_->reaches_majority(sim_, o->group, o->node) : !sim_.is_live(o->node)) return;
     fail(fmt::format("a request by {} (issued at {}) was not answered by {}",
-                     sim::endpoint_name(sim_.scenario(), it->second.node), ms(it->second.issued_us), ms(d.at)),
+                     sim::endpoint_name(sim_.scenario(), o->node), ms(o->issued_us), ms(d.at)),
          d.at);
     return;
   }

@@ -11,14 +11,15 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
-#include <queue>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "checkers/chosen.hpp"
 #include "checkers/shard_checks.hpp"
+#include "paxos/flat_hash_map.hpp"
 #include "sim/observer.hpp"
+#include "sim/rng.hpp"
 #include "sim/simulation.hpp"
 
 namespace paxsim::checkers {
@@ -31,7 +32,11 @@ class LivenessChecker : public sim::Observer {
   static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::step, sim::Hook::client_call, sim::Hook::request_open,
                                                         sim::Hook::request_done, sim::Hook::request_dropped);
   sim::HookSet hooks() const override { return k_hooks; }
-  void on_step(const sim::StepInfo& info) override { expire_before(info.time, false); }
+  // Every step asks; next_due_ answers with one comparison (it is the
+  // earliest deadline, or never once none is left or the check failed).
+  void on_step(const sim::StepInfo& info) override {
+    if (next_due_ < info.time) expire_before(info.time, false);
+  }
   // Shards: a kv request's key names the group that must answer it.
   void on_client_call(Time_us, std::uint32_t, const Command& c) override;
   void on_request_open(Time_us t, std::uint64_t id, NodeId n) override;
@@ -48,19 +53,27 @@ class LivenessChecker : public sim::Observer {
   Time_us failure_time_us() const { return failure_time_us_; }
 
  private:
+  // Deadlines fall due in the order of `at`, those of one instant in the
+  // order they were set.
   struct Deadline {
     Time_us at;
-    std::uint64_t seq;
     bool request;         // else: a chosen slot to learn
     std::uint32_t group;  // shards: the slot's group
     std::uint64_t what;   // request id or slot
-    bool operator>(const Deadline& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
   struct Open {
     NodeId node;
     Time_us issued_us;
     std::uint32_t group;  // shards: the group its key belongs to
   };
+  // A request id's bits spread over the low ones the table indexes by (a kv
+  // client's id has its client number at bit 40, its request count below).
+  struct IdHash {
+    std::uint64_t operator()(std::uint64_t id) const { return sim::mix64(id); }
+  };
+  static constexpr Time_us k_never = std::numeric_limits<Time_us>::max();
+
+  void add_deadline(const Deadline& d);
   void expire_before(Time_us t, bool inclusive);
   void check(const Deadline& d);
   void fail(std::string what, Time_us at);
@@ -69,10 +82,15 @@ class LivenessChecker : public sim::Observer {
   const sim::Simulation& sim_;
   sim::Liveness bound_;
   const ShardChecks* shards_ = nullptr;  // shards: slots are learned per group
-  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
-  std::map<std::uint64_t, Open> open_;
+  // The deadlines not yet due, from due_[first_due_] on, in the order they
+  // fall due. Each is set at the time of its step, as that time plus the
+  // same bound, so a new one nearly always goes at the end: a queue, where
+  // a heap cost a sift per deadline.
+  std::vector<Deadline> due_;
+  std::size_t first_due_ = 0;
+  Time_us next_due_ = k_never;  // due_[first_due_].at; k_never if none, or once failed
+  FlatHashMap<std::uint64_t, Open, IdHash> open_;  // looked up by id only: never iterated
   std::uint32_t calling_group_ = 0;  // shards: the group of the call about to open
-  std::uint64_t seq_ = 0;
   std::string failure_;
   Time_us failure_time_us_ = 0;
   bool failed_ = false;
