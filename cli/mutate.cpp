@@ -437,6 +437,20 @@ class Generator {
   bool leader_crash_ = false, leader_pause_ = false;
 };
 
+// `j` with each non-negative integer unsigned, as json::parse types one.
+void as_parsed(json& j) {
+  switch (j.type()) {
+    case json::value_t::object:
+    case json::value_t::array:
+      for (json& e : j) as_parsed(e);
+      return;
+    case json::value_t::number_integer:
+      if (const auto i = j.get<std::int64_t>(); i >= 0) j = static_cast<std::uint64_t>(i);
+      return;
+    default: return;
+  }
+}
+
 // The fault phase's typical length: the base's own fault phase, at least 2 s.
 double base_phase_ms(const sim::Scenario& s) {
   Time_us end = 0;
@@ -572,7 +586,15 @@ json mutate_scenario(const json& base, const sim::Scenario& parsed, std::uint64_
   const double base_max_ms = static_cast<double>(parsed.max_time_us) / 1000.0;
   limits["max_time_ms"] = std::max(base_max_ms, phase_ms + within_ms + 1000);
 
-  return json::parse(doc.dump());
+  // The document must read as its saved file does. Text and back would only
+  // make every non-negative integer unsigned (a parse's type for one;
+  // strings, doubles, which print as their shortest exact form, and key
+  // order come back the same), so that is all done here. The one text that
+  // may not be UTF-8 is the cut name: its dump throws as the whole
+  // document's would.
+  (void)doc["name"].dump();
+  as_parsed(doc);
+  return doc;
 }
 
 std::string scenario_text(const json& doc) {
