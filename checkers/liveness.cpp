@@ -11,6 +11,7 @@ static std::string ms(Time_us t) { return fmt::format("{:.3f} ms", static_cast<d
 
 LivenessChecker::LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ChosenTracker& chosen)
     : sim_(sim), bound_(bound) {
+  reserve();
   chosen.on_chosen([this](Slot s, const Choice& c) {
     add_deadline(Deadline{deadline_for(c.time_us), false, 0, s});
   });
@@ -18,9 +19,17 @@ LivenessChecker::LivenessChecker(const sim::Simulation& sim, sim::Liveness bound
 
 LivenessChecker::LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ShardChecks& shards)
     : sim_(sim), bound_(bound), shards_(&shards) {
+  reserve();
   shards.on_chosen([this](std::uint32_t g, Slot s, const Choice& c) {
     add_deadline(Deadline{deadline_for(c.time_us), false, g, s});
   });
+}
+
+void LivenessChecker::reserve() {
+  const sim::Scenario& s = sim_.scenario();
+  by_client_.resize(s.clients());
+  // A deadline per request and per chosen slot: a slot per command, about.
+  due_.reserve(2 * expected_slots(s));
 }
 
 void LivenessChecker::on_client_call(Time_us, std::uint32_t, const Command& c) {
@@ -28,20 +37,29 @@ void LivenessChecker::on_client_call(Time_us, std::uint32_t, const Command& c) {
 }
 
 void LivenessChecker::on_request_open(Time_us t, std::uint64_t id, NodeId n) {
-  open_[id] = Open{n, t, shards_ ? calling_group_ : 0};
+  const Open o{n, t, shards_ ? calling_group_ : 0};
+  ClientOpen* e = client_entry(id);
+  if (e && (e->id == 0 || e->id == id)) {
+    e->id = id;
+    e->open = o;
+    if (!open_.empty()) open_.erase(id);  // one entry per id, wherever it was
+  } else {
+    open_[id] = o;
+  }
   add_deadline(Deadline{deadline_for(t), true, 0, id});
 }
 
-void LivenessChecker::add_deadline(const Deadline& d) {
-  if (first_due_ == due_.size() || due_.back().at <= d.at) {
-    due_.push_back(d);
-  } else {
-    // Not seen (a step's time never goes back, and every deadline is that
-    // time plus the one bound), but kept right: after those due no later.
-    const auto at = std::upper_bound(due_.begin() + static_cast<std::ptrdiff_t>(first_due_), due_.end(), d.at,
-                                     [](Time_us a, const Deadline& e) { return a < e.at; });
-    due_.insert(at, d);
-  }
+const LivenessChecker::Open* LivenessChecker::find_open(std::uint64_t id) {
+  if (const ClientOpen* e = client_entry(id); e && e->id == id) return &e->open;
+  return open_.find(id);
+}
+
+void LivenessChecker::insert_deadline(const Deadline& d) {
+  // Not seen (a step's time never goes back, and every deadline is that
+  // time plus the one bound), but kept right: after those due no later.
+  const auto at = std::upper_bound(due_.begin() + static_cast<std::ptrdiff_t>(first_due_), due_.end(), d.at,
+                                   [](Time_us a, const Deadline& e) { return a < e.at; });
+  due_.insert(at, d);
   if (!failed_) next_due_ = due_[first_due_].at;
 }
 
@@ -71,7 +89,7 @@ void LivenessChecker::fail(std::string what, Time_us at) {
 
 void LivenessChecker::check(const Deadline& d) {
   if (d.request) {
-    const Open* o = open_.find(d.what);
+    const Open* o = find_open(d.what);
     if (o == nullptr) return;
     // With shards, only the group that holds the key can answer: the client
     // must reach a majority of that group, whatever else it reaches.

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "checkers/by_slot.hpp"
 #include "checkers/chosen.hpp"
 #include "checkers/shard_checks.hpp"
 #include "paxos/flat_hash_map.hpp"
@@ -40,8 +41,8 @@ class LivenessChecker : public sim::Observer {
   // Shards: a kv request's key names the group that must answer it.
   void on_client_call(Time_us, std::uint32_t, const Command& c) override;
   void on_request_open(Time_us t, std::uint64_t id, NodeId n) override;
-  void on_request_done(Time_us, std::uint64_t id) override { open_.erase(id); }
-  void on_request_dropped(Time_us, std::uint64_t id) override { open_.erase(id); }
+  void on_request_done(Time_us, std::uint64_t id) override { close(id); }
+  void on_request_dropped(Time_us, std::uint64_t id) override { close(id); }
 
   // The run ended at `end`: check every deadline up to and including it.
   void finish(Time_us end) { expire_before(end, true); }
@@ -66,6 +67,25 @@ class LivenessChecker : public sim::Observer {
     Time_us issued_us;
     std::uint32_t group;  // shards: the group its key belongs to
   };
+  // A client's request id has the client's number plus one at bit 40
+  // (sim::Simulation::request_id), a proposal's none. A client has one
+  // request open at a time, nearly always: it sits in the client's own
+  // entry, found without hashing; any other open request (a proposal, a
+  // client's second) is in the table.
+  static constexpr unsigned k_client_shift = 40;
+  struct ClientOpen {
+    std::uint64_t id = 0;  // 0: none (a client's ids are never 0)
+    Open open{};
+  };
+  ClientOpen* client_entry(std::uint64_t id) {
+    const std::uint64_t c = id >> k_client_shift;
+    return c != 0 && c <= by_client_.size() ? &by_client_[c - 1] : nullptr;
+  }
+  void close(std::uint64_t id) {
+    if (ClientOpen* e = client_entry(id); e && e->id == id) e->id = 0;
+    else if (!open_.empty()) open_.erase(id);
+  }
+  const Open* find_open(std::uint64_t id);
   // A request id's bits spread over the low ones the table indexes by (a kv
   // client's id has its client number at bit 40, its request count below).
   struct IdHash {
@@ -73,7 +93,16 @@ class LivenessChecker : public sim::Observer {
   };
   static constexpr Time_us k_never = std::numeric_limits<Time_us>::max();
 
-  void add_deadline(const Deadline& d);
+  void reserve();  // the tables, sized for the scenario
+  // A new deadline, nearly always due no sooner than the last one: appended
+  // in line; the queue's next one changes only if it was empty.
+  void add_deadline(const Deadline& d) {
+    const bool was_empty = first_due_ == due_.size();
+    if (!was_empty && d.at < due_.back().at) return insert_deadline(d);
+    due_.push_back(d);
+    if (was_empty && !failed_) next_due_ = d.at;
+  }
+  [[gnu::noinline]] void insert_deadline(const Deadline& d);
   void expire_before(Time_us t, bool inclusive);
   void check(const Deadline& d);
   void fail(std::string what, Time_us at);
@@ -89,7 +118,8 @@ class LivenessChecker : public sim::Observer {
   std::vector<Deadline> due_;
   std::size_t first_due_ = 0;
   Time_us next_due_ = k_never;  // due_[first_due_].at; k_never if none, or once failed
-  FlatHashMap<std::uint64_t, Open, IdHash> open_;  // looked up by id only: never iterated
+  std::vector<ClientOpen> by_client_;               // by client
+  FlatHashMap<std::uint64_t, Open, IdHash> open_;  // the other open requests; looked up by id only: never iterated
   std::uint32_t calling_group_ = 0;  // shards: the group of the call about to open
   std::string failure_;
   Time_us failure_time_us_ = 0;
