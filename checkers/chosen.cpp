@@ -40,8 +40,12 @@ ChosenTracker::ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool a
   proposed_.reserve(slots);  // a command per slot
 }
 
-const Choice* ChosenTracker::chosen(Slot s) const {
-  return s < slots_.size() && slots_[s].first ? &*slots_[s].first : nullptr;
+std::optional<Choice> ChosenTracker::choice(Slot s) const {
+  if (!chosen(s)) return std::nullopt;
+  const SlotState& st = slots_[s];
+  const Tally& first = tallies_[st.chosen];
+  const std::span<const NodeId> who = choosers(first);
+  return Choice{first.ballot, first.value, std::vector<NodeId>(who.begin(), who.end()), st.chosen_us};
 }
 
 std::string ChosenTracker::describe(const Ballot& b, const Value& v, std::span<const NodeId> who) const {
@@ -75,7 +79,7 @@ void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
       if (tally.ballot != r.ballot || !tally.value.same_text(r.value)) continue;
       const std::uint64_t bit = std::uint64_t{1} << n;
       if (tally.seen & bit) return;
-      if (stability_ && st.first && r.ballot > st.lowest_chosen && !r.value.same_text(st.first->value)) break;
+      if (stability_ && st.chosen != k_none && r.ballot > st.lowest_chosen && !r.value.same_text(st.value)) break;
       tally.seen |= bit;
       PAXSIM_ASSERT(tally.who_count < nodes_);
       who_[tally.first_who + tally.who_count++] = n;
@@ -103,7 +107,7 @@ void ChosenTracker::accept_slow(Time_us t, NodeId n, const Record& r) {
 
   // Stability against what is already chosen: an acceptance above the chosen
   // ballot with another value breaks P2 (it may become chosen later).
-  if (stability_ && st.first && r.ballot > st.lowest_chosen && r.value != st.first->value)
+  if (stability_ && st.chosen != k_none && r.ballot > st.lowest_chosen && r.value != st.value)
     report_late_acceptance(t, n, r, st);
   if (tally.who_count == quorum_) chose(r.slot, st, tally, t);
 }
@@ -111,17 +115,19 @@ void ChosenTracker::accept_slow(Time_us t, NodeId n, const Record& r) {
 void ChosenTracker::chose(Slot s, SlotState& st, const Tally& tally, Time_us t) {
   const Ballot& b = tally.ballot;
   const Value& v = tally.value;
-  if (!st.first) {
-    st.first.emplace(b, v, NodeIds(who(tally)), t);
+  if (st.chosen == k_none) {
+    st.chosen = static_cast<std::uint32_t>(&tally - tallies_.data());
+    st.value = v;
+    st.chosen_us = t;
     st.lowest_chosen = b;
     ++chosen_count_;
     if (validity_ && v != k_noop_value && !proposed_.contains(v)) report_unproposed(s, tally, t);
     // The usual slot has the one tally, this one, which carries v.
     if (stability_ && st.first_tally != st.last_tally) check_stability_above(s, st, b);
-    for (auto& f : listeners_) f(s, *st.first);
+    for (auto& f : listeners_) f(s, t);
     return;
   }
-  if (v != st.first->value) {
+  if (v != st.value) {
     if (agreement_) report_second_value(s, st, tally, t);
     return;
   }
@@ -134,7 +140,7 @@ void ChosenTracker::chose(Slot s, SlotState& st, const Tally& tally, Time_us t) 
 void ChosenTracker::check_stability_above(Slot s, const SlotState& st, const Ballot& b) {
   for (std::uint32_t i = st.first_tally; i != k_none; i = tallies_[i].next) {
     const Tally& t = tallies_[i];
-    if (!(t.ballot > b) || t.value == st.first->value) continue;
+    if (!(t.ballot > b) || t.value == st.value) continue;
     report_accepted_above(s, st, t, b);
     return;
   }
@@ -142,15 +148,16 @@ void ChosenTracker::check_stability_above(Slot s, const SlotState& st, const Bal
 
 void ChosenTracker::on_learn(Time_us t, NodeId n, const Learned& l) {
   if (!agreement_) return;
-  const Choice* c = chosen(l.slot);
+  const Value* c = chosen(l.slot);
   // The usual case, the very handle chosen, without a call (so without
   // saving registers); anything else compares the texts out of line.
-  if (c && c->value.same_text(l.value)) return;
-  check_learned(t, n, l, c);
+  if (c && c->same_text(l.value)) return;
+  check_learned(t, n, l);
 }
 
-void ChosenTracker::check_learned(Time_us t, NodeId n, const Learned& l, const Choice* c) {
-  if (!c || c->value != l.value) report_learned(t, n, l, c);
+void ChosenTracker::check_learned(Time_us t, NodeId n, const Learned& l) {
+  const Value* c = chosen(l.slot);
+  if (!c || *c != l.value) report_learned(t, n, l);
 }
 
 // ---------------------------------------------------------------- reports
@@ -158,10 +165,11 @@ void ChosenTracker::check_learned(Time_us t, NodeId n, const Learned& l, const C
 // small.
 
 void ChosenTracker::report_late_acceptance(Time_us t, NodeId n, const Record& r, const SlotState& st) {
+  const Tally& first = tallies_[st.chosen];
   report("stability", t,
          fmt::format("slot {}: {} durably accepted {} at ballot {} after {} was chosen",
-                     r.slot, node_name(n), quote(r.value), to_string(r.ballot), quote(st.first->value)),
-         {fmt::format("chosen: {}", describe(st.first->ballot, st.first->value, st.first->acceptors)),
+                     r.slot, node_name(n), quote(r.value), to_string(r.ballot), quote(first.value)),
+         {fmt::format("chosen: {}", describe(first.ballot, first.value, choosers(first))),
           fmt::format("later acceptance: {} at ballot {} by {}", quote(r.value), to_string(r.ballot), node_name(n))});
 }
 
@@ -171,30 +179,34 @@ void ChosenTracker::report_unproposed(Slot s, const Tally& tally, Time_us t) {
 }
 
 void ChosenTracker::report_second_value(Slot s, const SlotState& st, const Tally& tally, Time_us t) {
+  const Tally& first = tallies_[st.chosen];
   report("agreement", t,
-         fmt::format("slot {}: two different values chosen, {} and {}", s, quote(st.first->value), quote(tally.value)),
-         {fmt::format("first chosen: {}", describe(st.first->ballot, st.first->value, st.first->acceptors)),
+         fmt::format("slot {}: two different values chosen, {} and {}", s, quote(first.value), quote(tally.value)),
+         {fmt::format("first chosen: {}", describe(first.ballot, first.value, choosers(first))),
           fmt::format("then chosen:  {}", describe(tally.ballot, tally.value, who(tally)))});
 }
 
 void ChosenTracker::report_accepted_above(Slot s, const SlotState& st, const Tally& t, const Ballot& b) {
-  report("stability", st.first->time_us,
+  const Tally& first = tallies_[st.chosen];
+  report("stability", st.chosen_us,
          fmt::format("slot {}: {} was accepted at ballot {}, above the ballot {} at which {} is chosen", s,
-                     quote(t.value), to_string(t.ballot), to_string(b), quote(st.first->value)),
-         {fmt::format("chosen: {}", describe(st.first->ballot, st.first->value, st.first->acceptors)),
+                     quote(t.value), to_string(t.ballot), to_string(b), quote(first.value)),
+         {fmt::format("chosen: {}", describe(first.ballot, first.value, choosers(first))),
           fmt::format("acceptance above it: {}", describe(t.ballot, t.value, who(t)))});
 }
 
-void ChosenTracker::report_learned(Time_us t, NodeId n, const Learned& l, const Choice* c) {
-  if (!c) {
+void ChosenTracker::report_learned(Time_us t, NodeId n, const Learned& l) {
+  const SlotState* st = l.slot < slots_.size() && slots_[l.slot].chosen != k_none ? &slots_[l.slot] : nullptr;
+  if (!st) {
     report("agreement", t,
            fmt::format("slot {}: {} learned {}, but no value is chosen", l.slot, node_name(n), quote(l.value)),
            {"no majority of acceptors has durably accepted any (ballot, value) in this slot"});
   } else {
+    const Tally& first = tallies_[st->chosen];
     report("agreement", t,
            fmt::format("slot {}: {} learned {}, but {} is chosen", l.slot, node_name(n), quote(l.value),
-                       quote(c->value)),
-           {fmt::format("chosen: {}", describe(c->ballot, c->value, c->acceptors))});
+                       quote(first.value)),
+           {fmt::format("chosen: {}", describe(first.ballot, first.value, choosers(first)))});
   }
 }
 

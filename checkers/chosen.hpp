@@ -14,7 +14,6 @@
 #pragma once
 
 #include <algorithm>
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -32,48 +31,11 @@
 
 namespace paxsim::checkers {
 
-// A short list of node ids: inline up to k_inline of them, on the heap only
-// beyond, so that recording a majority of a small cluster allocates nothing.
-class NodeIds {
- public:
-  static constexpr std::size_t k_inline = 7;
-  NodeIds() = default;
-  explicit NodeIds(std::span<const NodeId> ids) : size_(ids.size()) {
-    if (size_ > k_inline) {
-      heap_.assign(ids.begin(), ids.end());
-    } else {
-      // A handful of ids: a loop, where std::copy calls memmove.
-      for (std::size_t i = 0; i < size_; ++i) inline_[i] = ids[i];
-    }
-  }
-  const NodeId* data() const { return size_ > k_inline ? heap_.data() : inline_.data(); }
-  std::size_t size() const { return size_; }
-  const NodeId* begin() const { return data(); }
-  const NodeId* end() const { return data() + size_; }
-  NodeId operator[](std::size_t i) const { return data()[i]; }
-  operator std::span<const NodeId>() const { return {data(), size_}; }
-  friend bool operator==(const NodeIds& a, const NodeIds& b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end());
-  }
-  friend bool operator==(const NodeIds& a, const std::vector<NodeId>& b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end());
-  }
-
- private:
-  std::size_t size_ = 0;
-  std::array<NodeId, k_inline> inline_{};
-  std::vector<NodeId> heap_;  // empty unless size_ > k_inline
-};
-
+// The first choice made in a slot, as a copy (for tests and reports).
 struct Choice {
-  // A constructor, not an aggregate: `optional::emplace` builds it from its
-  // fields, which only GCC accepts for an aggregate (Clang 14 does not).
-  Choice(const Ballot& b, const Value& v, NodeIds who, Time_us t)
-      : ballot(b), value(v), acceptors(std::move(who)), time_us(t) {}
-
   Ballot ballot;
   Value value;
-  NodeIds acceptors;  // the majority that accepted (ballot, value), in the order they did
+  std::vector<NodeId> acceptors;  // the majority that accepted (ballot, value), in the order they did
   Time_us time_us = 0;
 };
 
@@ -90,11 +52,15 @@ class ChosenTracker : public sim::Observer {
   }
   void on_learn(Time_us t, NodeId n, const Learned& l) override;
 
-  // The first choice made in a slot, if any (valid until the next observation).
-  const Choice* chosen(Slot s) const;
+  // The value chosen in a slot, if any (valid until the next observation).
+  const Value* chosen(Slot s) const {
+    return s < slots_.size() && slots_[s].chosen != k_none ? &slots_[s].value : nullptr;
+  }
+  std::optional<Choice> choice(Slot s) const;
   std::uint64_t chosen_slots() const { return chosen_count_; }
-  // Called once per slot, when it first becomes chosen (liveness, quiescence).
-  void on_chosen(std::function<void(Slot, const Choice&)> f) { listeners_.push_back(std::move(f)); }
+  // Called once per slot, when it first becomes chosen, with the time it did
+  // (liveness).
+  void on_chosen(std::function<void(Slot, Time_us)> f) { listeners_.push_back(std::move(f)); }
 
  private:
   static constexpr std::uint32_t k_none = 0xffffffffu;
@@ -112,16 +78,25 @@ class ChosenTracker : public sim::Observer {
     std::size_t first_who = 0;
     std::uint64_t seen = 0;
   };
+  // The first choice made in a slot is its tally that first reached a
+  // quorum: its ballot and value, and the first quorum_ acceptors it counted
+  // (those it counts later come after them). So a slot keeps that tally's
+  // number, not a copy of its acceptors; and its value, which every learn
+  // and acceptance in the slot is compared with.
   struct SlotState {
     // Not value-initialised as a table grows (which would zero the whole
-    // state, the choice's room included, before setting the fields below).
+    // state before setting the fields below).
     SlotState() {}
     std::uint32_t first_tally = k_none;  // a handful per slot: one per ballot that reached it
     std::uint32_t last_tally = k_none;
-    std::optional<Choice> first;  // the first choice made
-    Ballot lowest_chosen;         // stability: acceptances above this must carry first->value
+    std::uint32_t chosen = k_none;       // the first choice's tally
+    Ballot lowest_chosen;                // stability: acceptances above this must carry `value`
+    Value value;                         // the chosen value, once chosen
+    Time_us chosen_us = 0;               // when it was chosen
   };
   std::span<const NodeId> who(const Tally& t) const { return {who_.data() + t.first_who, t.who_count}; }
+  // The majority that made the tally a choice, in the order they accepted.
+  std::span<const NodeId> choosers(const Tally& t) const { return who(t).first(quorum_); }
   // The tally of (b, v) in the slot, added if new.
   std::uint32_t tally_of(SlotState& st, const Ballot& b, const Value& v) {
     for (std::uint32_t i = st.first_tally; i != k_none; i = tallies_[i].next)
@@ -137,8 +112,8 @@ class ChosenTracker : public sim::Observer {
   [[gnu::cold, gnu::noinline]] void report_unproposed(Slot s, const Tally& tally, Time_us t);
   [[gnu::cold, gnu::noinline]] void report_second_value(Slot s, const SlotState& st, const Tally& tally, Time_us t);
   [[gnu::cold, gnu::noinline]] void report_accepted_above(Slot s, const SlotState& st, const Tally& t, const Ballot& b);
-  [[gnu::noinline]] void check_learned(Time_us t, NodeId n, const Learned& l, const Choice* c);
-  [[gnu::cold, gnu::noinline]] void report_learned(Time_us t, NodeId n, const Learned& l, const Choice* c);
+  [[gnu::noinline]] void check_learned(Time_us t, NodeId n, const Learned& l);
+  [[gnu::cold, gnu::noinline]] void report_learned(Time_us t, NodeId n, const Learned& l);
   void report(const char* invariant, Time_us t, std::string message, std::vector<std::string> evidence);
   std::string describe(const Ballot& b, const Value& v, std::span<const NodeId> who) const;
 
@@ -155,7 +130,7 @@ class ChosenTracker : public sim::Observer {
   std::size_t who_size_ = 0;        // who_.size(), kept (see grow_to)
   std::size_t who_used_ = 0;        // the entries the tallies own
   std::uint64_t chosen_count_ = 0;
-  std::vector<std::function<void(Slot, const Choice&)>> listeners_;
+  std::vector<std::function<void(Slot, Time_us)>> listeners_;
 };
 static_assert(sim::overridden_hooks<ChosenTracker>() == ChosenTracker::k_hooks);
 

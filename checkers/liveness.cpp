@@ -12,16 +12,16 @@ static std::string ms(Time_us t) { return fmt::format("{:.3f} ms", static_cast<d
 LivenessChecker::LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ChosenTracker& chosen)
     : sim_(sim), bound_(bound) {
   reserve();
-  chosen.on_chosen([this](Slot s, const Choice& c) {
-    add_deadline(Deadline{deadline_for(c.time_us), false, 0, s});
+  chosen.on_chosen([this](Slot s, Time_us chosen_us) {
+    add_deadline(Deadline{deadline_for(chosen_us), false, 0, s});
   });
 }
 
 LivenessChecker::LivenessChecker(const sim::Simulation& sim, sim::Liveness bound, ShardChecks& shards)
     : sim_(sim), bound_(bound), shards_(&shards) {
   reserve();
-  shards.on_chosen([this](std::uint32_t g, Slot s, const Choice& c) {
-    add_deadline(Deadline{deadline_for(c.time_us), false, g, s});
+  shards.on_chosen([this](std::uint32_t g, Slot s, Time_us chosen_us) {
+    add_deadline(Deadline{deadline_for(chosen_us), false, g, s});
   });
 }
 

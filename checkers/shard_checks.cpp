@@ -198,9 +198,9 @@ bool ShardChecks::caught_up(const sim::Simulation& sim) const {
   return true;
 }
 
-void ShardChecks::on_chosen(std::function<void(std::uint32_t, Slot, const Choice&)> f) {
+void ShardChecks::on_chosen(std::function<void(std::uint32_t, Slot, Time_us)> f) {
   for (std::uint32_t g = 0; g < groups_.size(); ++g)
-    groups_[g]->chosen->on_chosen([g, f](Slot s, const Choice& c) { f(g, s, c); });
+    groups_[g]->chosen->on_chosen([g, f](Slot s, Time_us t) { f(g, s, t); });
 }
 
 const std::vector<NodeId>& ShardChecks::members(std::uint32_t group) const { return groups_[group]->members; }

@@ -68,7 +68,7 @@ class ShardChecks : public sim::Observer {
 
   // Called once per (group, slot), when the slot first becomes chosen in that
   // group (liveness). Slots are the group's own; register before the run.
-  void on_chosen(std::function<void(std::uint32_t group, Slot, const Choice&)> f);
+  void on_chosen(std::function<void(std::uint32_t group, Slot, Time_us)> f);
   const std::vector<NodeId>& members(std::uint32_t group) const;
   // `n`, a member of `group`, is up, not paused and can exchange messages with
   // a majority of the group's members (running ones, itself included): what

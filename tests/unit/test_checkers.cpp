@@ -79,8 +79,9 @@ TEST_CASE("chosen tracker: a majority of durable acceptances in one ballot choos
   t.durably_accept(1, ballot(2, 1), "A");  // another ballot is another vote count
   CHECK(t.chosen.chosen(0) == nullptr);
   t.durably_accept(2, ballot(1, 0), "A");
-  const checkers::Choice* c = t.chosen.chosen(0);
-  REQUIRE(c != nullptr);
+  CHECK(t.chosen.chosen(0) != nullptr);
+  const std::optional<checkers::Choice> c = t.chosen.choice(0);
+  REQUIRE(c.has_value());
   CHECK(c->value == "A");
   CHECK(c->ballot == ballot(1, 0));
   CHECK(c->acceptors == std::vector<NodeId>{0, 2});
