@@ -72,7 +72,7 @@ void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
   // the very same handle, in a slot already seen, with nothing chosen above
   // it to compare. It calls nothing but chose, last, so it saves no
   // registers; anything else goes to accept_slow, which does it all.
-  if (r.slot < slots_.size() && n < 64) {
+  if (r.slot < slots_size_ && n < 64) {
     SlotState& st = slots_[r.slot];
     for (std::uint32_t i = st.first_tally; i != k_none; i = tallies_[i].next) {
       Tally& tally = tallies_[i];
@@ -91,7 +91,7 @@ void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
 }
 
 void ChosenTracker::accept_slow(Time_us t, NodeId n, const Record& r) {
-  grow_to(slots_, r.slot + 1);
+  grow_to(slots_, r.slot + 1, slots_size_);
   SlotState& st = slots_[r.slot];
   Tally& tally = tallies_[tally_of(st, r.ballot, r.value)];
   if (n < 64) {
@@ -196,7 +196,7 @@ void ChosenTracker::report_accepted_above(Slot s, const SlotState& st, const Tal
 }
 
 void ChosenTracker::report_learned(Time_us t, NodeId n, const Learned& l) {
-  const SlotState* st = l.slot < slots_.size() && slots_[l.slot].chosen != k_none ? &slots_[l.slot] : nullptr;
+  const SlotState* st = l.slot < slots_size_ && slots_[l.slot].chosen != k_none ? &slots_[l.slot] : nullptr;
   if (!st) {
     report("agreement", t,
            fmt::format("slot {}: {} learned {}, but no value is chosen", l.slot, node_name(n), quote(l.value)),

@@ -54,7 +54,7 @@ class ChosenTracker : public sim::Observer {
 
   // The value chosen in a slot, if any (valid until the next observation).
   const Value* chosen(Slot s) const {
-    return s < slots_.size() && slots_[s].chosen != k_none ? &slots_[s].value : nullptr;
+    return s < slots_size_ && slots_[s].chosen != k_none ? &slots_[s].value : nullptr;
   }
   std::optional<Choice> choice(Slot s) const;
   std::uint64_t chosen_slots() const { return chosen_count_; }
@@ -123,6 +123,7 @@ class ChosenTracker : public sim::Observer {
   bool agreement_, validity_, stability_;
   ValueSet proposed_;               // membership only: never iterated
   std::vector<SlotState> slots_;    // by slot; slots are dense from 0
+  std::size_t slots_size_ = 0;      // slots_.size(), kept (see grow_to): tested on every acceptance and learn
   std::vector<Tally> tallies_;      // every slot's, linked per slot
   // nodes_ entries per tally, those not yet counted unset: never read, so
   // not zeroed as the table grows.
