@@ -8,7 +8,7 @@ namespace paxsim::checkers {
 // its clients make, but a run may end long before.
 constexpr std::uint64_t k_reserved_ops_max = std::uint64_t{1} << 16;
 
-HistoryRecorder::HistoryRecorder(const sim::Scenario& s) : open_(s.clients()) {
+HistoryRecorder::HistoryRecorder(const sim::Scenario& s) : open_(s.clients()), open_size_(s.clients()) {
   for (std::uint32_t c = 0; c < s.clients(); ++c) history_.clients.push_back(std::string(1, 'c').append(std::to_string(c + 1)));
   if (s.workload.type == sim::Workload::Type::kv) {
     const std::uint64_t calls =
@@ -18,27 +18,39 @@ HistoryRecorder::HistoryRecorder(const sim::Scenario& s) : open_(s.clients()) {
 }
 
 void HistoryRecorder::on_client_call(Time_us t, std::uint32_t client, const Command& c) {
-  const std::size_t index = history_.ops.size();
+  const std::size_t index = ops_size_++;
   // Built in place from its fields: the texts copied once, not made empty
   // and then assigned.
   const KvOp kind = c.op == KvOpKind::put ? KvOp::put : c.op == KvOpKind::get ? KvOp::get : KvOp::append;
   history_.ops.emplace_back(client, kind, c.key, c.value, t);
   OpenCalls& open = open_of(client);
-  const auto it = open_call(open, c.request);
-  if (it != open.end())
-    it->second = index;
-  else
-    open.emplace_back(c.request, index);
+  if (open.has_one && open.one.request == c.request) {
+    open.one.index = index;
+  } else if (const auto it = in_more(open, c.request); it != open.more.end()) {
+    it->index = index;
+  } else if (!open.has_one) {
+    open.has_one = true;
+    open.one = OpenCall{c.request, index};
+  } else {
+    open.more.push_back(OpenCall{c.request, index});
+  }
 }
 
 void HistoryRecorder::on_client_return(Time_us t, std::uint32_t client, const Command& c, const Message& reply) {
   OpenCalls& open = open_of(client);
-  const auto it = open_call(open, c.request);
-  if (it == open.end()) return;
-  Operation& op = history_.ops[it->second];
+  std::size_t index;
+  if (open.has_one && open.one.request == c.request) {
+    open.has_one = false;
+    index = open.one.index;
+  } else {
+    const auto it = in_more(open, c.request);
+    if (it == open.more.end()) return;
+    index = it->index;
+    open.more.erase(it);
+  }
+  Operation& op = history_.ops[index];
   op.return_us = t;
   if (op.op == KvOp::get && !(reply.flags & k_absent)) op.result.emplace(reply.value.view());  // no temporary
-  open.erase(it);
 }
 
 }  // namespace paxsim::checkers

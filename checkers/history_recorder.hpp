@@ -25,25 +25,41 @@ class HistoryRecorder : public sim::Observer {
   const History& history() const { return history_; }
 
  private:
-  // A client's open calls: (request, op index). A client has a call or two
-  // open at a time, so a short list per client, kept (with its capacity)
-  // across calls, instead of a tree node per call.
-  using OpenCalls = std::vector<std::pair<std::uint64_t, std::size_t>>;
-  // The open call for `request`, or the list's end. A plain loop: the list
-  // is a call or two long, which std::find_if's unrolled search costs more
-  // to set up than to walk.
-  static OpenCalls::iterator open_call(OpenCalls& open, std::uint64_t request) {
-    auto it = open.begin();
-    while (it != open.end() && it->first != request) ++it;
+  // A client's open calls, by request: the op index of each. A kv client has
+  // one call open at a time, so it sits in `one`; a second one, should there
+  // be one, goes to `more` (a short list, kept with its capacity). A request
+  // is in one place at most.
+  struct OpenCall {
+    std::uint64_t request = 0;
+    std::size_t index = 0;
+  };
+  struct OpenCalls {
+    bool has_one = false;
+    OpenCall one;
+    std::vector<OpenCall> more;
+  };
+  // The open call for `request` in `more`, or its end. A plain loop: the
+  // list is a call or two long, which std::find_if's unrolled search costs
+  // more to set up than to walk.
+  static std::vector<OpenCall>::iterator in_more(OpenCalls& open, std::uint64_t request) {
+    auto it = open.more.begin();
+    while (it != open.more.end() && it->request != request) ++it;
     return it;
   }
   OpenCalls& open_of(std::uint32_t client) {
-    if (client >= open_.size()) open_.resize(client + 1);
+    if (client >= open_size_) {
+      open_.resize(client + 1);
+      open_size_ = open_.size();
+    }
     return open_[client];
   }
 
   History history_;
   std::vector<OpenCalls> open_;  // by client
+  // open_.size() and history_.ops.size(), kept: a vector's size divides by
+  // its element's size, on every call and return.
+  std::size_t open_size_ = 0;
+  std::size_t ops_size_ = 0;
 };
 static_assert(sim::overridden_hooks<HistoryRecorder>() == HistoryRecorder::k_hooks);
 
