@@ -4,12 +4,12 @@
 // who we believe leads, the election and heartbeat timers, and the clients
 // waiting for an answer.
 #include <algorithm>
-#include <map>
 #include <memory>
-#include <tuple>
+#include <span>
 #include <utility>
 #include <vector>
 
+#include "paxos/accept_tally.hpp"
 #include "paxos/acceptor.hpp"
 #include "paxos/kv.hpp"
 #include "paxos/leader.hpp"
@@ -104,12 +104,12 @@ class MultiPaxosNode final : public Node {
         h.add(e);
       }
     }
-    for (const auto& [k, voters] : tally_) {
-      h.add(std::get<0>(k));
-      h.add(std::get<1>(k));
-      h.add_bytes(std::get<2>(k));
+    tally_.for_each([&](Slot s, Ballot b, const Value& v, std::span<const NodeId> voters) {
+      h.add(s);
+      h.add(b);
+      h.add_bytes(v);
       h.add_voters(voters);
-    }
+    });
   }
 
  private:
@@ -283,13 +283,13 @@ class MultiPaxosNode final : public Node {
       // Every learner counts acceptances per (slot, ballot, value) itself.
       if (replica_.decided(m.slot)) return;
       const bool mixed = cfg_.bugs.has(Bug::mixed_ballot_learning);
-      auto& voters = tally_[{m.slot, mixed ? Ballot{} : m.ballot, m.value}];
-      if (!cfg_.bugs.has(Bug::count_duplicate_acks) &&
-          std::find(voters.begin(), voters.end(), m.from) != voters.end())
-        return;
+      AcceptTally::Voters& voters = tally_.at(m.slot, mixed ? Ballot{} : m.ballot, m.value);
+      if (!cfg_.bugs.has(Bug::count_duplicate_acks) && voters.contains(m.from)) return;
       voters.push_back(m.from);
       if (voters.size() < cfg_.quorum()) return;
-      out.quorum_copy(QuorumUse::Phase::accepted, m.slot, m.ballot, voters);
+      const std::span<const NodeId> ids = voters.ids();
+      quorum_voters_.assign(ids.begin(), ids.end());
+      out.quorum_copy(QuorumUse::Phase::accepted, m.slot, m.ballot, quorum_voters_);
       learn(m.slot, m.value, m.ballot, out);
       return;
     }
@@ -489,7 +489,7 @@ class MultiPaxosNode final : public Node {
     if (!replica_.learn(cfg_, s, v, b, out, !waiters_.empty())) return;
     if (!replica_.kv().locks().locks().empty()) lock_watch_.observe(replica_.kv().locks(), now_local_);  // no locks: nothing to see
     if (!tally_.empty())  // all-to-all learning only
-      tally_.erase(tally_.lower_bound({s, Ballot{}, Value{}}), tally_.lower_bound({s + 1, Ballot{}, Value{}}));
+      tally_.erase_slot(s);
     leader_.settled(s);
     for (const Replica::Applied& a : replica_.just_applied()) {
       const WaiterKey key{a.client, a.request};
@@ -604,7 +604,8 @@ class MultiPaxosNode final : public Node {
   using WaiterKey = std::pair<std::uint32_t, std::uint64_t>;
   static bool waiter_before(const std::pair<WaiterKey, EndpointId>& w, const WaiterKey& k) { return w.first < k; }
   std::vector<std::pair<WaiterKey, EndpointId>> waiters_;
-  std::map<std::tuple<Slot, Ballot, Value>, std::vector<NodeId>> tally_;  // all-to-all learning
+  AcceptTally tally_;  // all-to-all learning
+  std::vector<NodeId> quorum_voters_;  // scratch for a quorum's report (not state)
   // Leases and the lock service (paxos/lease.hpp, paxos/lock_service.hpp).
   Time_us now_local_ = 0;  // our clock at the input being handled
   LeaseGrantor grantor_;
