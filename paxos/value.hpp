@@ -14,8 +14,9 @@
 // which holds them verbatim: the command owns no string.
 //
 // The text lies in the same allocation as the count, the hash and the
-// command: making a value allocates once, and releasing the last handle
-// frees once, with nothing to destroy first. Its accessors therefore give
+// command: making a value takes one block, and releasing the last handle
+// gives it back, with nothing to destroy first (blocks are recycled per
+// thread: detail::ValueBlocks below). Its accessors therefore give
 // views and copies, never a std::string owned by the value.
 //
 // The count is atomic: values are never shared between simulations on
@@ -78,6 +79,77 @@ void for_each_word(std::string_view s, F&& f) {
     }
     f(w);
   }
+}
+
+// Freed value blocks, kept per thread by size class for the next values of
+// the same size: a fuzz worker's run frees its values at its end, and the
+// next run on that thread makes as many again, so most values cost a pop
+// and a push instead of a malloc and a free. A block is plain memory from
+// operator new, so it may be freed on another thread than the one that
+// made it (values a scenario holds are released by whichever run drops
+// them last): it joins that thread's cache. A thread's cache is freed when
+// the thread ends (ThreadValueBlocks's owner below), so nothing leaks.
+struct ValueBlocks {
+  static constexpr std::size_t k_class_bytes = 16;
+  static constexpr std::size_t k_classes = 16;           // blocks of up to 256 bytes are kept
+  static constexpr std::uint32_t k_blocks_max = 4096;    // per class: a run's values, about
+  struct Free {
+    Free* next;
+  };
+  Free* head[k_classes];
+  std::uint32_t count[k_classes];
+  bool owned;  // the owner that frees the cache at thread exit is set up
+  bool gone;   // the owner ran: blocks go back to operator delete
+
+  // The class of a block of `bytes` (> 0); k_classes and above are not kept.
+  static std::size_t class_of(std::size_t bytes) { return (bytes - 1) / k_class_bytes; }
+  static std::size_t class_bytes(std::size_t c) { return (c + 1) * k_class_bytes; }
+};
+// Constant-initialised and trivially destructible, so that reading it needs
+// no guard; its owner (below) frees what it holds.
+constinit inline thread_local ValueBlocks t_value_blocks{};
+
+struct ValueBlocksOwner {
+  ~ValueBlocksOwner() {
+    ValueBlocks& b = t_value_blocks;
+    for (std::size_t c = 0; c < ValueBlocks::k_classes; ++c)
+      while (ValueBlocks::Free* f = b.head[c]) {
+        b.head[c] = f->next;
+        ::operator delete(f);
+      }
+    b.gone = true;  // a value released later on this thread (a static's) is freed at once
+  }
+};
+// The first block a thread keeps sets up its owner, once.
+[[gnu::noinline]] inline void own_value_blocks() {
+  static thread_local ValueBlocksOwner owner;
+  (void)owner;
+  t_value_blocks.owned = true;
+}
+
+// A block for a value of `bytes` (> 0).
+inline void* take_value_block(std::size_t bytes) {
+  const std::size_t c = ValueBlocks::class_of(bytes);
+  if (c >= ValueBlocks::k_classes) return ::operator new(bytes);
+  ValueBlocks& b = t_value_blocks;
+  if (ValueBlocks::Free* f = b.head[c]) {
+    b.head[c] = f->next;
+    --b.count[c];
+    return f;
+  }
+  return ::operator new(ValueBlocks::class_bytes(c));  // whole, so the class can reuse it
+}
+// Gives back a block take_value_block made for `bytes`.
+inline void give_value_block(void* p, std::size_t bytes) noexcept {
+  const std::size_t c = ValueBlocks::class_of(bytes);
+  ValueBlocks& b = t_value_blocks;
+  if (c >= ValueBlocks::k_classes || b.count[c] >= ValueBlocks::k_blocks_max || b.gone) {
+    ::operator delete(p);
+    return;
+  }
+  if (!b.owned) own_value_blocks();
+  b.head[c] = ::new (p) ValueBlocks::Free{b.head[c]};
+  ++b.count[c];
 }
 }  // namespace detail
 
@@ -175,7 +247,7 @@ class Value {
     // `s` is not empty; `c` is null or the command `s` encodes, its key and
     // value views into `s` (they are moved onto the copy of `s`).
     static Rep* make(std::string_view s, const CommandView* c) {
-      void* const at = ::operator new(sizeof(Rep) + s.size() + 1);
+      void* const at = detail::take_value_block(sizeof(Rep) + s.size() + 1);
       char* const text = static_cast<char*>(at) + sizeof(Rep);
       std::memcpy(text, s.data(), s.size());
       text[s.size()] = '\0';
@@ -188,7 +260,7 @@ class Value {
       }
       return rep;
     }
-    static void destroy(Rep* rep) noexcept { ::operator delete(rep); }
+    static void destroy(Rep* rep) noexcept { detail::give_value_block(rep, sizeof(Rep) + rep->size + 1); }
     const char* text() const noexcept { return reinterpret_cast<const char*>(this + 1); }
 
     std::atomic<std::uint32_t> refs{1};
