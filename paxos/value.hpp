@@ -15,8 +15,8 @@
 //
 // The text lies in the same allocation as the count, the hash and the
 // command: making a value takes one block, and releasing the last handle
-// gives it back, with nothing to destroy first (blocks are recycled per
-// thread: detail::ValueBlocks below). Its accessors therefore give
+// gives it back, with nothing to destroy first (blocks come from slabs and
+// are recycled per thread: detail::ValueBlocks below). Its accessors therefore give
 // views and copies, never a std::string owned by the value.
 //
 // The count is atomic: values are never shared between simulations on
@@ -81,75 +81,107 @@ void for_each_word(std::string_view s, F&& f) {
   }
 }
 
-// Freed value blocks, kept per thread by size class for the next values of
-// the same size: a fuzz worker's run frees its values at its end, and the
-// next run on that thread makes as many again, so most values cost a pop
-// and a push instead of a malloc and a free. A block is plain memory from
-// operator new, so it may be freed on another thread than the one that
-// made it (values a scenario holds are released by whichever run drops
-// them last): it joins that thread's cache. A thread's cache is freed when
-// the thread ends (ThreadValueBlocks's owner below), so nothing leaks.
+// Value blocks: carved from slabs of 64 KiB, one size class per 16 bytes,
+// freed blocks kept per thread for the next value of their class. A fresh
+// block is a pointer bump instead of a malloc, a freed one a push instead of
+// a free, and a fuzz worker's run, which frees its values at its end, feeds
+// the next run's values on that thread.
+//
+// A block may be released on another thread than the one that made it
+// (values a scenario holds are dropped by whichever run drops them last): it
+// joins the releasing thread's free list, since a block is plain memory of
+// its class whichever slab holds it. That is also why no slab is ever given
+// back: a block of a thread's slab may outlive the thread. Every slab stays
+// on one process-wide list (reachable, so no leak), and the memory they hold
+// is the peak of live values per thread and class, as a malloc arena's
+// would be. Values above the largest class use operator new and delete.
 struct ValueBlocks {
   static constexpr std::size_t k_class_bytes = 16;
-  static constexpr std::size_t k_classes = 16;           // blocks of up to 256 bytes are kept
-  static constexpr std::uint32_t k_blocks_max = 4096;    // per class: a run's values, about
+  static constexpr std::size_t k_classes = 16;  // blocks of up to 256 bytes come from slabs
+  static constexpr std::size_t k_slab_bytes = std::size_t{64} << 10;
   struct Free {
     Free* next;
   };
-  Free* head[k_classes];
-  std::uint32_t count[k_classes];
-  bool owned;  // the owner that frees the cache at thread exit is set up
-  bool gone;   // the owner ran: blocks go back to operator delete
+  Free* head[k_classes];  // freed blocks, by class
+  char* fresh;            // the unused rest of this thread's newest slab
+  char* fresh_end;
 
   // The class of a block of `bytes` (> 0); k_classes and above are not kept.
   static std::size_t class_of(std::size_t bytes) { return (bytes - 1) / k_class_bytes; }
   static std::size_t class_bytes(std::size_t c) { return (c + 1) * k_class_bytes; }
 };
 // Constant-initialised and trivially destructible, so that reading it needs
-// no guard; its owner (below) frees what it holds.
+// no guard and it needs no destructor: its blocks belong to the slabs.
 constinit inline thread_local ValueBlocks t_value_blocks{};
+// Every slab, linked through its first word (see ValueBlocks).
+constinit inline std::atomic<void*> g_value_slabs{nullptr};
 
-struct ValueBlocksOwner {
-  ~ValueBlocksOwner() {
-    ValueBlocks& b = t_value_blocks;
-    for (std::size_t c = 0; c < ValueBlocks::k_classes; ++c)
-      while (ValueBlocks::Free* f = b.head[c]) {
-        b.head[c] = f->next;
-        ::operator delete(f);
-      }
-    b.gone = true;  // a value released later on this thread (a static's) is freed at once
-  }
-};
-// The first block a thread keeps sets up its owner, once.
-[[gnu::noinline]] inline void own_value_blocks() {
-  static thread_local ValueBlocksOwner owner;
-  (void)owner;
-  t_value_blocks.owned = true;
+// With AddressSanitizer, a block is addressable only while a value holds
+// it, so that a use after release or past the text is still reported.
+#if defined(__SANITIZE_ADDRESS__)  // GCC's name for it
+#define PAXSIM_VALUE_BLOCKS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)  // Clang's
+#define PAXSIM_VALUE_BLOCKS_ASAN 1
+#endif
+#endif
+#if defined(PAXSIM_VALUE_BLOCKS_ASAN)
+extern "C" void __asan_poison_memory_region(void const volatile* addr, std::size_t size);
+extern "C" void __asan_unpoison_memory_region(void const volatile* addr, std::size_t size);
+inline void poison_value_block(void* p, std::size_t n) { __asan_poison_memory_region(p, n); }
+inline void unpoison_value_block(void* p, std::size_t n) { __asan_unpoison_memory_region(p, n); }
+#else
+inline void poison_value_block(void*, std::size_t) {}
+inline void unpoison_value_block(void*, std::size_t) {}
+#endif
+
+// A new slab for this thread, its first block (of `bytes`, class size)
+// returned; the rest of the last slab, too short for it, stays unused.
+[[gnu::noinline]] inline void* take_value_slab(std::size_t bytes) {
+  char* const slab = static_cast<char*>(::operator new(ValueBlocks::k_slab_bytes));
+  void* head = g_value_slabs.load(std::memory_order_relaxed);
+  do *reinterpret_cast<void**>(slab) = head;
+  while (!g_value_slabs.compare_exchange_weak(head, slab, std::memory_order_release, std::memory_order_relaxed));
+  char* const first = slab + ValueBlocks::k_class_bytes;  // after the link, aligned as operator new's
+  ValueBlocks& b = t_value_blocks;
+  b.fresh = first + bytes;
+  b.fresh_end = slab + ValueBlocks::k_slab_bytes;
+  poison_value_block(b.fresh, static_cast<std::size_t>(b.fresh_end - b.fresh));
+  return first;
 }
 
-// A block for a value of `bytes` (> 0).
+// A block for a value of `bytes` (> 0), addressable for `bytes`.
 inline void* take_value_block(std::size_t bytes) {
   const std::size_t c = ValueBlocks::class_of(bytes);
   if (c >= ValueBlocks::k_classes) return ::operator new(bytes);
   ValueBlocks& b = t_value_blocks;
+  const std::size_t size = ValueBlocks::class_bytes(c);
+  void* p;
   if (ValueBlocks::Free* f = b.head[c]) {
+    unpoison_value_block(f, sizeof(ValueBlocks::Free));
     b.head[c] = f->next;
-    --b.count[c];
-    return f;
+    p = f;
+  } else if (static_cast<std::size_t>(b.fresh_end - b.fresh) >= size) {
+    p = b.fresh;
+    b.fresh += size;
+  } else {
+    p = take_value_slab(size);
   }
-  return ::operator new(ValueBlocks::class_bytes(c));  // whole, so the class can reuse it
+  unpoison_value_block(p, bytes);
+  return p;
 }
 // Gives back a block take_value_block made for `bytes`.
 inline void give_value_block(void* p, std::size_t bytes) noexcept {
   const std::size_t c = ValueBlocks::class_of(bytes);
-  ValueBlocks& b = t_value_blocks;
-  if (c >= ValueBlocks::k_classes || b.count[c] >= ValueBlocks::k_blocks_max || b.gone) {
+  if (c >= ValueBlocks::k_classes) {
     ::operator delete(p);
     return;
   }
-  if (!b.owned) own_value_blocks();
+  ValueBlocks& b = t_value_blocks;
+  poison_value_block(p, ValueBlocks::class_bytes(c));
+  unpoison_value_block(p, sizeof(ValueBlocks::Free));
   b.head[c] = ::new (p) ValueBlocks::Free{b.head[c]};
-  ++b.count[c];
+  poison_value_block(p, sizeof(ValueBlocks::Free));
 }
 }  // namespace detail
 

@@ -1,7 +1,7 @@
-// The per-thread cache of freed value blocks (paxos/value.hpp): a freed
-// value's block is reused by the next value of its size class on the same
-// thread, and values made on one thread and released on another (fuzz -j)
-// stay whole. The sanitizer build runs these too, for leaks and misuse.
+// Value blocks (paxos/value.hpp): a freed value's block is reused by the
+// next value of its size class on the same thread, and values made on one
+// thread and released on another (fuzz -j), after their maker ended, stay
+// whole. The sanitizer build runs these too, for leaks and misuse.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -30,9 +30,9 @@ TEST_CASE("value blocks: values made on one thread and released on others") {
   std::thread maker([&made] {
     for (int i = 0; i < 5000; ++i) made.emplace_back(std::string(static_cast<std::size_t>(1 + i % 300), 'x'));
   });
-  maker.join();  // the maker's cache is gone; its values live on
+  maker.join();  // the maker ended; its values (in its slabs) live on
   // Each taker holds the last handles on half of them, and releases them
-  // on its own thread, into its own cache, which it frees when it ends.
+  // on its own thread, into its own free lists, and makes values of its own.
   std::vector<std::vector<Value>> halves(2);
   for (std::size_t i = 0; i < made.size(); ++i) halves[i % 2].push_back(made[i]);
   std::vector<Value> kept(made.begin(), made.begin() + 100);  // these are released here, last
