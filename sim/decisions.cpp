@@ -147,7 +147,7 @@ Decision Rng::taped_send_fate(const LinkModel& link) {
     }
   } else {
     if (t) tape_->missed();
-    f = raw_send_fate(link);
+    f = raw_send_fate(link, Delay(link.delay_ms));
   }
   tape_->put(f);
   return f;

@@ -5,7 +5,12 @@
 
 namespace paxsim::sim {
 
-KvClients::KvClients(const Scenario& s) : s_(s), nodes_(s.nodes), layout_(shard_layout(s)) {
+KvClients::KvClients(const Scenario& s)
+    : s_(s),
+      timeout_ms_(s.workload.timeout_ms),
+      think_ms_(s.workload.think_ms),
+      nodes_(s.nodes),
+      layout_(shard_layout(s)) {
   const Workload& w = s.workload;
   for (std::uint32_t g = 0; g < layout_.shards; ++g) members_.push_back(layout_.members(g));
   clients_.resize(w.clients);
@@ -100,7 +105,8 @@ void KvClients::send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_ti
   w.client_send();
   if (arm_timeout) {
     c.hops = 0;
-    const Time_us timeout = std::max<Time_us>(1, c.rng.draw_us(s_.workload.timeout_ms));
+    const Time_us drawn = timeout_ms_.constant() ? timeout_ms_.constant_us() : c.rng.draw_us(timeout_ms_);
+    const Time_us timeout = std::max<Time_us>(1, drawn);
     w.client_timer(c.index, now + timeout, ClientTimer::timeout, ++c.token);
   }
 }
@@ -149,7 +155,7 @@ void KvClients::on_message(const Message& m, Time_us now, ClientWorld& w) {
     --busy_;
     c.leader = m.from;
     ++c.token;  // the pending timeout is stale now
-    const Time_us think = c.rng.draw_us(s_.workload.think_ms);
+    const Time_us think = think_ms_.constant() ? think_ms_.constant_us() : c.rng.draw_us(think_ms_);
     w.client_timer(c.index, now + think, ClientTimer::issue, 0);
     return;
   }

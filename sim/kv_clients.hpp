@@ -101,6 +101,10 @@ class KvClients {
   void switch_group(Client& c, std::uint32_t group);
 
   const Scenario& s_;
+  // s_.workload's timeout_ms and think_ms, checked once: each command draws
+  // both, and they are constants unless a scenario says otherwise.
+  Delay timeout_ms_;
+  Delay think_ms_;
   std::uint32_t nodes_;
   std::vector<Client> clients_;
   std::uint32_t busy_ = 0;

@@ -78,19 +78,42 @@ class Xoshiro256 {
 // skips the tests every draw from a Distribution makes (its kind, an empty
 // range, a range too wide for a double, a microsecond count too large or
 // negative to round by hand), the same draw to the bit.
+// The kinds fuzz runs draw besides are sorted out once too: a constant (or
+// an empty range) is its microseconds, worked out here (it draws nothing,
+// taped or not), and an exponential keeps its rate and its cap, so that its
+// draw, untaped, is the general one without the tests and the division
+// that make the rate.
 class Delay {
  public:
   explicit Delay(const Distribution& d)
       : d_(d),
         usual_(d.kind == Distribution::Kind::uniform && d.a * 1000.0 >= 0.5 && d.a < d.b && d.b * 1000.0 < 0x1p52),
-        width_(d.b - d.a) {}
+        other_(d.kind == Distribution::Kind::exponential                                     ? Other::exponential
+               : d.kind == Distribution::Kind::constant ||
+                         (d.kind == Distribution::Kind::uniform && d.b <= d.a) ? Other::constant
+                                                                                   : Other::general),
+        width_(d.b - d.a),
+        rate_(other_ == Other::exponential ? 1.0 / d.a : 0),
+        // exponential: b > 0 caps it; no cap (b = 0) caps nothing
+        cap_(d.b > 0 ? d.b : std::numeric_limits<double>::infinity()),
+        constant_us_(other_ == Other::constant ? ms_to_us(d.a) : 0) {}
   const Distribution& distribution() const { return d_; }
+  // A constant (or an empty range) draws nothing, taped or not: its
+  // microseconds, for callers that take a constant without a call.
+  bool constant() const { return other_ == Other::constant; }
+  Time_us constant_us() const { return constant_us_; }
 
  private:
   friend class Rng;
+  // How a draw that is not the usual one goes.
+  enum class Other : std::uint8_t { general, constant, exponential };
   Distribution d_;
   bool usual_;
+  Other other_;
   double width_;  // b - a, as raw_uniform computes it
+  double rate_;   // exponential: 1 / a, as raw_draw_ms computes it
+  double cap_;    // exponential: b, or infinity for none
+  Time_us constant_us_;  // constant: ms_to_us(a)
 };
 
 class Rng {
@@ -131,17 +154,17 @@ class Rng {
   // llround's rounding for x >= 0. (Below 0.5 it is not: 0.5 - 2^-54 + 0.5
   // rounds to 1.)
   [[gnu::always_inline]] Time_us draw_us(const Delay& d) {
-    if (d.usual_ && !tape_) [[likely]] {
-      const double x = uniform_below(d.d_.a, d.width_, d.d_.b) * 1000.0;
-      return static_cast<Time_us>(x + 0.5);
-    }
-    return draw_us_other(d.d_);
+    if (d.usual_ && !tape_) [[likely]] return usual_us(d);
+    return draw_us_other(d);
   }
 
   // A message's fate on `link`, one decision: lost (drop), else duplicated
   // (duplicate), then a delay per copy. The same draws, in the same order, as
-  // drawing each in turn.
-  Decision send_fate(const LinkModel& link) { return tape_ ? taped_send_fate(link) : raw_send_fate(link); }
+  // drawing each in turn. `delay_ms` is Delay(link.delay_ms) (the network
+  // keeps it), through which an untaped fate draws its delays.
+  Decision send_fate(const LinkModel& link, const Delay& delay_ms) {
+    return tape_ ? taped_send_fate(link) : raw_send_fate(link, delay_ms);
+  }
   // The delay of a message on a link that neither loses nor duplicates
   // (the caller knows), with no tape: the same draws as send_fate (a chance
   // of 0 draws nothing), without the decision around them. Null if the tape
@@ -153,8 +176,33 @@ class Rng {
   }
 
  private:
-  // draw_us(Delay), for every draw but its usual one.
-  [[gnu::noinline]] Time_us draw_us_other(const Distribution& d) { return ms_to_us(draw_ms(d)); }
+  // draw_us(Delay)'s usual case, untaped.
+  [[gnu::always_inline]] Time_us usual_us(const Delay& d) {
+    const double x = uniform_below(d.d_.a, d.width_, d.d_.b) * 1000.0;
+    return static_cast<Time_us>(x + 0.5);
+  }
+  // draw_us(d) as if untaped: ms_to_us(raw_draw_ms(d.distribution())) to the
+  // bit, a constant's and an exponential's without raw_draw_ms's tests.
+  // (v > cap_ is v > b for b > 0, and false for no cap, infinite v included.)
+  [[gnu::always_inline]] Time_us raw_draw_us(const Delay& d) {
+    if (d.usual_) return usual_us(d);
+    switch (d.other_) {
+      case Delay::Other::constant: return d.constant_us_;
+      case Delay::Other::exponential: {
+        const double v = boost::random::exponential_distribution<double>(d.rate_)(engine_);
+        return ms_to_us(v > d.cap_ ? d.cap_ : v);
+      }
+      case Delay::Other::general: break;
+    }
+    return ms_to_us(raw_draw_ms(d.d_));
+  }
+  // draw_us(Delay), for every draw but its usual one untaped. A constant
+  // draws nothing, taped or not.
+  [[gnu::noinline]] Time_us draw_us_other(const Delay& d) {
+    if (d.other_ == Delay::Other::constant) return d.constant_us_;
+    if (tape_) return ms_to_us(taped_draw_ms(d.d_));
+    return raw_draw_us(d);
+  }
   // draw_ms, for every draw but an untaped uniform one.
   [[gnu::noinline]] double draw_ms_other(const Distribution& d) {
     if (d.kind == Distribution::Kind::constant || (d.kind == Distribution::Kind::uniform && d.b <= d.a)) return d.a;
@@ -198,7 +246,7 @@ class Rng {
   [[gnu::noinline]] double raw_uniform_wide(double a, double b) {
     return boost::random::uniform_real_distribution<double>(a, b)(engine_);
   }
-  Decision raw_send_fate(const LinkModel& link) {
+  Decision raw_send_fate(const LinkModel& link, const Delay& delay_ms) {
     Decision f;
     f.kind = Decision::Kind::send;
     if (raw_chance(link.drop)) {
@@ -206,7 +254,7 @@ class Rng {
       return f;
     }
     if (raw_chance(link.duplicate)) f.copies = 2;
-    for (int c = 0; c < f.copies; ++c) f.delay_us[c] = ms_to_us(raw_draw_ms(link.delay_ms));
+    for (int c = 0; c < f.copies; ++c) f.delay_us[c] = raw_draw_us(delay_ms);
     return f;
   }
   // With a stream attached (sim/decisions.cpp).

@@ -949,7 +949,7 @@ void Simulation::send_fated(std::uint32_t slot) {
   PAXSIM_ASSERT(m.from != m.to);  // send_slot delivers those itself
   Decision fate;
   if (!pinned_)
-    fate = network_rng_.send_fate(network_.model());
+    fate = network_rng_.send_fate(network_.model(), network_.delay());
   else
     fate.delay_us[0] = network_rng_.draw_us(network_.model().delay_ms);  // a pinned schedule loses and duplicates by itself
   if (fate.dropped) {

@@ -1,13 +1,16 @@
 // Delay draws (sim/rng.hpp): `draw_us(Delay(d))` is a fast path for a
 // message's delay and a write's fsync, and every run's steps hang on it giving
 // the microseconds `draw_us(d)` gives, from the same generator state, drawing
-// the same number of times. Checked here over the distributions it takes (wide
-// and narrow uniform ranges, a low end at the 0.5 µs edge, a high end just
-// under 2^52 µs) and those it must hand to the general draw (a constant, an
-// empty or negative range, a low end just under 0.5 µs, an exponential, a
-// range past 2^52 µs, any draw with a tape attached); and its rounding, half
-// up, against llround where a draw lands exactly on .5 µs. (Every draw is
-// also checked against llround of the milliseconds drawn.)
+// the same number of times. Checked here over the distributions its usual
+// draw takes (wide and narrow uniform ranges, a low end at the 0.5 µs edge, a
+// high end just under 2^52 µs), those it takes by paths of their own (a
+// constant or an empty range, kept as microseconds; an exponential, with or
+// without a cap) and those it must hand to the general draw (a negative
+// range, a low end just under 0.5 µs, a range past 2^52 µs, any draw with a
+// tape attached); and its rounding, half up, against llround where a draw
+// lands exactly on .5 µs. (Every draw is also checked against llround of the
+// milliseconds drawn.) A message's fate drawn through the link's Delay is
+// checked against its draws taken one by one.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -46,6 +49,7 @@ void check_same_draws(const Distribution& d, std::uint64_t seed) {
   for (int i = 0; i < k_draws; ++i) {
     const Time_us got = fast.draw_us(delay);
     REQUIRE(got == general.draw_us(d));
+    if (delay.constant()) REQUIRE(got == delay.constant_us());
     const double ms = plain.draw_ms(d);
     REQUIRE(got == std::llround(ms * 1000.0));
   }
@@ -81,6 +85,8 @@ TEST_CASE("delay: the fast draw gives the general draw's microseconds, from the 
       at(std::nextafter(0.0005, 0.0)),                                     // and nothing but that
       Distribution::exponential(2, 0),
       Distribution::exponential(2, 5),
+      Distribution::exponential(0.3, 1.1),                                 // capped often
+      Distribution::exponential(std::nextafter(0.0005, 0.0), 0),           // rounds near .5 µs
       Distribution::uniform(0x1p52 / 1000, 0x1p52 / 1000 * 4),             // past 2^52 µs
   };
   for (const Distribution& d : taken)
@@ -134,7 +140,8 @@ TEST_CASE("delay: a draw that lands on .5 µs rounds half up, as llround does") 
 }
 
 TEST_CASE("delay: with a tape attached, both draws go through it alike") {
-  for (const Distribution& d : {Distribution::uniform(1, 10), Distribution::uniform(0.0005, 0.002)}) {
+  for (const Distribution& d : {Distribution::uniform(1, 10), Distribution::uniform(0.0005, 0.002),
+                                Distribution::exponential(3, 20), Distribution::constant(2.5)}) {
     INFO(describe(d));
     paxsim::sim::DecisionStream fast_stream("network", nullptr);
     paxsim::sim::DecisionStream general_stream("network", nullptr);
@@ -147,6 +154,37 @@ TEST_CASE("delay: with a tape attached, both draws go through it alike") {
     const Delay delay(d);
     for (int i = 0; i < 200; ++i) REQUIRE(fast.draw_us(delay) == general.draw_us(d));
     CHECK(fast_stream.recorded() == general_stream.recorded());
-    CHECK(fast_stream.recorded().size() == 200);
+    // A constant is no decision: nothing recorded.
+    CHECK(fast_stream.recorded().size() == (d.kind == Distribution::Kind::constant ? 0u : 200u));
+  }
+}
+
+TEST_CASE("delay: a message's fate drawn through the link's Delay takes the draws one by one would") {
+  using paxsim::sim::Decision;
+  using paxsim::sim::LinkModel;
+  const std::vector<Distribution> delays = {
+      Distribution::uniform(1, 10), Distribution::uniform(0, 10), Distribution::constant(4.2),
+      Distribution::exponential(5, 30), Distribution::exponential(5, 0)};
+  for (const Distribution& d : delays) {
+    for (const double drop : {0.0, 0.2}) {
+      for (const double duplicate : {0.0, 0.3}) {
+        INFO(describe(d) << " drop " << drop << " duplicate " << duplicate);
+        const LinkModel link{d, drop, duplicate};
+        const Delay delay(d);
+        Rng fast(11, "network");
+        Rng general(11, "network");
+        for (int i = 0; i < k_draws; ++i) {
+          const Decision f = fast.send_fate(link, delay);
+          // The same draws, in send_fate's order: lost, duplicated, a delay per copy.
+          const bool dropped = general.chance(drop);
+          REQUIRE(f.dropped == dropped);
+          if (dropped) continue;
+          const int copies = general.chance(duplicate) ? 2 : 1;
+          REQUIRE(f.copies == copies);
+          for (int c = 0; c < copies; ++c) REQUIRE(f.delay_us[c] == general.draw_us(d));
+        }
+        CHECK(fast.below(std::uint64_t{1} << 62) == general.below(std::uint64_t{1} << 62));
+      }
+    }
   }
 }
