@@ -86,10 +86,7 @@ class EventQueue {
   // A pointer, not an optional event: GCC zeroed the optional's whole object
   // before every pop, and the caller copies the event once, after the test.
   [[gnu::always_inline]] const Event* pop_until(Time_us until) {
-    if (in_ring_ == 0) {
-      if (far_time() > until) return nullptr;
-      advance(bucket_of(far_time()));
-    }
+    if (in_ring_ == 0 && !refill(until)) return nullptr;
     const std::uint32_t p = next_position();
     if (nodes_[ends_[p].head].event.time > until) return nullptr;
     if (const std::uint64_t b = cursor_ + ((p - position(cursor_)) & k_mask); b != cursor_) {
@@ -110,6 +107,20 @@ class EventQueue {
     base_ = node.event.time;
     return &node.event;
   }
+
+  // Events due beyond the ring that may turn void before they fall due (a kv
+  // client's timeout, once its request is answered): `stale(context, e)` is
+  // asked of each as it moves into the ring, and one found stale is dropped
+  // there, not put in the ring, popped and skipped. Once stale, an event must
+  // stay stale. Null (the default): nothing is dropped.
+  using Stale = bool (*)(const void* context, const Event& e);
+  void drop_stale(Stale stale, const void* context) {
+    stale_ = stale;
+    stale_context_ = context;
+  }
+  // The latest time of an event dropped as stale (the least time if none):
+  // its pop would have taken the clock there.
+  Time_us dropped_until() const { return dropped_until_; }
 
   // Removes and returns the earliest event (by the queue's order) for which
   // `pick` holds. Linear in the queue's size: only a pinned schedule uses it.
@@ -241,20 +252,42 @@ class EventQueue {
     }
     return w * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
   }
+  // The ring is empty: moves in what falls due next beyond it, unless that
+  // is after `until` or nothing is left (false then: nothing to pop). Again
+  // while all it moved was stale; and if that leaves nothing to pop, the
+  // cursor goes back to the last pop's bucket (base_'s, where it stood), so
+  // that the ring spans what a push may bring from then on.
+  [[gnu::noinline]] bool refill(Time_us until) {
+    while (in_ring_ == 0) {
+      if ((far_.empty() && far_run_.empty()) || far_time() > until) {
+        cursor_ = bucket_of(base_);
+        return false;
+      }
+      advance(bucket_of(far_time()));
+    }
+    return true;
+  }
   // The cursor moves on to bucket `b`; what `far_run_` and `far_` hold
-  // within reach of the ring moves in.
+  // within reach of the ring moves in, but for what is stale.
   [[gnu::noinline]] void advance(std::uint64_t b) {
     cursor_ = b;
     while (!far_run_.empty() && bucket_of(far_run_.front().time) - cursor_ < k_buckets) {
-      put(position(bucket_of(far_run_.front().time)), far_run_.front());
+      move_in(far_run_.front());
       far_run_.pop_front();
     }
     while (!far_.empty() && bucket_of(far_.front().time) - cursor_ < k_buckets) {
       std::pop_heap(far_.begin(), far_.end(), Later{});
-      put(position(bucket_of(far_.back().time)), far_.back());
+      move_in(far_.back());
       far_.pop_back();
     }
     far_bucket_ = far_.empty() && far_run_.empty() ? k_no_bucket : bucket_of(far_time());
+  }
+  void move_in(const Event& e) {
+    if (stale_ && stale_(stale_context_, e)) {
+      dropped_until_ = std::max(dropped_until_, e.time);
+      return;
+    }
+    put(position(bucket_of(e.time)), e);
   }
 
   std::vector<Node> nodes_;                            // the buckets' events
@@ -268,6 +301,9 @@ class EventQueue {
   std::uint64_t cursor_ = 0;                           // the bucket of base_
   Time_us base_ = 0;
   std::uint64_t next_seq_ = 0;
+  Stale stale_ = nullptr;
+  const void* stale_context_ = nullptr;
+  Time_us dropped_until_ = std::numeric_limits<Time_us>::min();
 };
 
 }  // namespace paxsim::sim

@@ -122,6 +122,10 @@ void Simulation::start() {
   if (scenario_.workload.type == Workload::Type::kv) {
     kv_.emplace(scenario_);
     attach_client_decisions();
+    // Most requests are answered long before their timeouts, which would
+    // each be moved into the ring, popped and skipped (a pinned schedule
+    // starts above, and keeps every event for its picks).
+    queue_.drop_stale(&Simulation::stale_client_timer, this);
     kv_->start(now_, *this);
   }
   if (scenario_.workload.type == Workload::Type::lock) {
@@ -233,6 +237,7 @@ inline bool Simulation::take_queued_step() {
   while (!queue_.empty()) {
     const Event* const next = queue_.pop_until(scenario_.max_time_us);
     if (!next) {
+      if (queue_.empty()) break;  // all that was left was stale, and dropped
       now_ = scenario_.max_time_us;
       return false;
     }
@@ -241,6 +246,10 @@ inline bool Simulation::take_queued_step() {
     now_ = e.time;
     if (dispatch(e)) return true;
   }
+  // No event left. A stale one the queue dropped would have been popped
+  // last, skipped, and left the clock at its time (or at the limit, due
+  // beyond it).
+  if (queue_.dropped_until() > now_) now_ = std::min(queue_.dropped_until(), scenario_.max_time_us);
   return false;
 }
 
@@ -799,6 +808,15 @@ void Simulation::report_effects(NodeId n) {
 }
 
 // ---------------------------------------------------------------- kv clients
+
+bool Simulation::stale_client_timer(const void* context, const Event& e) {
+  if (e.kind != EventKind::client) return false;
+  const auto kind = static_cast<ClientTimer>(e.aux);
+  // Stale for good: a timeout's or resend's token is behind the client's
+  // (tokens only grow). An issue timer may come alive again: never dropped.
+  if (kind != ClientTimer::timeout && kind != ClientTimer::resend) return false;
+  return !static_cast<const Simulation*>(context)->kv_->timer_live(e.target, kind, e.arg);
+}
 
 bool Simulation::on_client_event(const Event& e) {
   if (lock_) return on_lock_event(e);

@@ -186,6 +186,8 @@ class Simulation : private ClientWorld, private LockWorld {
   void on_nemesis_undo(std::uint64_t id);
   void on_nemesis_end();
   bool on_client_event(const Event& e);
+  // EventQueue::drop_stale's test: a kv client's timer that can no longer fire.
+  static bool stale_client_timer(const void* context, const Event& e);
   // step() without a pinned schedule, in line in run() too.
   [[gnu::always_inline]] bool take_queued_step();
   // A pinned schedule (scenario.schedule) instead of the event queue's order.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -361,6 +362,70 @@ TEST_CASE("event queue: pops in (time, class, sequence) order, near and far, wit
   CHECK(far > 2000);
   CHECK(same_time > 2000);
   CHECK(taken > 100);
+}
+
+TEST_CASE("event queue: far events found stale as they move into the ring are dropped, the rest pop in order") {
+  // Stale here: aux 7, pushed only beyond the ring (more than 65.5 ms ahead),
+  // as a kv client's timeouts are. Every one is dropped, none popped, and
+  // the latest time dropped is kept.
+  paxsim::sim::EventQueue q;
+  q.drop_stale([](const void*, const Event& e) { return e.aux == 7; }, nullptr);
+  std::set<Event, ByOrder> ref;
+  std::uint64_t x = 4242;
+  auto next = [&x] { return (x = x * 6364136223846793005ull + 1442695040888963407ull) >> 33; };
+  paxsim::Time_us now = 0;
+  paxsim::Time_us stale_latest = std::numeric_limits<paxsim::Time_us>::min();
+  std::uint64_t seq = 0;
+  int stale = 0, popped = 0, emptied = 0;
+  const auto pop_one = [&] {
+    const Event* got = q.pop_until(std::numeric_limits<paxsim::Time_us>::max());
+    if (ref.empty()) {
+      // Only stale events were left: dropped, and nothing to pop.
+      REQUIRE(got == nullptr);
+      REQUIRE(q.empty());
+      CHECK(q.dropped_until() == stale_latest);
+      ++emptied;
+      return;
+    }
+    REQUIRE(got != nullptr);
+    check_same(*got, *ref.begin());
+    now = got->time;
+    ref.erase(ref.begin());
+    ++popped;
+  };
+  for (int round = 0; round < 40000; ++round) {
+    const std::uint64_t r = next() % 100;
+    if (r < 50 || q.empty()) {
+      Event e;
+      const std::uint64_t d = next() % 10;
+      e.aux = static_cast<std::uint8_t>(next() % 5);
+      if (d == 0) {
+        e.time = now + 100'000 + static_cast<paxsim::Time_us>(next() % 1'000'000);
+        e.aux = 7;
+      } else if (d == 1) {
+        e.time = now + static_cast<paxsim::Time_us>(next() % 3'000'000);  // far, not stale
+      } else {
+        e.time = now + static_cast<paxsim::Time_us>(next() % 20'000);
+      }
+      e.arg = next();
+      q.push(e);
+      e.seq = seq++;
+      if (e.aux == 7) {
+        ++stale;
+        stale_latest = std::max(stale_latest, e.time);
+      } else {
+        ref.insert(e);
+      }
+    } else {
+      pop_one();
+    }
+  }
+  while (!q.empty()) pop_one();
+  CHECK(ref.empty());
+  CHECK(q.dropped_until() == stale_latest);
+  CHECK(stale > 2000);
+  CHECK(popped > 15000);
+  CHECK(emptied > 10);
 }
 
 TEST_CASE("event queue: at one instant, faults, then undos, then the nemesis, then the rest as scheduled") {
