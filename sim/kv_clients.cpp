@@ -19,6 +19,7 @@ KvClients::KvClients(const Scenario& s)
     c.index = i;
     c.target = i % nodes_;  // home node: ((i-1) mod N)+1 for client ci
     c.rng = Rng(s.seed, "client", i);
+    write_next_value(c);
     if (layout_.shards > 1) {
       // Per group, the home node is member i mod R of the group.
       for (const auto& m : members_) c.saved.emplace_back(m[i % m.size()], std::nullopt);
@@ -42,26 +43,30 @@ void KvClients::generate(Client& c, Command& cmd) {
   const double u = c.rng.unit();
   cmd.op = u < wl.mix_put ? KvOpKind::put : u < wl.mix_put + wl.mix_get ? KvOpKind::get : KvOpKind::append;
   if (c.index + wl.readers >= wl.clients) cmd.op = KvOpKind::get;  // a reader
-  // Each string is written backwards, from its end (decimal_ending_at),
-  // and assigned once: appending piece by piece cost a library call per
-  // piece, on every command. "k<n>":
-  char buf[48];  // room for "c", 20 digits, "-", 20 digits
+  // The key is written backwards, from its end (decimal_ending_at), and
+  // assigned once: appending piece by piece cost a library call per piece,
+  // on every command. "k<n>":
+  char buf[24];  // room for "k" and 20 digits
   char* const end = buf + sizeof buf;
   char* p = decimal_ending_at(end, 1 + c.rng.below(wl.keys));
   *--p = 'k';
   cmd.key.assign(p, static_cast<std::size_t>(end - p));
-  if (cmd.op != KvOpKind::get) {
-    // Unique and of fixed size: client, then a per-client sequence number,
-    // as "c%04u-%07llu" (without printf's cost).
-    p = decimal_ending_at(end, c.generated + 1, 7);
-    *--p = '-';
-    p = decimal_ending_at(p, c.index + 1, 4);
-    *--p = 'c';
-    cmd.value.assign(p, static_cast<std::size_t>(end - p));
-  } else {
-    cmd.value.clear();
-  }
+  // Unique and of fixed size: client, then a per-client sequence number.
+  if (cmd.op != KvOpKind::get) assign_text(cmd.value, c.next_value);
+  else cmd.value.clear();
   ++c.generated;
+  increment_decimal_suffix(c.next_value);
+}
+
+void KvClients::write_next_value(Client& c) {
+  // "c%04u-%07llu" without printf's cost.
+  char buf[48];  // room for "c", 20 digits, "-", 20 digits
+  char* const end = buf + sizeof buf;
+  char* p = decimal_ending_at(end, c.generated + 1, 7);
+  *--p = '-';
+  p = decimal_ending_at(p, c.index + 1, 4);
+  *--p = 'c';
+  c.next_value.assign(p, static_cast<std::size_t>(end - p));
 }
 
 void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "paxos/kv.hpp"
@@ -23,6 +24,17 @@ enum class ClientTimer : std::uint8_t {
   timeout,  // the current request went unanswered (arg: token)
   resend,   // after a redirect that named no leader (arg: token)
 };
+
+// The decimal number that ends `text`, after its last '-' (a kv client's
+// "c%04u-%07llu" value), one up: its last digit up, carried left through
+// nines; past all nines (9999999 and the like), one more digit, as
+// decimal_ending_at writes the number above.
+inline void increment_decimal_suffix(std::string& text) {
+  std::size_t i = text.size() - 1;
+  while (text[i] == '9') text[i--] = '0';
+  if (text[i] == '-') text.insert(i + 1, 1, '1');
+  else ++text[i];
+}
 
 // What the clients ask of the world. The simulation implements it.
 class ClientWorld {
@@ -80,6 +92,10 @@ class KvClients {
     Value encoded;                 // encode(current), made once per request
     std::uint64_t next_request = 1;
     std::uint64_t generated = 0;   // generated operations issued so far
+    // The value a put generated now would carry, "c%04u-%07llu" of index + 1
+    // and generated + 1, kept as generated counts: one digit up (a carry
+    // now and then) per operation, where writing it afresh took eleven.
+    std::string next_value;
     std::deque<std::size_t> arrived;  // exact requests that fell due, waiting for the client
     std::uint64_t token = 0;       // of the current attempt's timers
     std::uint32_t hops = 0;        // redirects followed in this attempt
@@ -94,6 +110,8 @@ class KvClients {
   void send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_timeout);
   // Into `cmd`: its op, key and value.
   void generate(Client& c, Command& cmd);
+  // c.next_value for c.generated + 1 (decimal_ending_at's digits).
+  static void write_next_value(Client& c);
   EndpointId endpoint(const Client& c) const { return nodes_ + c.index; }
   // The next node to try after n: in order, among the current group's members.
   NodeId next_node(const Client& c, NodeId n) const;
