@@ -234,17 +234,19 @@ inline bool Simulation::dispatch(const Event& e) {
 }
 
 inline bool Simulation::take_queued_step() {
-  while (!queue_.empty()) {
+  // pop_until finds an empty queue itself (null, as for an event after the
+  // limit): no test of its own per event.
+  for (;;) {
     const Event* const next = queue_.pop_until(scenario_.max_time_us);
-    if (!next) {
-      if (queue_.empty()) break;  // all that was left was stale, and dropped
-      now_ = scenario_.max_time_us;
-      return false;
-    }
+    if (!next) break;
     const Event e = *next;  // before a push reuses its node
     PAXSIM_ASSERT(e.time >= now_);
     now_ = e.time;
     if (dispatch(e)) return true;
+  }
+  if (!queue_.empty()) {
+    now_ = scenario_.max_time_us;  // the next event is after the limit
+    return false;
   }
   // No event left. A stale one the queue dropped would have been popped
   // last, skipped, and left the clock at its time (or at the limit, due
