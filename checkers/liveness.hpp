@@ -33,8 +33,10 @@ class LivenessChecker : public sim::Observer {
   static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::step, sim::Hook::client_call, sim::Hook::request_open,
                                                         sim::Hook::request_done, sim::Hook::request_dropped);
   sim::HookSet hooks() const override { return k_hooks; }
-  // Every step asks; next_due_ answers with one comparison (it is the
-  // earliest deadline, or never once none is left or the check failed).
+  // The simulator calls on_step only for steps after next_due_ (the
+  // earliest deadline, or never once none is left or the check failed);
+  // another caller may call it for any step, and it asks the same.
+  const Time_us* step_due() const override { return &next_due_; }
   void on_step(const sim::StepInfo& info) override {
     if (next_due_ < info.time) expire_before(info.time, false);
   }

@@ -25,7 +25,7 @@ void LockChecker::on_lock_event(Time_us t, const sim::LockEvent& e) {
   for (const auto& [other_key, other] : open_) {
     if (other_key == key) continue;
     sink_.report(Violation{
-        "lock", step_, t,
+        "lock", step_index(), t,
         fmt::format("{} acted under the lock (token {}) at {} while {} still held it (token {})", client_name(e.client),
                     e.token, ms(t), client_name(other.client), other.token),
         {fmt::format("{} acted under token {} from {} to {} and has not released or given up",

@@ -28,9 +28,8 @@ class LockChecker : public sim::Observer {
  public:
   LockChecker(const sim::Scenario& s, ViolationSink& sink);
 
-  static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::step, sim::Hook::lock_event);
+  static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::lock_event);
   sim::HookSet hooks() const override { return k_hooks; }
-  void on_step(const sim::StepInfo& info) override { step_ = info.index; }
   void on_lock_event(Time_us t, const sim::LockEvent& e) override;
 
   std::uint64_t tenures() const { return tenures_; }
@@ -47,7 +46,6 @@ class LockChecker : public sim::Observer {
   ViolationSink& sink_;
   bool fencing_;
   std::map<Key, Tenure> open_;  // tenures that acted and have not closed; at most one unless violated
-  std::uint64_t step_ = 0;
   std::uint64_t tenures_ = 0;
 };
 static_assert(sim::overridden_hooks<LockChecker>() == LockChecker::k_hooks);

@@ -106,6 +106,12 @@ class Observer {
   // With Hook::durable: the kinds of record on_durable is called for (the
   // same: the simulator skips the others, an explorer may pass any).
   virtual RecordKindSet durables_watched() const { return k_every_record_kind; }
+  // With Hook::step: null, or where the observer keeps a time before which
+  // it has nothing to do in on_step (the liveness checker: its earliest
+  // deadline). The simulator then calls on_step only for a step whose time
+  // is past it, reading it before each step: a compare instead of a virtual
+  // call per step. The observer keeps it up to date, itself.
+  virtual const Time_us* step_due() const { return nullptr; }
   // Before the step changes anything (the state is still the one at its time).
   virtual void on_step(const StepInfo&) {}
   virtual void on_send(Time_us, const Message&) {}

@@ -190,8 +190,15 @@ inline void Simulation::begin_step(StepInfo& info) {
   info.index = ++stats_.steps;
   info.time = now_;
   hash_step(info);
-  if (watched(Hook::step))
-    for (Observer* o : watching(Hook::step)) o->on_step(info);
+  if (watched(Hook::step) && (stepping_always_ || *step_due_ < info.time)) notify_step(info);
+}
+
+// Out of line: inline in every kind of step, the loops cost the step more
+// (in registers) than the call saves.
+void Simulation::notify_step(const StepInfo& info) {
+  for (Observer* o : watching(Hook::step)) o->on_step(info);
+  for (const StepWhenDue& w : stepping_when_due_)
+    if (*w.due < info.time) w.observer->on_step(info);
 }
 
 inline void Simulation::end_step(const StepInfo& info) {

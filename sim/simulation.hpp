@@ -9,6 +9,7 @@
 #include <bit>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -62,6 +63,17 @@ class Simulation : private ClientWorld, private LockWorld {
     watched_ |= h;
     for (int k = 0; k < k_hook_count; ++k)
       if (h & (HookSet{1} << k)) hooked_[k].push_back(o);
+    if (h & hook_set(Hook::step)) {
+      if (const Time_us* due = o->step_due()) {
+        hooked_[static_cast<int>(Hook::step)].pop_back();
+        stepping_when_due_.push_back(StepWhenDue{o, due});
+        // One such observer (the usual case) is asked in line; with more,
+        // every step calls notify_step, which asks each.
+        step_due_ = stepping_when_due_.size() == 1 ? due : &k_due_now;
+      } else {
+        stepping_always_ = true;
+      }
+    }
     if (h & hook_set(Hook::send)) {
       const MsgKindSet kinds = o->sends_watched();
       for (int k = 0; k < k_msg_kind_count; ++k)
@@ -254,6 +266,18 @@ class Simulation : private ClientWorld, private LockWorld {
   // the loop over a hook nobody watches (setting up that loop cost more).
   HookSet watched_ = 0;
   bool watched(Hook h) const { return (watched_ & hook_set(h)) != 0; }
+  // Observers of Hook::step that keep the time they next need a step
+  // (Observer::step_due); watching(Hook::step) has the rest.
+  struct StepWhenDue {
+    Observer* observer;
+    const Time_us* due;
+  };
+  std::vector<StepWhenDue> stepping_when_due_;
+  static constexpr Time_us k_due_now = std::numeric_limits<Time_us>::min();
+  static constexpr Time_us k_due_never = std::numeric_limits<Time_us>::max();
+  const Time_us* step_due_ = &k_due_never;  // the one in stepping_when_due_, or k_due_now if several
+  bool stepping_always_ = false;            // watching(Hook::step) is not empty
+  void notify_step(const StepInfo& info);
   // Per message kind: the observers of Hook::send that want its sends, in the
   // order they were added (as in hooked_).
   std::array<std::vector<Observer*>, k_msg_kind_count> sending_;

@@ -153,6 +153,84 @@ TEST_CASE("determinism: an observer of some message kinds is told of those sends
 
 namespace {
 
+// Records every step's time (watching Hook::step, no step_due).
+class StepTimes : public sim::Observer {
+ public:
+  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step); }
+  void on_step(const sim::StepInfo& info) override { times.push_back(info.time); }
+  std::vector<Time_us> times;
+};
+
+// Keeps a time it next wants a step at (Observer::step_due) and moves it on
+// by `period` each time it is called: it must be called for exactly the
+// steps whose time is past it.
+class DueObserver : public sim::Observer {
+ public:
+  explicit DueObserver(Time_us period) : due(period), period_(period) {}
+  sim::HookSet hooks() const override { return sim::hook_set(sim::Hook::step); }
+  const Time_us* step_due() const override { return &due; }
+  void on_step(const sim::StepInfo& info) override {
+    if (info.time <= due) ++early;
+    called.push_back(info.time);
+    due = info.time + period_;
+  }
+  Time_us due;
+  std::vector<Time_us> called;
+  std::uint64_t early = 0;
+
+ private:
+  Time_us period_;
+};
+
+}  // namespace
+
+// An observer that keeps the time it next needs a step is called for the
+// steps past that time and for no other: alone (the simulator asks its time
+// in line), three together (it asks each in turn), and beside an observer of
+// every step; the run is the same as without them. A period of 0 asks for
+// the first step of each instant only: a step at the due time itself must
+// not reach it.
+TEST_CASE("determinism: an observer with a due time is told of the steps past it only, and changes nothing") {
+  const sim::Scenario s = synod_scenario_file("nemesis.json");
+  StepTimes all;
+  const cli::RunResult plain = run_watched(s, all);
+  REQUIRE(all.times.size() == plain.stats.steps);
+  const std::vector<std::vector<Time_us>> cases = {{0}, {5000}, {0, 5000, 20000}};
+  for (bool with_every_step : {false, true})
+    for (const std::vector<Time_us>& periods : cases) {
+      CAPTURE(with_every_step);
+      CAPTURE(periods.size());
+      StepTimes every;
+      std::vector<std::unique_ptr<DueObserver>> due_observers;
+      cli::RunOptions opt;
+      if (with_every_step) opt.observers.push_back(&every);
+      for (Time_us p : periods) {
+        due_observers.push_back(std::make_unique<DueObserver>(p));
+        opt.observers.push_back(due_observers.back().get());
+      }
+      const cli::RunResult r = cli::run_scenario(s, opt);
+      check_same_run(plain, r);
+      for (std::size_t i = 0; i < periods.size(); ++i) {
+        CAPTURE(periods[i]);
+        // What it should have been told: its rule replayed over every step.
+        std::vector<Time_us> expected;
+        Time_us due = periods[i];
+        for (Time_us t : all.times)
+          if (t > due) {
+            expected.push_back(t);
+            due = t + periods[i];
+          }
+        const DueObserver& d = *due_observers[i];
+        CHECK(d.early == 0);
+        CHECK(d.called == expected);
+        CHECK(!d.called.empty());
+        CHECK(d.called.size() < all.times.size());
+      }
+    }
+}
+
+namespace {
+
 // Runs `s` from a deeper stack and after heap churn, so that anything that
 // leaks an address (pointer hashing, ordering by pointer) changes the run.
 cli::RunResult run_displaced(const sim::Scenario& s, int depth) {
