@@ -839,7 +839,13 @@ Footprint Model::footprint(const World& w, const Choice& c) const {
           else f.learns_any = true;
           f.applies = multi;
           break;
-        default: break;  // nack, learn_request, heartbeat, client messages: no checker sees their effects
+        case MsgKind::nack:
+          // A Multi-Paxos leader that a nack shows a rival with a follower
+          // joins the rival: it promises the rival's ballot (paxos/multi_node.cpp,
+          // join_rival), a ballot its own state holds, not the message.
+          f.answers_any = multi;
+          break;
+        default: break;  // learn_request, heartbeat, client messages: no checker sees their effects
       }
       break;
     }
@@ -869,7 +875,8 @@ Footprint Model::footprint(const World& w, const Choice& c) const {
 //  - the checkers see their observations in either order alike: the
 //    QuorumChecker records answers (promise/accepted sent) and reads them when
 //    a quorum is acted on, so an answer and a quorum of the same kind, slot
-//    and ballot conflict; the ChosenTracker tallies durable acceptances and
+//    and ballot conflict (a Multi-Paxos nack, which may make its leader
+//    promise a rival's ballot, with every quorum); the ChosenTracker tallies durable acceptances and
 //    remembers the first value chosen in a slot, so acceptances of different
 //    values in one slot conflict (same value: the tallies are sets and the
 //    chosen value is the same), an acceptance conflicts with a learn in its
@@ -890,6 +897,7 @@ bool Model::independent(const World& w, const Choice& a, const Footprint& fa, co
       message_equal(a.msg, b.msg))
     return false;
   const auto answers_quorum = [](const Footprint& x, const Footprint& y) {
+    if (x.answers_any && !y.quorums.empty()) return true;
     for (const QuorumKey& k : x.answers)
       if (std::find(y.quorums.begin(), y.quorums.end(), k) != y.quorums.end()) return true;
     return false;
@@ -912,7 +920,8 @@ bool Model::independent(const World& w, const Choice& a, const Footprint& fa, co
 
 void Model::check_footprint(const Choice& c, const Footprint& p, const Footprint& a) const {
   bool ok = a.node == p.node;
-  for (const QuorumKey& k : a.answers) ok = ok && std::find(p.answers.begin(), p.answers.end(), k) != p.answers.end();
+  for (const QuorumKey& k : a.answers)
+    ok = ok && (p.answers_any || std::find(p.answers.begin(), p.answers.end(), k) != p.answers.end());
   for (const QuorumKey& k : a.quorums) ok = ok && std::find(p.quorums.begin(), p.quorums.end(), k) != p.quorums.end();
   for (const auto& acc : a.acceptances)
     ok = ok && std::find(p.acceptances.begin(), p.acceptances.end(), acc) != p.acceptances.end();

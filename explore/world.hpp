@@ -159,6 +159,7 @@ struct Footprint {
   NodeId node = k_no_node;
   int budget = -1;
   std::vector<QuorumKey> answers;                   // promise/accepted sent (QuorumChecker records them)
+  bool answers_any = false;  // may send an answer not known from the transition alone (of any key)
   std::vector<QuorumKey> quorums;                   // quorums acted on (QuorumChecker reads the records)
   std::vector<std::pair<Slot, Value>> acceptances;  // durable accept records (ChosenTracker)
   std::vector<Slot> learns;                         // values learned (ChosenTracker reads what is chosen)

@@ -77,6 +77,11 @@ expect_rc 2 "explore --max-depth negative" -- "$PAXSIM" explore "$SRC/models/syn
 expect_rc 2 "explore -j 0" -- "$PAXSIM" explore "$SRC/models/synod-3n-2p.json" -j 0
 expect_rc 2 "explore --bug unknown" -- "$PAXSIM" explore "$SRC/models/synod-3n-2p.json" --bug no-such-bug
 if grep -c "see paxsim" "$T/err" | grep -qx 1; then ok; else bad "explore --bug: one pointer to help, got: $(cat "$T/err")"; fi
+# A Multi-Paxos nack can make its leader promise a rival's ballot (join_rival): the reduction's
+# footprint of that delivery must say so, or paxsim stops on its own footprint check (exit 70, found
+# in session 15 at about 33,000 states with these budgets).
+expect_rc 0 "explore: a nack that joins a rival is inside its footprint" -- \
+  "$PAXSIM" explore "$SRC/models/multi-3n-2c-leader-change.json" --max-timers 3 --max-drops 1 --max-states 60000
 
 # --- a bug switch that cannot act in the scenario is refused, from the flag too
 expect_rc 2 "run --bug for another protocol" -- "$PAXSIM" run "$basic" --bug stale-local-read
