@@ -196,13 +196,12 @@ void ChosenTracker::report_accepted_above(Slot s, const SlotState& st, const Tal
 }
 
 void ChosenTracker::report_learned(Time_us t, NodeId n, const Learned& l) {
-  const SlotState* st = l.slot < slots_size_ && slots_[l.slot].chosen != k_none ? &slots_[l.slot] : nullptr;
-  if (!st) {
+  if (!chosen(l.slot)) {
     report("agreement", t,
            fmt::format("slot {}: {} learned {}, but no value is chosen", l.slot, node_name(n), quote(l.value)),
            {"no majority of acceptors has durably accepted any (ballot, value) in this slot"});
   } else {
-    const Tally& first = tallies_[st->chosen];
+    const Tally& first = tallies_[slots_[l.slot].chosen];
     report("agreement", t,
            fmt::format("slot {}: {} learned {}, but {} is chosen", l.slot, node_name(n), quote(l.value),
                        quote(first.value)),

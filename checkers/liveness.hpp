@@ -69,18 +69,16 @@ class LivenessChecker : public sim::Observer {
     Time_us issued_us;
     std::uint32_t group;  // shards: the group its key belongs to
   };
-  // A client's request id has the client's number plus one at bit 40
-  // (sim::Simulation::request_id), a proposal's none. A client has one
-  // request open at a time, nearly always: it sits in the client's own
-  // entry, found without hashing; any other open request (a proposal, a
-  // client's second) is in the table.
-  static constexpr unsigned k_client_shift = 40;
+  // A client has one request open at a time, nearly always: it sits in the
+  // client's own entry (by sim::request_client_plus_one), found without
+  // hashing; any other open request (a proposal, a client's second) is in
+  // the table.
   struct ClientOpen {
     std::uint64_t id = 0;  // 0: none (a client's ids are never 0)
     Open open{};
   };
   ClientOpen* client_entry(std::uint64_t id) {
-    const std::uint64_t c = id >> k_client_shift;
+    const std::uint64_t c = sim::request_client_plus_one(id);
     return c != 0 && c <= by_client_.size() ? &by_client_[c - 1] : nullptr;
   }
   void close(std::uint64_t id) {

@@ -592,7 +592,7 @@ json mutate_scenario(const json& base, const sim::Scenario& parsed, std::uint64_
   // order come back the same), so that is all done here. The one text that
   // may not be UTF-8 is the cut name: its dump throws as the whole
   // document's would.
-  (void)doc["name"].dump();
+  (void)doc.at("name").dump();
   as_parsed(doc);
   return doc;
 }

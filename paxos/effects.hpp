@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -158,12 +159,12 @@ struct Effects {
   }
   void learned_copy(Slot s, const Value& v) { assign(learned.next(), s, v); }
   void applied_copy(Slot s, const Value& v) { assign(applied.next(), s, v); }
-  void quorum_copy(QuorumUse::Phase phase, Slot s, Ballot b, const std::vector<NodeId>& members) {
+  void quorum_copy(QuorumUse::Phase phase, Slot s, Ballot b, std::span<const NodeId> members) {
     QuorumUse& q = quorums.next();
     q.phase = phase;
     q.slot = s;
     q.ballot = b;
-    q.members = members;
+    q.members.assign(members.begin(), members.end());
     q.group = 0;
   }
 

@@ -287,9 +287,7 @@ class MultiPaxosNode final : public Node {
       if (!cfg_.bugs.has(Bug::count_duplicate_acks) && voters.contains(m.from)) return;
       voters.push_back(m.from);
       if (voters.size() < cfg_.quorum()) return;
-      const std::span<const NodeId> ids = voters.ids();
-      quorum_voters_.assign(ids.begin(), ids.end());
-      out.quorum_copy(QuorumUse::Phase::accepted, m.slot, m.ballot, quorum_voters_);
+      out.quorum_copy(QuorumUse::Phase::accepted, m.slot, m.ballot, voters.ids());
       learn(m.slot, m.value, m.ballot, out);
       return;
     }
@@ -605,7 +603,6 @@ class MultiPaxosNode final : public Node {
   static bool waiter_before(const std::pair<WaiterKey, EndpointId>& w, const WaiterKey& k) { return w.first < k; }
   std::vector<std::pair<WaiterKey, EndpointId>> waiters_;
   AcceptTally tally_;  // all-to-all learning
-  std::vector<NodeId> quorum_voters_;  // scratch for a quorum's report (not state)
   // Leases and the lock service (paxos/lease.hpp, paxos/lock_service.hpp).
   Time_us now_local_ = 0;  // our clock at the input being handled
   LeaseGrantor grantor_;

@@ -110,8 +110,7 @@ void KvClients::send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_ti
   w.client_send();
   if (arm_timeout) {
     c.hops = 0;
-    const Time_us drawn = timeout_ms_.constant() ? timeout_ms_.constant_us() : c.rng.draw_us(timeout_ms_);
-    const Time_us timeout = std::max<Time_us>(1, drawn);
+    const Time_us timeout = std::max<Time_us>(1, draw(c, timeout_ms_));
     w.client_timer(c.index, now + timeout, ClientTimer::timeout, ++c.token);
   }
 }
@@ -160,7 +159,7 @@ void KvClients::on_message(const Message& m, Time_us now, ClientWorld& w) {
     --busy_;
     c.leader = m.from;
     ++c.token;  // the pending timeout is stale now
-    const Time_us think = think_ms_.constant() ? think_ms_.constant_us() : c.rng.draw_us(think_ms_);
+    const Time_us think = draw(c, think_ms_);
     w.client_timer(c.index, now + think, ClientTimer::issue, 0);
     return;
   }

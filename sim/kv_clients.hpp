@@ -110,6 +110,9 @@ class KvClients {
   void send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_timeout);
   // Into `cmd`: its op, key and value.
   void generate(Client& c, Command& cmd);
+  // A timeout or think time for `c`: a constant (the usual case) without a
+  // call, the same as c.rng.draw_us(d), which draws nothing for one either.
+  static Time_us draw(Client& c, const Delay& d) { return d.constant() ? d.constant_us() : c.rng.draw_us(d); }
   // c.next_value for c.generated + 1 (decimal_ending_at's digits).
   static void write_next_value(Client& c);
   EndpointId endpoint(const Client& c) const { return nodes_ + c.index; }

@@ -95,6 +95,17 @@ constexpr RecordKindSet record_kind_set(K... k) {
   return static_cast<RecordKindSet>(((1u << static_cast<int>(k)) | ... | 0u));
 }
 
+// Request ids, as the request hooks (on_request_open, _done, _dropped) give
+// them: a kv or lock client's request r is client_request_id(client, r),
+// the client's number plus one from bit 40 up; a workload proposal's id is
+// a count below 2^40, with no client.
+inline constexpr unsigned k_request_client_shift = 40;
+constexpr std::uint64_t client_request_id(std::uint32_t client, std::uint64_t request) {
+  return (std::uint64_t{client + 1} << k_request_client_shift) | request;
+}
+// A request id's client number plus one; 0 for a proposal.
+constexpr std::uint64_t request_client_plus_one(std::uint64_t id) { return id >> k_request_client_shift; }
+
 class Observer {
  public:
   virtual ~Observer() = default;

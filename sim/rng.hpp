@@ -88,10 +88,9 @@ class Delay {
   explicit Delay(const Distribution& d)
       : d_(d),
         usual_(d.kind == Distribution::Kind::uniform && d.a * 1000.0 >= 0.5 && d.a < d.b && d.b * 1000.0 < 0x1p52),
-        other_(d.kind == Distribution::Kind::exponential                                     ? Other::exponential
-               : d.kind == Distribution::Kind::constant ||
-                         (d.kind == Distribution::Kind::uniform && d.b <= d.a) ? Other::constant
-                                                                                   : Other::general),
+        other_(d.kind == Distribution::Kind::exponential ? Other::exponential
+               : d.draws_nothing()                        ? Other::constant
+                                                          : Other::general),
         width_(d.b - d.a),
         rate_(other_ == Other::exponential ? 1.0 / d.a : 0),
         // exponential: b > 0 caps it; no cap (b = 0) caps nothing
@@ -183,15 +182,11 @@ class Rng {
   }
   // draw_us(d) as if untaped: ms_to_us(raw_draw_ms(d.distribution())) to the
   // bit, a constant's and an exponential's without raw_draw_ms's tests.
-  // (v > cap_ is v > b for b > 0, and false for no cap, infinite v included.)
   [[gnu::always_inline]] Time_us raw_draw_us(const Delay& d) {
     if (d.usual_) return usual_us(d);
     switch (d.other_) {
       case Delay::Other::constant: return d.constant_us_;
-      case Delay::Other::exponential: {
-        const double v = boost::random::exponential_distribution<double>(d.rate_)(engine_);
-        return ms_to_us(v > d.cap_ ? d.cap_ : v);
-      }
+      case Delay::Other::exponential: return ms_to_us(raw_exponential(d.rate_, d.cap_));
       case Delay::Other::general: break;
     }
     return ms_to_us(raw_draw_ms(d.d_));
@@ -205,7 +200,7 @@ class Rng {
   }
   // draw_ms, for every draw but an untaped uniform one.
   [[gnu::noinline]] double draw_ms_other(const Distribution& d) {
-    if (d.kind == Distribution::Kind::constant || (d.kind == Distribution::Kind::uniform && d.b <= d.a)) return d.a;
+    if (d.draws_nothing()) return d.a;
     return tape_ ? taped_draw_ms(d) : raw_draw_ms(d);
   }
   double raw_unit() { return boost::random::uniform_01<double>()(engine_); }
@@ -219,12 +214,16 @@ class Rng {
       case Distribution::Kind::uniform:
         if (d.b <= d.a) return d.a;
         return raw_uniform(d.a, d.b);
-      case Distribution::Kind::exponential: {
-        double v = boost::random::exponential_distribution<double>(1.0 / d.a)(engine_);
-        return d.b > 0 && v > d.b ? d.b : v;
-      }
+      case Distribution::Kind::exponential:
+        return raw_exponential(1.0 / d.a, d.b > 0 ? d.b : std::numeric_limits<double>::infinity());
     }
     return d.a;
+  }
+  // An exponential draw of `rate` (1 / mean), capped at `cap` (infinity: no
+  // cap; v > cap is then false, an infinite v included).
+  double raw_exponential(double rate, double cap) {
+    const double v = boost::random::exponential_distribution<double>(rate)(engine_);
+    return v > cap ? cap : v;
   }
   // boost::random::uniform_real_distribution<double>(a, b)(engine_), to the
   // bit, inline: its draw is engine() / 2^64 * (b - a) + a, again while not

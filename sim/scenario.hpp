@@ -46,6 +46,8 @@ struct Distribution {
   static Distribution constant(double v) { return {Kind::constant, v, 0}; }
   static Distribution uniform(double lo, double hi) { return {Kind::uniform, lo, hi}; }
   static Distribution exponential(double mean, double max) { return {Kind::exponential, mean, max}; }
+  // Always `a`, drawing nothing: a constant, or a uniform range that is empty.
+  bool draws_nothing() const { return kind == Kind::constant || (kind == Kind::uniform && b <= a); }
 };
 
 struct LinkModel {

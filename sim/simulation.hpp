@@ -227,7 +227,7 @@ class Simulation : private ClientWorld, private LockWorld {
   void lock_event(const LockEvent& e) override;
   // Faults on clients (lock workload: crash, restart, pause, resume; any workload: clock).
   void apply_client_fault(FaultAction a, std::uint32_t client);
-  static std::uint64_t request_id(std::uint32_t client, std::uint64_t request) { return (std::uint64_t{client + 1} << 40) | request; }
+  static std::uint64_t request_id(std::uint32_t client, std::uint64_t request) { return client_request_id(client, request); }
 
   // World actions
   void apply_fault(const Fault& f, StepInfo& info);
