@@ -44,7 +44,7 @@ class ChosenTracker : public sim::Observer {
   ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool agreement, bool validity, bool stability);
 
   static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::durable, sim::Hook::learn, sim::Hook::propose);
-  sim::HookSet hooks() const override { return k_hooks; }
+  sim::HookSet hooks() const override { return hooks_; }
   sim::RecordKindSet durables_watched() const override { return sim::record_kind_set(RecordKind::accept); }
   void on_propose(Time_us, NodeId, const Value& v) override { proposed_.insert(v); }
   void on_durable(Time_us t, NodeId n, const Record& r) override {
@@ -63,6 +63,7 @@ class ChosenTracker : public sim::Observer {
   void on_chosen(std::function<void(Slot, Time_us)> f) { listeners_.push_back(std::move(f)); }
 
  private:
+  friend class SafetyChecks;  // takes over Hook::durable (safety_checks.hpp)
   static constexpr std::uint32_t k_none = 0xffffffffu;
   // The acceptors that durably accepted (ballot, value) in a slot, ever: they
   // are who_[first_who .. first_who + who_count), in the order they accepted.
@@ -117,6 +118,7 @@ class ChosenTracker : public sim::Observer {
   void report(const char* invariant, Time_us t, std::string message, std::vector<std::string> evidence);
   std::string describe(const Ballot& b, const Value& v, std::span<const NodeId> who) const;
 
+  sim::HookSet hooks_ = k_hooks;
   std::uint32_t quorum_;
   std::uint32_t nodes_;
   ViolationSink& sink_;

@@ -26,30 +26,6 @@ void PromiseChecker::on_restart(Time_us, NodeId n, bool wiped) {
   }
 }
 
-void PromiseChecker::on_durable(Time_us t, NodeId n, const Record& r) {
-  // The usual acceptance, without a call (so without saving registers): at
-  // or above the node's durable promise, in a slot within its table where it
-  // holds no value yet. An empty handle has nothing to release, so the new
-  // one is made in its place (an assignment would test for a release, and
-  // keep registers for the call that could follow).
-  if (r.kind == RecordKind::accept) {
-    Durable& d = durable_[n];
-    const Ballot b = r.ballot;  // read once: the stores below might alias it
-    if (r.slot < d.accepted_size && !(b < d.promised)) {
-      std::pair<Ballot, Value>& accepted = d.accepted[r.slot];
-      if (accepted.second.empty()) {
-        std::construct_at(&accepted.second, r.value);
-        d.promised = b;  // accepting b promises b
-        accepted.first = b;
-        return;
-      }
-    }
-  } else if (r.kind != RecordKind::promise) {
-    return;
-  }
-  check_durable(t, n, r);
-}
-
 void PromiseChecker::check_durable(Time_us t, NodeId n, const Record& r) {
   Durable& d = durable_[n];
   if (r.kind == RecordKind::promise) {
@@ -67,20 +43,6 @@ void PromiseChecker::check_durable(Time_us t, NodeId n, const Record& r) {
     accepted.first = r.ballot;
     accepted.second = r.value;
   }
-}
-
-void PromiseChecker::on_send(Time_us t, const Message& m) {
-  if (m.from >= nodes_) return;
-  // The usual acceptance, without a call (so without saving registers): the
-  // durable one is of its ballot and the very same handle.
-  if (m.kind == MsgKind::accepted) {
-    const Durable& d = durable_[m.from];
-    const std::vector<std::pair<Ballot, Value>>& accepted = d.accepted;
-    if (m.slot < d.accepted_size && accepted[m.slot].first == m.ballot && !m.ballot.is_null() &&
-        accepted[m.slot].second.same_text(m.value))
-      return;
-  }
-  check_send(t, m);
 }
 
 void PromiseChecker::check_send(Time_us t, const Message& m) {

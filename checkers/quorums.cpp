@@ -20,16 +20,6 @@ QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink)
   masks_.reserve(slots * (words_ - 1));
 }
 
-void QuorumChecker::on_send(Time_us, const Message& m) {
-  if ((m.kind != MsgKind::promise && m.kind != MsgKind::accepted) || m.from >= nodes_) return;
-  // A set already there: the usual case, without a call (so without saving registers).
-  if (AnswerSet* a = answer_set(m.slot, m.kind, m.ballot)) {
-    add_member(*a, m.from);
-    return;
-  }
-  add_first_answer(m);
-}
-
 void QuorumChecker::add_first_answer(const Message& m) {
   grow_to(first_set_, m.slot + 1, k_none);
   PAXSIM_ASSERT(sets_.size() < k_none);

@@ -18,14 +18,28 @@ class QuorumChecker : public sim::Observer {
   QuorumChecker(const sim::Scenario& s, ViolationSink& sink);
 
   static constexpr sim::HookSet k_hooks = sim::hook_set(sim::Hook::send, sim::Hook::quorum);
-  sim::HookSet hooks() const override { return k_hooks; }
+  sim::HookSet hooks() const override { return hooks_; }
   sim::MsgKindSet sends_watched() const override {
     return sim::msg_kind_set(MsgKind::promise, MsgKind::accepted);
   }
-  void on_send(Time_us t, const Message& m) override;
+  void on_send(Time_us, const Message& m) override {
+    if (!send_in_line(m)) add_first_answer(m);
+  }
   void on_quorum(Time_us t, NodeId n, const QuorumUse& q) override;
 
  private:
+  friend class SafetyChecks;  // takes over Hook::send (safety_checks.hpp)
+  // The usual send, in line: one of a kind it ignores, or an answer to add
+  // to a set already there (without a call, so without saving registers).
+  // False: add_first_answer(m) must follow.
+  bool send_in_line(const Message& m) {
+    if ((m.kind != MsgKind::promise && m.kind != MsgKind::accepted) || m.from >= nodes_) return true;
+    if (AnswerSet* a = answer_set(m.slot, m.kind, m.ballot)) {
+      add_member(*a, m.from);
+      return true;
+    }
+    return false;
+  }
   // Per slot: for each (kind, ballot) answered in it, the acceptors that sent
   // that promise or acceptance, as a bit set: the first 64 nodes in the set
   // itself (every node of the usual cluster, so an answer sets a bit where
@@ -58,6 +72,7 @@ class QuorumChecker : public sim::Observer {
   [[gnu::noinline]] void check_quorum(Time_us t, NodeId n, const QuorumUse& q);  // sorts the members; reports
   [[gnu::noinline]] void add_first_answer(const Message& m);  // the first answer of its kind and ballot in its slot
 
+  sim::HookSet hooks_ = k_hooks;
   std::vector<std::uint32_t> first_set_;  // by slot: its newest set, or k_none
   std::vector<AnswerSet> sets_;
   std::vector<std::uint64_t> masks_;  // empty up to 64 nodes

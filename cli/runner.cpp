@@ -13,6 +13,7 @@
 #include "checkers/log.hpp"
 #include "checkers/promises.hpp"
 #include "checkers/quorums.hpp"
+#include "checkers/safety_checks.hpp"
 #include "checkers/shard_checks.hpp"
 #include "cli/step_text.hpp"
 #include "sim/assert.hpp"
@@ -136,9 +137,7 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
   // Shards: one set of these checkers per Paxos group (checkers/shard_checks.hpp).
   const bool flat = s.shards <= 1;
   std::unique_ptr<checkers::ShardChecks> shards;
-  if (flat) {
-    sim.add_observer(&chosen);
-  } else {
+  if (!flat) {
     checkers::ShardCheckOptions so;
     so.agreement = on && named(inv, "agreement");
     so.validity = on && named(inv, "validity");
@@ -148,9 +147,20 @@ RunResult execute(const sim::Scenario& s, const RunOptions& opt, RecentSteps* re
     so.log = on && named(inv, "log");
     sim.add_observer((shards = std::make_unique<checkers::ShardChecks>(s, sink, so)).get());
   }
-  if (flat && on && named(inv, "promises")) sim.add_observer((promises = std::make_unique<checkers::PromiseChecker>(s, sink)).get());
-  if (flat && on && named(inv, "quorums")) sim.add_observer((quorums = std::make_unique<checkers::QuorumChecker>(s, sink)).get());
-  if (flat && on && named(inv, "log")) sim.add_observer((log = std::make_unique<checkers::LogChecker>(s, sink)).get());
+  std::unique_ptr<checkers::SafetyChecks> safety;
+  if (flat) {
+    if (on && named(inv, "promises")) promises = std::make_unique<checkers::PromiseChecker>(s, sink);
+    if (on && named(inv, "quorums")) quorums = std::make_unique<checkers::QuorumChecker>(s, sink);
+    if (on && named(inv, "log")) log = std::make_unique<checkers::LogChecker>(s, sink);
+    // Promises and quorums both on (the usual case): the hooks that they and
+    // the chosen tracker share as one observer (checkers/safety_checks.hpp).
+    if (promises && quorums) safety = std::make_unique<checkers::SafetyChecks>(chosen, *promises, *quorums);
+    sim.add_observer(&chosen);
+    if (safety) sim.add_observer(safety.get());
+    if (promises) sim.add_observer(promises.get());
+    if (quorums) sim.add_observer(quorums.get());
+    if (log) sim.add_observer(log.get());
+  }
   std::unique_ptr<checkers::LockChecker> lock;
   if (on && named(inv, "lock") && s.workload.type == sim::Workload::Type::lock)
     sim.add_observer((lock = std::make_unique<checkers::LockChecker>(s, sink)).get());
