@@ -34,9 +34,11 @@ void sort_nearly_sorted(std::vector<T>& v, Less less) {
   }
 }
 
-}  // namespace
-
-SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::uint64_t budget, bool look_ahead) {
+// The search, compiled once with look-ahead and once without: the one
+// without (the first try on every key) then carries none of the tests and
+// calls for it.
+template <bool look_ahead>
+SearchResult search_with(KeyModel& model, const std::vector<std::size_t>& ops, std::uint64_t budget) {
   const History& h = model.history();
   // Local numbering: answered operations 0..nf-1 by call time, then unanswered
   // ones nf..n-1. Only operations called before the first pending return can
@@ -71,6 +73,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   if (!unanswered_sorted) std::sort(answered_end, local.end(), by_call);
   if (!answered_sorted || !unanswered_sorted)
     for (std::size_t k = 0; k < local.size(); ++k) key_numbers[k] = model.key_number(local[k]);
+  PAXSIM_ASSERT(local.size() < (std::size_t{1} << 31));
   const auto n = static_cast<std::uint32_t>(local.size());
   const std::uint32_t nu = n - nf;
   if (nf == 0) return {Verdict::linearizable, 0};
@@ -160,9 +163,10 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   std::uint32_t value = Values::k_absent;
   // The put that began the current value (key number), k_none: absent.
   std::uint32_t line = k_none;
-  std::uint32_t done = 0;   // answered operations linearized
   std::uint32_t first = 0;  // the first answered operation not linearized
-  std::int64_t top_done = -1, top_taken = -1;  // highest set bit of each
+  // Highest set bit of each, -1 for none: 32 bits, so that a frame is 32
+  // bytes (an operation's local number is below 2^31, asserted above).
+  std::int32_t top_done = -1, top_taken = -1;
   std::vector<std::uint64_t> done_bits((nf + 63) / 64, 0), taken_bits((nu + 63) / 64, 0);
   auto bit = [](const std::vector<std::uint64_t>& b, std::uint32_t k) { return (b[k / 64] >> (k % 64)) & 1; };
   auto flip = [](std::vector<std::uint64_t>& b, std::uint32_t k) { b[k / 64] ^= std::uint64_t{1} << (k % 64); };
@@ -173,7 +177,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
     // costs a library call for each).
     key.clear();
     key.push_back((std::uint64_t{first} << 32) | value);
-    if (top_done >= static_cast<std::int64_t>(first))
+    if (top_done >= 0 && static_cast<std::uint32_t>(top_done) >= first)
       for (std::size_t w = first / 64; w <= static_cast<std::size_t>(top_done) / 64; ++w) key.push_back(done_bits[w]);
     const auto split = static_cast<std::uint32_t>(key.size());
     if (top_taken >= 0)
@@ -184,46 +188,49 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   enum class Pass : std::uint8_t { read_now, wanted, wanted_unanswered, answered, unanswered, none };
   struct Frame {
     std::uint32_t op, entry, old_value, old_first, old_line;
-    std::int64_t old_top_done, old_top_taken;
+    std::int32_t old_top_done, old_top_taken;
     Pass pass;
   };
-  std::vector<Frame> stack;
-  stack.reserve(n);  // a frame per operation linearized, at most
+  // A frame per operation linearized, at most: a fixed table and its depth
+  // (no capacity to test per move).
+  const auto stack = std::make_unique_for_overwrite<Frame[]>(n);
+  std::uint32_t depth = 0;
   VisitedSet visited;
-  if (look_ahead) visited.reserve(std::min<std::uint64_t>(budget, n) + 1);  // nearly sequential: a state per operation
+  if constexpr (look_ahead) visited.reserve(std::min<std::uint64_t>(budget, n) + 1);  // nearly sequential: a state per operation
   std::uint64_t states = 0;
   std::uint32_t unanswered_left = nu;
 
   // Linearizes op k (call entry e) into value v; false if the configuration
   // was visited before (and so failed). Without look-ahead: never false.
-  auto push = [&](std::uint32_t k, std::uint32_t e, std::uint32_t v, Pass pass) {
+  // Forced in line (a move is made once per state, and as a call it saved
+  // and restored six registers and read every capture through the closure).
+  auto push = [&](std::uint32_t k, std::uint32_t e, std::uint32_t v, Pass pass) __attribute__((always_inline)) {
     // The frame goes on the stack first (no copy of it to push later); a
     // visited configuration takes it off again.
-    stack.push_back({k, e, value, first, line, top_done, top_taken, pass});
+    stack[depth++] = {k, e, value, first, line, top_done, top_taken, pass};
     value = v;
     if (k < nf) {
       flip(done_bits, k);
-      top_done = std::max<std::int64_t>(top_done, k);
+      top_done = std::max(top_done, static_cast<std::int32_t>(k));
       while (first < nf && bit(done_bits, first)) ++first;
     } else {
       flip(taken_bits, k - nf);
-      top_taken = std::max<std::int64_t>(top_taken, k - nf);
+      top_taken = std::max(top_taken, static_cast<std::int32_t>(k - nf));
     }
     if (look_ahead && !visited.insert(key.data(), static_cast<std::uint32_t>(key.size()), make_key())) {
-      const Frame& f = stack.back();
+      const Frame& f = stack[depth - 1];
       (k < nf) ? flip(done_bits, k) : flip(taken_bits, k - nf);
       value = f.old_value;
       first = f.old_first;
       top_done = f.old_top_done;
       top_taken = f.old_top_taken;
-      stack.pop_back();
+      --depth;
       return false;
     }
     ++states;
     unlink(e);
     if (k < nf) {
       unlink(return_entry[k]);
-      ++done;
     } else {
       --unanswered_left;
     }
@@ -233,11 +240,9 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
     return true;
   };
   auto pop = [&]() -> Frame {
-    const Frame f = stack.back();
-    stack.pop_back();
+    const Frame f = stack[--depth];
     if (f.op < nf) {
       relink(return_entry[f.op]);
-      --done;
       flip(done_bits, f.op);
     } else {
       flip(taken_bits, f.op - nf);
@@ -319,7 +324,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   // are: a write linearized too early is found out at once, not when its
   // readers come near.
   auto line_doomed = [&](std::uint32_t old_line) {
-    if (!look_ahead) return false;
+    if constexpr (!look_ahead) return false;
     for (std::uint32_t g : model.line_readers(old_line)) {
       const std::uint32_t k = local_of[g];
       if (k != k_none && !gone(g) && model.unreachable(info[k], value, gone)) return true;
@@ -327,7 +332,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
     return false;
   };
   auto doomed = [&] {
-    if (!look_ahead) return false;
+    if constexpr (!look_ahead) return false;
     std::size_t scanned = 0;
     for (std::uint32_t x = next[head]; x != head && scanned < k_doom_scan_max; x = next[x], ++scanned) {
       if (entries[x].is_return) continue;
@@ -350,7 +355,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   Pass pass = Pass::read_now;
   bool failed = doomed();  // the configuration failed
   while (true) {
-    if (done == nf) return {Verdict::linearizable, states};
+    if (first == nf) return {Verdict::linearizable, states};  // every answered operation linearized
     if (states > budget) return {Verdict::unknown, states};
     const bool unanswered_list = pass == Pass::unanswered || pass == Pass::wanted_unanswered;
     const bool in_pass = unanswered_list ? e != unanswered_head && entries[e].time <= horizon_us
@@ -412,7 +417,7 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
     // since its failure fails its parent.
     failed = false;
     while (true) {
-      if (stack.empty()) return {Verdict::not_linearizable, states};
+      if (depth == 0) return {Verdict::not_linearizable, states};
       const Frame f = pop();
       if (f.pass != Pass::read_now) {
         pass = f.pass;
@@ -425,5 +430,10 @@ SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::u
   }
 }
 
+}  // namespace
+
+SearchResult search(KeyModel& model, const std::vector<std::size_t>& ops, std::uint64_t budget, bool look_ahead) {
+  return look_ahead ? search_with<true>(model, ops, budget) : search_with<false>(model, ops, budget);
+}
 
 }  // namespace paxsim::checkers::lin
