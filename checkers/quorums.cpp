@@ -15,18 +15,24 @@ QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink)
     : sink_(sink), nodes_(s.nodes), words_((s.nodes + 63) / 64) {
   // A set per slot, nearly always: the acceptances of the one ballot.
   const std::size_t slots = expected_slots(s);
-  first_set_.reserve(slots);
-  sets_.reserve(slots);
+  slots_.reserve(slots);
   masks_.reserve(slots * (words_ - 1));
 }
 
 void QuorumChecker::add_first_answer(const Message& m) {
-  grow_to(first_set_, m.slot + 1, k_none);
-  PAXSIM_ASSERT(sets_.size() < k_none);
-  AnswerSet& a = sets_.emplace_back(AnswerSet{m.kind, m.ballot, first_set_[m.slot], 0, masks_.size()});
+  grow_to(slots_, m.slot + 1, slots_size_);
+  AnswerSet& first = slots_[m.slot];
+  AnswerSet* a = &first;
+  if (first.kind != k_no_kind) {  // another (kind, ballot) in the slot: after its first
+    PAXSIM_ASSERT(sets_.size() < k_none);
+    a = &sets_.emplace_back(AnswerSet{m.kind, m.ballot, first.next, 0, 0});
+    first.next = static_cast<std::uint32_t>(sets_.size() - 1);
+  }
+  a->kind = m.kind;
+  a->ballot = m.ballot;
+  a->more = masks_.size();
   for (std::uint32_t w = 1; w < words_; ++w) masks_.push_back(0);
-  first_set_[m.slot] = static_cast<std::uint32_t>(sets_.size() - 1);
-  add_member(a, m.from);
+  add_member(*a, m.from);
 }
 
 void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {

@@ -44,21 +44,26 @@ class QuorumChecker : public sim::Observer {
   // that promise or acceptance, as a bit set: the first 64 nodes in the set
   // itself (every node of the usual cluster, so an answer sets a bit where
   // the set was found), any beyond in words_ - 1 words of masks_. A slot's
-  // sets form a list through one flat array (newest first), so a slot costs
-  // no allocation of its own, and a test is a bit.
+  // first set lies in its own entry of the table by slot (nearly always its
+  // only one: the acceptances of the one ballot), so an answer finds it
+  // without going through an index; any other is in sets_, in a list from
+  // it. A slot costs no allocation of its own, and a test is a bit.
   static constexpr std::uint32_t k_none = 0xffffffffu;
+  static constexpr MsgKind k_no_kind = static_cast<MsgKind>(0xff);  // a slot's entry with no set yet
   struct AnswerSet {
-    MsgKind kind;
+    MsgKind kind = k_no_kind;
     Ballot ballot;
-    std::uint32_t next;       // the slot's next (older) set
-    std::uint64_t low = 0;    // nodes 0 to 63
-    std::size_t more = 0;     // node n >= 64: bit n % 64 of masks_[more + n / 64 - 1]
+    std::uint32_t next = k_none;  // the slot's next set, in sets_
+    std::uint64_t low = 0;        // nodes 0 to 63
+    std::size_t more = 0;         // node n >= 64: bit n % 64 of masks_[more + n / 64 - 1]
   };
   AnswerSet* answer_set(Slot s, MsgKind kind, const Ballot& b) {
-    if (s >= first_set_.size()) return nullptr;
-    for (std::uint32_t i = first_set_[s]; i != k_none; i = sets_[i].next)
-      if (sets_[i].ballot == b && sets_[i].kind == kind) return &sets_[i];
-    return nullptr;
+    if (s >= slots_size_) return nullptr;
+    // A slot's entry with no set never matches: no message is of k_no_kind.
+    for (AnswerSet* a = &slots_[s];; a = &sets_[a->next]) {
+      if (a->ballot == b && a->kind == kind) return a;
+      if (a->next == k_none) return nullptr;
+    }
   }
   bool member(const AnswerSet& a, NodeId n) const {
     return ((n < 64 ? a.low : masks_[a.more + n / 64 - 1]) >> (n % 64)) & 1;
@@ -73,8 +78,9 @@ class QuorumChecker : public sim::Observer {
   [[gnu::noinline]] void add_first_answer(const Message& m);  // the first answer of its kind and ballot in its slot
 
   sim::HookSet hooks_ = k_hooks;
-  std::vector<std::uint32_t> first_set_;  // by slot: its newest set, or k_none
-  std::vector<AnswerSet> sets_;
+  std::vector<AnswerSet> slots_;  // by slot: its first set
+  std::size_t slots_size_ = 0;    // slots_.size(), kept (see grow_to): tested on every answer
+  std::vector<AnswerSet> sets_;   // the slots' other sets
   std::vector<std::uint64_t> masks_;  // empty up to 64 nodes
   ViolationSink& sink_;
   std::uint32_t nodes_;
