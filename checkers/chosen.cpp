@@ -35,7 +35,6 @@ ChosenTracker::ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool a
   // A tally per slot, nearly always: one ballot reaches it.
   const std::size_t slots = expected_slots(s);
   slots_.reserve(slots);
-  tallies_.reserve(slots);
   who_.reserve(slots * nodes_);
   proposed_.reserve(slots);  // a command per slot
 }
@@ -43,7 +42,7 @@ ChosenTracker::ChosenTracker(const sim::Scenario& s, ViolationSink& sink, bool a
 std::optional<Choice> ChosenTracker::choice(Slot s) const {
   if (!chosen(s)) return std::nullopt;
   const SlotState& st = slots_[s];
-  const Tally& first = tallies_[st.chosen];
+  const Tally& first = tally_at(st, st.chosen);
   const std::span<const NodeId> who = choosers(first);
   return Choice{first.ballot, first.value, std::vector<NodeId>(who.begin(), who.end()), st.chosen_us};
 }
@@ -57,34 +56,41 @@ void ChosenTracker::report(const char* invariant, Time_us t, std::string message
 }
 
 inline std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, const Value& v) {
-  PAXSIM_ASSERT(tallies_.size() < k_none);
-  const auto i = static_cast<std::uint32_t>(tallies_.size());
-  tallies_.push_back(Tally{b, v, k_none, 0, who_used_});
+  const std::size_t first_who = who_used_;
   who_used_ += nodes_;  // entries only written as acceptors are counted: nothing to fill
   grow_to(who_, who_used_, who_size_);
-  (st.first_tally == k_none ? st.first_tally : tallies_[st.last_tally].next) = i;
+  if (st.first.who_count == 0) {  // the slot's first: in place (its next, count and bits are still unset)
+    st.first.ballot = b;
+    st.first.value = v;
+    st.first.first_who = first_who;
+    return k_in_slot;
+  }
+  PAXSIM_ASSERT(tallies_.size() < k_in_slot);
+  const auto i = static_cast<std::uint32_t>(tallies_.size());
+  tallies_.push_back(Tally{b, v, k_none, 0, first_who});
+  (st.last_tally == k_none ? st.first.next : tallies_[st.last_tally].next) = i;
   st.last_tally = i;
   return i;
 }
 
 void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
-  // The usual acceptance: one more acceptor (an id below 64) for a tally of
-  // the very same handle, in a slot already seen, with nothing chosen above
-  // it to compare. It calls nothing but chose, last, so it saves no
-  // registers; anything else goes to accept_slow, which does it all.
+  // The usual acceptance: one more acceptor (an id below 64) for the slot's
+  // first tally, of the very same handle, with nothing chosen above it to
+  // compare. It calls nothing but chose, last, so it saves no registers;
+  // anything else (another tally too) goes to accept_slow, which does it all.
   if (r.slot < slots_size_ && n < 64) {
     SlotState& st = slots_[r.slot];
-    for (std::uint32_t i = st.first_tally; i != k_none; i = tallies_[i].next) {
-      Tally& tally = tallies_[i];
-      if (tally.ballot != r.ballot || !tally.value.same_text(r.value)) continue;
+    Tally& tally = st.first;
+    if (tally.ballot == r.ballot && tally.value.same_text(r.value) && tally.who_count != 0) {
       const std::uint64_t bit = std::uint64_t{1} << n;
       if (tally.seen & bit) return;
-      if (stability_ && st.chosen != k_none && r.ballot > st.lowest_chosen && !r.value.same_text(st.value)) break;
-      tally.seen |= bit;
-      PAXSIM_ASSERT(tally.who_count < nodes_);
-      who_[tally.first_who + tally.who_count++] = n;
-      if (tally.who_count == quorum_) chose(r.slot, st, tally, t);
-      return;
+      if (!(stability_ && st.chosen != k_none && r.ballot > st.lowest_chosen && !r.value.same_text(st.value))) {
+        tally.seen |= bit;
+        PAXSIM_ASSERT(tally.who_count < nodes_);
+        who_[tally.first_who + tally.who_count++] = n;
+        if (tally.who_count == quorum_) chose(r.slot, st, k_in_slot, t);
+        return;
+      }
     }
   }
   accept_slow(t, n, r);
@@ -93,7 +99,8 @@ void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
 void ChosenTracker::accept_slow(Time_us t, NodeId n, const Record& r) {
   grow_to(slots_, r.slot + 1, slots_size_);
   SlotState& st = slots_[r.slot];
-  Tally& tally = tallies_[tally_of(st, r.ballot, r.value)];
+  const std::uint32_t i = tally_of(st, r.ballot, r.value);
+  Tally& tally = tally_at(st, i);
   if (n < 64) {
     const std::uint64_t bit = std::uint64_t{1} << n;
     if (tally.seen & bit) return;
@@ -109,21 +116,22 @@ void ChosenTracker::accept_slow(Time_us t, NodeId n, const Record& r) {
   // ballot with another value breaks P2 (it may become chosen later).
   if (stability_ && st.chosen != k_none && r.ballot > st.lowest_chosen && r.value != st.value)
     report_late_acceptance(t, n, r, st);
-  if (tally.who_count == quorum_) chose(r.slot, st, tally, t);
+  if (tally.who_count == quorum_) chose(r.slot, st, i, t);
 }
 
-void ChosenTracker::chose(Slot s, SlotState& st, const Tally& tally, Time_us t) {
+void ChosenTracker::chose(Slot s, SlotState& st, std::uint32_t chosen, Time_us t) {
+  const Tally& tally = tally_at(st, chosen);
   const Ballot& b = tally.ballot;
   const Value& v = tally.value;
   if (st.chosen == k_none) {
-    st.chosen = static_cast<std::uint32_t>(&tally - tallies_.data());
+    st.chosen = chosen;
     st.value = v;
     st.chosen_us = t;
     st.lowest_chosen = b;
     ++chosen_count_;
     if (validity_ && v != k_noop_value && !proposed_.contains(v)) report_unproposed(s, tally, t);
     // The usual slot has the one tally, this one, which carries v.
-    if (stability_ && st.first_tally != st.last_tally) check_stability_above(s, st, b);
+    if (stability_ && st.last_tally != k_none) check_stability_above(s, st, b);
     for (auto& f : listeners_) f(s, t);
     return;
   }
@@ -138,8 +146,8 @@ void ChosenTracker::chose(Slot s, SlotState& st, const Tally& tally, Time_us t) 
 }
 
 void ChosenTracker::check_stability_above(Slot s, const SlotState& st, const Ballot& b) {
-  for (std::uint32_t i = st.first_tally; i != k_none; i = tallies_[i].next) {
-    const Tally& t = tallies_[i];
+  for (std::uint32_t i = first_tally(st); i != k_none; i = tally_at(st, i).next) {
+    const Tally& t = tally_at(st, i);
     if (!(t.ballot > b) || t.value == st.value) continue;
     report_accepted_above(s, st, t, b);
     return;
@@ -165,7 +173,7 @@ void ChosenTracker::check_learned(Time_us t, NodeId n, const Learned& l) {
 // small.
 
 void ChosenTracker::report_late_acceptance(Time_us t, NodeId n, const Record& r, const SlotState& st) {
-  const Tally& first = tallies_[st.chosen];
+  const Tally& first = tally_at(st, st.chosen);
   report("stability", t,
          fmt::format("slot {}: {} durably accepted {} at ballot {} after {} was chosen",
                      r.slot, node_name(n), quote(r.value), to_string(r.ballot), quote(first.value)),
@@ -179,7 +187,7 @@ void ChosenTracker::report_unproposed(Slot s, const Tally& tally, Time_us t) {
 }
 
 void ChosenTracker::report_second_value(Slot s, const SlotState& st, const Tally& tally, Time_us t) {
-  const Tally& first = tallies_[st.chosen];
+  const Tally& first = tally_at(st, st.chosen);
   report("agreement", t,
          fmt::format("slot {}: two different values chosen, {} and {}", s, quote(first.value), quote(tally.value)),
          {fmt::format("first chosen: {}", describe(first.ballot, first.value, choosers(first))),
@@ -187,7 +195,7 @@ void ChosenTracker::report_second_value(Slot s, const SlotState& st, const Tally
 }
 
 void ChosenTracker::report_accepted_above(Slot s, const SlotState& st, const Tally& t, const Ballot& b) {
-  const Tally& first = tallies_[st.chosen];
+  const Tally& first = tally_at(st, st.chosen);
   report("stability", st.chosen_us,
          fmt::format("slot {}: {} was accepted at ballot {}, above the ballot {} at which {} is chosen", s,
                      quote(t.value), to_string(t.ballot), to_string(b), quote(first.value)),
@@ -201,7 +209,7 @@ void ChosenTracker::report_learned(Time_us t, NodeId n, const Learned& l) {
            fmt::format("slot {}: {} learned {}, but no value is chosen", l.slot, node_name(n), quote(l.value)),
            {"no majority of acceptors has durably accepted any (ballot, value) in this slot"});
   } else {
-    const Tally& first = tallies_[slots_[l.slot].chosen];
+    const Tally& first = tally_at(slots_[l.slot], slots_[l.slot].chosen);
     report("agreement", t,
            fmt::format("slot {}: {} learned {}, but {} is chosen", l.slot, node_name(n), quote(l.value),
                        quote(first.value)),

@@ -68,7 +68,7 @@ class ChosenTracker : public sim::Observer {
   // The acceptors that durably accepted (ballot, value) in a slot, ever: they
   // are who_[first_who .. first_who + who_count), in the order they accepted.
   // Each tally owns `nodes_` entries of who_ (an acceptor counts once), so
-  // the tallies of all slots share two flat arrays and a slot costs no
+  // the tallies of all slots share flat arrays and a slot costs no
   // allocation of its own. `seen` has the bit of each acceptor below 64
   // counted, so that the test on every acceptance is a bit, not a search.
   struct Tally {
@@ -79,35 +79,45 @@ class ChosenTracker : public sim::Observer {
     std::size_t first_who = 0;
     std::uint64_t seen = 0;
   };
+  // A slot's first tally (nearly always its only one: the acceptances of
+  // the one ballot) lies in the slot's own state, so an acceptance finds it
+  // without going through an index, and the first acceptance in a slot
+  // pushes nothing; any other is in tallies_, in a list from it. A tally is
+  // named by its number in tallies_, or k_in_slot for the slot's own.
+  static constexpr std::uint32_t k_in_slot = k_none - 1;
   // The first choice made in a slot is its tally that first reached a
   // quorum: its ballot and value, and the first quorum_ acceptors it counted
   // (those it counts later come after them). So a slot keeps that tally's
-  // number, not a copy of its acceptors; and its value, which every learn
+  // name, not a copy of its acceptors; and its value, which every learn
   // and acceptance in the slot is compared with.
   struct SlotState {
     // Not value-initialised as a table grows (which would zero the whole
     // state before setting the fields below).
     SlotState() {}
-    std::uint32_t first_tally = k_none;  // a handful per slot: one per ballot that reached it
-    std::uint32_t last_tally = k_none;
+    Tally first;                         // none while its who_count is 0 (a tally counts its first acceptor at once)
+    std::uint32_t last_tally = k_none;   // the last in tallies_ (k_none: `first` is the slot's only one)
     std::uint32_t chosen = k_none;       // the first choice's tally
     Ballot lowest_chosen;                // stability: acceptances above this must carry `value`
     Value value;                         // the chosen value, once chosen
     Time_us chosen_us = 0;               // when it was chosen
   };
+  Tally& tally_at(SlotState& st, std::uint32_t t) { return t == k_in_slot ? st.first : tallies_[t]; }
+  const Tally& tally_at(const SlotState& st, std::uint32_t t) const { return t == k_in_slot ? st.first : tallies_[t]; }
+  // The slot's tallies, in order of first acceptance: the first, or k_none.
+  static std::uint32_t first_tally(const SlotState& st) { return st.first.who_count != 0 ? k_in_slot : k_none; }
   std::span<const NodeId> who(const Tally& t) const { return {who_.data() + t.first_who, t.who_count}; }
   // The majority that made the tally a choice, in the order they accepted.
   std::span<const NodeId> choosers(const Tally& t) const { return who(t).first(quorum_); }
   // The tally of (b, v) in the slot, added if new.
   std::uint32_t tally_of(SlotState& st, const Ballot& b, const Value& v) {
-    for (std::uint32_t i = st.first_tally; i != k_none; i = tallies_[i].next)
-      if (tallies_[i].ballot == b && tallies_[i].value == v) return i;
+    for (std::uint32_t i = first_tally(st); i != k_none; i = tally_at(st, i).next)
+      if (tally_at(st, i).ballot == b && tally_at(st, i).value == v) return i;
     return add_tally(st, b, v);
   }
   [[gnu::noinline]] void on_accept(Time_us t, NodeId n, const Record& r);
   [[gnu::noinline]] void accept_slow(Time_us t, NodeId n, const Record& r);
   [[gnu::always_inline]] std::uint32_t add_tally(SlotState& st, const Ballot& b, const Value& v);  // in accept_slow
-  void chose(Slot s, SlotState& st, const Tally& tally, Time_us t);
+  void chose(Slot s, SlotState& st, std::uint32_t chosen, Time_us t);
   void check_stability_above(Slot s, const SlotState& st, const Ballot& b);
   [[gnu::cold, gnu::noinline]] void report_late_acceptance(Time_us t, NodeId n, const Record& r, const SlotState& st);
   [[gnu::cold, gnu::noinline]] void report_unproposed(Slot s, const Tally& tally, Time_us t);
@@ -126,7 +136,7 @@ class ChosenTracker : public sim::Observer {
   ValueSet proposed_;               // membership only: never iterated
   std::vector<SlotState> slots_;    // by slot; slots are dense from 0
   std::size_t slots_size_ = 0;      // slots_.size(), kept (see grow_to): tested on every acceptance and learn
-  std::vector<Tally> tallies_;      // every slot's, linked per slot
+  std::vector<Tally> tallies_;      // the slots' other tallies, linked per slot
   // nodes_ entries per tally, those not yet counted unset: never read, so
   // not zeroed as the table grows.
   std::vector<NodeId, DefaultInitAllocator<NodeId>> who_;
