@@ -143,10 +143,13 @@ const CommandView* parse_command(const Value& v, CommandView& scratch) {
   return &scratch;
 }
 
+const KvResult KvStore::k_done{};
+const KvResult KvStore::k_absent{{}, true};
+
 const KvResult* KvStore::cached(std::uint32_t client, std::uint64_t request) const {
   const ClientEntry* e = find_entry(client);
   if (e == nullptr || e->request != request || request == 0) return nullptr;  // 0: a client never seen
-  return &e->result;
+  return result_of(*e);
 }
 
 const KvResult* KvStore::apply(const CommandView& c, const BugSet& bugs) {
@@ -157,36 +160,39 @@ const KvResult* KvStore::apply(const CommandView& c, const BugSet& bugs) {
   if (c.client >= clients_size_) [[unlikely]] return apply_slow(c, bugs);
   ClientEntry& entry = clients_[c.client];
   if (!bugs.has(Bug::duplicate_execution)) {
-    if (c.request == entry.request) return &entry.result;  // a retry: answered, not executed again
-    if (c.request < entry.request) return nullptr;         // older than what the client already moved past
+    if (c.request == entry.request) return result_of(entry);  // a retry: answered, not executed again
+    if (c.request < entry.request) return nullptr;            // older than what the client already moved past
   }
-  KvResult& r = entry.result;  // the result is remembered for a retry
+  // The result is remembered for a retry.
   if (c.op == KvOpKind::put) {
     std::string* v = data_.find(c.key, c.key_hash);
     if (!v) [[unlikely]] return apply_slow(c, bugs);
-    r.absent = false;
-    r.value.clear();
+    entry.shared = &k_done;
     assign_text(*v, c.value);
   } else if (c.op == KvOpKind::get) {
-    const std::string* v = data_.find(c.key, c.key_hash);
-    r.absent = !v;
-    if (v) assign_text(r.value, *v);
-    else r.value.clear();
+    if (const std::string* v = data_.find(c.key, c.key_hash)) {
+      entry.shared = nullptr;
+      entry.result.absent = false;
+      assign_text(entry.result.value, *v);
+    } else {
+      entry.shared = &k_absent;
+    }
   } else {
     return apply_slow(c, bugs);
   }
   ++executed_;
   entry.request = std::max(entry.request, c.request);
-  return &r;
+  return result_of(entry);
 }
 
 const KvResult* KvStore::apply_slow(const CommandView& c, const BugSet& bugs) {
   ClientEntry& entry = this->entry(c.client);
   if (!bugs.has(Bug::duplicate_execution)) {
-    if (c.request == entry.request) return &entry.result;  // a retry: answered, not executed again
-    if (c.request < entry.request) return nullptr;         // older than what the client already moved past
+    if (c.request == entry.request) return result_of(entry);  // a retry: answered, not executed again
+    if (c.request < entry.request) return nullptr;            // older than what the client already moved past
   }
   KvResult& r = entry.result;  // the result is remembered for a retry
+  entry.shared = nullptr;
   r.absent = false;
   r.value.clear();
   switch (c.op) {

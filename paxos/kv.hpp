@@ -107,8 +107,18 @@ class KvStore {
 
   struct ClientEntry {
     std::uint64_t request = 0;
+    // The latest request's result: `result`, or `shared` when that is not
+    // null (one of the results below). A put's empty result is shared, so
+    // that it leaves the text of the client's last get in `result`: the
+    // next get, of a value as long, overwrites it in place (assign_text)
+    // instead of regrowing a string a put emptied.
     KvResult result;
+    const KvResult* shared = nullptr;
   };
+  // The results with no text: a put's (and an append's), a get's of an absent key.
+  static const KvResult k_done;
+  static const KvResult k_absent;
+  static const KvResult* result_of(const ClientEntry& e) { return e.shared ? e.shared : &e.result; }
   // Hash tables, looked up by key only and never iterated, so their order
   // cannot leak into a run: every replica applies every command, and a
   // lookup here costs a hash and one comparison rather than a walk down a

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -493,20 +494,23 @@ class MultiPaxosNode final : public Node {
       const WaiterKey key{a.client, a.request};
       auto it = std::lower_bound(waiters_.begin(), waiters_.end(), key, waiter_before);
       if (it == waiters_.end() || it->first != key) continue;
-      reply(it->second, a.request, a.result, out);
+      reply(it->second, a.request, a.value(), a.absent, out);
       waiters_.erase(it);
     }
     leader_.fill_window(cfg_, out);
   }
 
   void reply(EndpointId to, std::uint64_t request, const KvResult& r, Effects& out) {
+    reply(to, request, r.value, r.absent, out);
+  }
+  void reply(EndpointId to, std::uint64_t request, std::string_view value, bool absent, Effects& out) {
     Message& m = out.send_new(false);
     m.kind = MsgKind::client_reply;
     m.from = cfg_.self;
     m.to = to;
     m.request = request;
-    m.value = r.value;
-    m.flags = r.absent ? k_absent : 0;
+    m.value = Value(value);
+    m.flags = absent ? k_absent : 0;
   }
 
   // An answer from a follower under our ballot (a heartbeat or lease ack, an

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,7 +40,14 @@ class Replica {
   struct Applied {
     std::uint32_t client = 0;
     std::uint64_t request = 0;
-    KvResult result;
+    bool absent = false;  // KvResult's
+    // The result's text is `text` if has_text, else empty. An empty result
+    // (a put's) leaves `text` alone, so that the next get's text, of a
+    // value as long, overwrites it in place (assign_text) instead of the
+    // library regrowing an emptied string.
+    bool has_text = false;
+    std::string text;
+    std::string_view value() const { return has_text ? std::string_view(text) : std::string_view(); }
   };
   const ReusedList<Applied>& just_applied() const { return just_applied_; }
 
@@ -101,8 +110,9 @@ inline void Replica::apply_ready(const NodeConfig& cfg, Effects& out, bool resul
       Applied& a = just_applied_.next();
       a.client = c->client;
       a.request = c->request;
-      assign_text(a.result.value, r->value);  // KvResult's two fields, the text in place
-      a.result.absent = r->absent;
+      a.absent = r->absent;
+      a.has_text = !r->value.empty();
+      if (a.has_text) assign_text(a.text, r->value);
     }
   }
 }
