@@ -18,6 +18,7 @@
 #include "paxos/lock_service.hpp"
 #include "paxos/node.hpp"
 #include "paxos/replica.hpp"
+#include "paxos/waiters.hpp"
 
 namespace paxsim {
 
@@ -99,11 +100,11 @@ class MultiPaxosNode final : public Node {
     }
     lock_watch_.hash_state(h);
     if (!h.canonical()) {  // who waits for a reply: only shapes replies to clients
-      for (const auto& [k, e] : waiters_) {
-        h.add(k.first);
-        h.add(k.second);
-        h.add(e);
-      }
+      waiters_.for_each([&](std::uint32_t client, std::uint64_t request, EndpointId who) {
+        h.add(client);
+        h.add(request);
+        h.add(who);
+      });
     }
     tally_.for_each([&](Slot s, Ballot b, const Value& v, std::span<const NodeId> voters) {
       h.add(s);
@@ -474,12 +475,7 @@ class MultiPaxosNode final : public Node {
       reply(m.from, cmd->request, replica_.kv().peek(cmd->key), out);
       return;
     }
-    if (waiters_.size() < k_max_waiters) {
-      const WaiterKey key{cmd->client, cmd->request};
-      auto it = std::lower_bound(waiters_.begin(), waiters_.end(), key, waiter_before);
-      if (it != waiters_.end() && it->first == key) it->second = m.from;
-      else waiters_.insert(it, {key, m.from});
-    }
+    if (waiters_.size() < k_max_waiters) waiters_.wait(cmd->client, cmd->request, m.from);
     leader_.submit(cfg_, m.value, out);
   }
 
@@ -491,11 +487,8 @@ class MultiPaxosNode final : public Node {
       tally_.erase_slot(s);
     leader_.settled(s);
     for (const Replica::Applied& a : replica_.just_applied()) {
-      const WaiterKey key{a.client, a.request};
-      auto it = std::lower_bound(waiters_.begin(), waiters_.end(), key, waiter_before);
-      if (it == waiters_.end() || it->first != key) continue;
-      reply(it->second, a.request, a.value(), a.absent, out);
-      waiters_.erase(it);
+      EndpointId who;
+      if (waiters_.take(a.client, a.request, who)) reply(who, a.request, a.value(), a.absent, out);
     }
     leader_.fill_window(cfg_, out);
   }
@@ -600,12 +593,7 @@ class MultiPaxosNode final : public Node {
   Slot last_commit_seen_ = 0;  // the commit point in the last heartbeat
   std::uint64_t election_token_ = 0;
   std::uint64_t heartbeat_token_ = 0;
-  // Who waits for the reply to (client, request), sorted by key: a handful
-  // in steady state (one per client with a request open), so a sorted
-  // vector, searched by bisection, with no allocation per request.
-  using WaiterKey = std::pair<std::uint32_t, std::uint64_t>;
-  static bool waiter_before(const std::pair<WaiterKey, EndpointId>& w, const WaiterKey& k) { return w.first < k; }
-  std::vector<std::pair<WaiterKey, EndpointId>> waiters_;
+  Waiters waiters_;  // who waits for the reply to (client, request)
   AcceptTally tally_;  // all-to-all learning
   // Leases and the lock service (paxos/lease.hpp, paxos/lock_service.hpp).
   Time_us now_local_ = 0;  // our clock at the input being handled
