@@ -39,6 +39,10 @@ class Leader {
   // a vote or come late; the quorum is reported out of line.
   bool on_accepted(const NodeConfig& cfg, const Message& m, Effects& out) {
     if (role_ != Role::leader || m.ballot != ballot_) return false;
+    return count_accepted(cfg, m, out);
+  }
+  // on_accepted for a caller that found us leading under m.ballot itself.
+  bool count_accepted(const NodeConfig& cfg, const Message& m, Effects& out) {
     Proposal* p = in_flight_.find(m.slot);
     if (!p || p->value != m.value) return false;
     if (counted(cfg, p->acceptors, m.from)) return false;

@@ -293,8 +293,11 @@ class MultiPaxosNode final : public Node {
       learn(m.slot, m.value, m.ballot, out);
       return;
     }
-    follows_me(m);
-    if (leader_.on_accepted(cfg_, m, out)) {
+    // Only a leader counts acknowledgements, of its own ballot: asked once
+    // here, for both follows_me and the count.
+    if (leader_.role() != Leader::Role::leader || m.ballot != leader_.ballot()) return;
+    heard_from(m.from);
+    if (leader_.count_accepted(cfg_, m, out)) {
       learn(m.slot, m.value, m.ballot, out);
       for (NodeId n = 0; n < cfg_.nodes; ++n) {
         if (n == cfg_.self) continue;
@@ -509,11 +512,13 @@ class MultiPaxosNode final : public Node {
   // An answer from a follower under our ballot (a heartbeat or lease ack, an
   // acceptance): it still hears us. (We always count ourselves.)
   void follows_me(const Message& m) {
-    if (leader_.role() != Leader::Role::leader || m.ballot != leader_.ballot() || m.from >= cfg_.nodes ||
-        m.from == cfg_.self)
-      return;
-    if (!heard_[m.from]) {
-      heard_[m.from] = 1;
+    if (leader_.role() == Leader::Role::leader && m.ballot == leader_.ballot()) heard_from(m.from);
+  }
+  // follows_me once the ballot is known to be ours.
+  void heard_from(EndpointId from) {
+    if (from >= cfg_.nodes || from == cfg_.self) return;
+    if (!heard_[from]) {
+      heard_[from] = 1;
       ++heard_count_;
     }
   }

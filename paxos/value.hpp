@@ -315,8 +315,9 @@ class Value {
   }
   // The count is dropped in line; the last handle's deletion of the text
   // (and its command) is out of line, so that the compiler inlines the rest
-  // wherever a handle is overwritten or destroyed.
-  void release() noexcept {
+  // wherever a handle is overwritten or destroyed (forced: GCC left it a
+  // call in a reused message's reset, once per decide sent).
+  [[gnu::always_inline]] void release() noexcept {
     if (rep_ && rep_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(rep_);
   }
   [[gnu::noinline]] static void destroy(Rep* rep) noexcept { Rep::destroy(rep); }
