@@ -92,9 +92,14 @@ void for_each_word(std::string_view s, F&& f) {
 // joins the releasing thread's free list, since a block is plain memory of
 // its class whichever slab holds it. That is also why no slab is ever given
 // back: a block of a thread's slab may outlive the thread. Every slab stays
-// on one process-wide list (reachable, so no leak), and the memory they hold
-// is the peak of live values per thread and class, as a malloc arena's
-// would be. Values above the largest class use operator new and delete.
+// on one process-wide list (reachable, so no leak). When a thread that took
+// a slab ends, its free blocks and the unused rest of its newest slab go to
+// a process-wide pool (paxos/value.cpp), which the next thread to run out
+// takes whole before it takes a new slab: threads that come and go (each
+// level of `explore -j`) reuse what the ended ones freed, and the memory
+// the slabs hold stays the peak of live values, as a malloc arena's would.
+// The hot paths never see the pool. Values above the largest class use
+// operator new and delete.
 struct ValueBlocks {
   static constexpr std::size_t k_class_bytes = 16;
   static constexpr std::size_t k_classes = 16;  // blocks of up to 256 bytes come from slabs
@@ -135,20 +140,10 @@ inline void poison_value_block(void*, std::size_t) {}
 inline void unpoison_value_block(void*, std::size_t) {}
 #endif
 
-// A new slab for this thread, its first block (of `bytes`, class size)
-// returned; the rest of the last slab, too short for it, stays unused.
-[[gnu::noinline]] inline void* take_value_slab(std::size_t bytes) {
-  char* const slab = static_cast<char*>(::operator new(ValueBlocks::k_slab_bytes));
-  void* head = g_value_slabs.load(std::memory_order_relaxed);
-  do *reinterpret_cast<void**>(slab) = head;
-  while (!g_value_slabs.compare_exchange_weak(head, slab, std::memory_order_release, std::memory_order_relaxed));
-  char* const first = slab + ValueBlocks::k_class_bytes;  // after the link, aligned as operator new's
-  ValueBlocks& b = t_value_blocks;
-  b.fresh = first + bytes;
-  b.fresh_end = slab + ValueBlocks::k_slab_bytes;
-  poison_value_block(b.fresh, static_cast<std::size_t>(b.fresh_end - b.fresh));
-  return first;
-}
+// The slow path of take_value_block (paxos/value.cpp): no free block of
+// the class and no room left in the fresh space. Returns a block of `size`
+// (a class size), from the pool of ended threads' blocks or a new slab.
+[[gnu::noinline]] void* take_value_slab(std::size_t size);
 
 // A block for a value of `bytes` (> 0), addressable for `bytes`.
 inline void* take_value_block(std::size_t bytes) {
