@@ -136,6 +136,9 @@ class EventQueue {
       if (pick(all[i])) at = i;
     std::optional<Event> found;
     if (at != all.size()) found = all[at];
+    // The found event's node is free, and its event may be due after base_
+    // (set back below): place() must not take it for a queued one.
+    placed_.clear();
     base_ = base;  // at or before every event left, and every push to come
     cursor_ = cursor;
     for (std::size_t i = 0; i < all.size(); ++i)
@@ -232,14 +235,14 @@ class EventQueue {
     return static_cast<std::uint32_t>(nodes_.size() - 1);
   }
   // Links node `n` into its place in a bucket, before the tail (rare: an
-  // event due before the last one pushed into its bucket).
-  [[gnu::noinline]] void place(Ends& ends, std::uint32_t n) {
-    const Event& e = nodes_[n].event;
-    std::uint32_t* link = &ends.head;
-    while (!before(e, nodes_[*link].event)) link = &nodes_[*link].next;
-    nodes_[n].next = *link;
-    *link = n;
-  }
+  // event due before the last one pushed into its bucket). In its own file
+  // (sim/event_queue.cpp): its long walks' shortcut, in line here, changed
+  // how GCC laid out Simulation::run, the one hot caller (7 instructions
+  // more per message there).
+  void place(Ends& ends, std::uint32_t n);
+  void place_long(Ends& ends, std::uint32_t n, std::uint32_t* link);
+  static bool still_queued(const Event& x, const Event& head);
+  static constexpr std::uint32_t k_short_walk = 8;
   // The ring position of the next event: the first bucket in use from the
   // cursor on, going round once (the ring is not empty).
   std::uint32_t next_position() const {
@@ -304,6 +307,11 @@ class EventQueue {
   Stale stale_ = nullptr;
   const void* stale_context_ = nullptr;
   Time_us dropped_until_ = std::numeric_limits<Time_us>::min();
+  // By ring position: the node place() last linked in there (k_none: none);
+  // it may have been popped since (see still_queued). Empty until the first
+  // long walk: most runs take none, and a short run (a seed sweep's, a
+  // fuzz run's) paid for filling it.
+  std::vector<std::uint32_t> placed_;
 };
 
 }  // namespace paxsim::sim

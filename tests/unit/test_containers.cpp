@@ -453,3 +453,56 @@ TEST_CASE("event queue: at one instant, faults, then undos, then the nemesis, th
   }
   CHECK(order == std::vector<std::uint64_t>{7, 5, 6, 3, 1, 4, 8});
 }
+
+TEST_CASE("event queue: long runs at one instant before a later event pop in order, with picks between") {
+  // A resumed node's held events, all due now, in a bucket that holds a
+  // later event: each push walks past the run before it unless place()
+  // takes its shortcut. Mixed in: pops (which free nodes the shortcut must
+  // not take), other classes at the same instant, and pinned picks.
+  paxsim::sim::EventQueue q;
+  std::set<Event, ByOrder> ref;
+  std::uint64_t x = 31337;
+  auto next = [&x] { return (x = x * 6364136223846793005ull + 1442695040888963407ull) >> 33; };
+  std::uint64_t seq = 0;
+  paxsim::Time_us now = 0;
+  const auto push = [&](paxsim::Time_us t, EventClass c) {
+    Event e;
+    e.time = t;
+    e.klass = c;
+    e.arg = next();
+    q.push(e);
+    e.seq = seq++;
+    ref.insert(e);
+  };
+  const auto pop = [&] {
+    REQUIRE(!ref.empty());
+    const Event got = q.pop();
+    check_same(got, *ref.begin());
+    ref.erase(ref.begin());
+    now = got.time;
+  };
+  for (int round = 0; round < 200; ++round) {
+    push(now + 10 + static_cast<paxsim::Time_us>(next() % 40), EventClass::other);  // later, in the same bucket
+    const int run = 20 + static_cast<int>(next() % 100);
+    for (int i = 0; i < run; ++i) {
+      const std::uint64_t r = next() % 20;
+      push(now, r == 0 ? static_cast<EventClass>(next() % 3) : EventClass::other);
+      if (r == 1 && !ref.empty()) pop();
+      if (r == 2) push(now + static_cast<paxsim::Time_us>(next() % 64), EventClass::other);
+      if (r == 3) {
+        const auto pick = [](const Event& e) { return e.arg % 3 == 0; };
+        const std::optional<Event> got = q.take_first(pick);
+        const auto want = std::find_if(ref.begin(), ref.end(), pick);
+        REQUIRE(got.has_value() == (want != ref.end()));
+        if (got) {
+          check_same(*got, *want);
+          now = std::max(now, got->time);
+          ref.erase(want);
+        }
+      }
+    }
+    while (ref.size() > 5) pop();
+  }
+  while (!ref.empty()) pop();
+  CHECK(q.empty());
+}
