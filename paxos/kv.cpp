@@ -146,12 +146,6 @@ const CommandView* parse_command(const Value& v, CommandView& scratch) {
 const KvResult KvStore::k_done{};
 const KvResult KvStore::k_absent{{}, true};
 
-const KvResult* KvStore::cached(std::uint32_t client, std::uint64_t request) const {
-  const ClientEntry* e = find_entry(client);
-  if (e == nullptr || e->request != request || request == 0) return nullptr;  // 0: a client never seen
-  return result_of(*e);
-}
-
 const KvResult* KvStore::apply(const CommandView& c, const BugSet& bugs) {
   // The usual command (a put of a key that exists, or a get, by a client
   // seen before) is done in line; the rest goes to calls (a new client, a

@@ -91,8 +91,12 @@ class KvStore {
   // is the one remembered for the client: good until the next apply.
   const KvResult* apply(const CommandView& c, const BugSet& bugs);
   // The result of a request already applied, if it is the client's latest
-  // (good until the next apply).
-  const KvResult* cached(std::uint32_t client, std::uint64_t request) const;
+  // (good until the next apply). Inline: a leader asks for every request.
+  const KvResult* cached(std::uint32_t client, std::uint64_t request) const {
+    const ClientEntry* e = find_entry(client);
+    if (e == nullptr || e->request != request || request == 0) return nullptr;  // 0: a client never seen
+    return result_of(*e);
+  }
   std::uint64_t applied_requests() const { return executed_; }
   const LockTable& locks() const { return locks_; }
   // Reads a key outside the log (only the stale-local-read bug does this).
@@ -146,6 +150,9 @@ class KvStore {
   }
   const ClientEntry* find_entry(std::uint32_t client) const {
     if (client < clients_size_) return &clients_[client];
+    return find_other(client);
+  }
+  [[gnu::noinline]] const ClientEntry* find_other(std::uint32_t client) const {
     auto it = other_clients_.find(client);
     return it == other_clients_.end() ? nullptr : &it->second;
   }

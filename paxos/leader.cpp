@@ -86,7 +86,10 @@ void Leader::send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects
 }
 
 void Leader::submit(const NodeConfig& cfg, const Value& command, Effects& out) {
-  if (role_ != Role::leader || pending_.size() >= k_max_pending || !queued_.insert(command)) return;
+  // The queue's size is asked only when it holds any: a deque's size is a
+  // sum over its blocks, and the queue is usually empty.
+  if (role_ != Role::leader || (!pending_.empty() && pending_.size() >= k_max_pending) || !queued_.insert(command))
+    return;
   // Nothing queued before it and room in the window: proposed at once, as
   // fill would, without a trip through the queue.
   if (pending_.empty() && in_flight_.size() < cfg.window) {

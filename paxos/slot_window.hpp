@@ -27,7 +27,7 @@ class SlotWindow {
       span_ = 0;
     }
     const std::size_t at = static_cast<std::size_t>(s - base_);
-    if (at >= cells_.size()) grow(at + 1);
+    if (at >= cells_size_) grow(at + 1);
     if (at >= span_) span_ = at + 1;
     Cell& c = cell(at);
     if (!c.used) {
@@ -86,12 +86,14 @@ class SlotWindow {
     std::vector<Cell> bigger(size);
     for (std::size_t i = 0; i < cells_.size(); ++i) bigger[i] = std::move(cell(i));
     cells_ = std::move(bigger);
-    mask_ = cells_.size() - 1;
+    cells_size_ = cells_.size();
+    mask_ = cells_size_ - 1;
     head_ = 0;
   }
 
   std::vector<Cell> cells_;  // a ring; a power of two long
-  // cells_.size() - 1, kept: a vector's size divides by the cell's size.
+  // cells_.size() and cells_.size() - 1, kept: a vector's size divides by the cell's size.
+  std::size_t cells_size_ = 0;
   std::size_t mask_ = 0;
   std::size_t head_ = 0;     // the cell of slot base_
   Slot base_ = 0;            // the lowest slot present (when not empty)
