@@ -88,13 +88,7 @@ void Acceptor::take_accept(const NodeConfig& cfg, const Message& m, Effects& out
   const bool to_all = cfg.learning == LearningMode::all_to_all;
   const EndpointId last = to_all ? cfg.nodes - 1 : m.from;
   for (EndpointId to = to_all ? 0 : m.from;; ++to) {
-    Message& a = out.send_new(durable_first);
-    a.kind = MsgKind::accepted;
-    a.from = cfg.self;
-    a.to = to;
-    a.slot = m.slot;
-    a.ballot = m.ballot;
-    a.value = m.value;
+    out.send_new(durable_first, MsgKind::accepted, cfg.self, to, m.slot, m.ballot, m.value);
     if (to == last) break;
   }
 }

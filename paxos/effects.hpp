@@ -148,6 +148,12 @@ struct Effects {
     o.after_durable = after_durable;
     return o.msg;
   }
+  // A new phase-2 message, whole (Message::reset with its fields).
+  void send_new(bool after_durable, MsgKind k, EndpointId from, EndpointId to, Slot s, Ballot b, const Value& v) {
+    Outgoing& o = send.next();
+    o.msg.reset(k, from, to, s, b, v);
+    o.after_durable = after_durable;
+  }
   // A record to persist, written into a reused slot (no temporary).
   void persist_new(RecordKind kind, Slot s, Ballot b, const Value& v) {
     Record& r = persist.next();

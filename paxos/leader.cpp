@@ -75,13 +75,7 @@ void Leader::tick(const NodeConfig& cfg, Effects& out) {
 void Leader::send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects& out) const {
   // Each built in its effects slot: no temporary to copy from and destroy.
   for (NodeId n = 0; n < cfg.nodes; ++n) {
-    Message& a = out.send_new(true);
-    a.kind = MsgKind::accept;
-    a.from = cfg.self;
-    a.to = n;
-    a.slot = s;
-    a.ballot = ballot_;
-    a.value = v;
+    out.send_new(true, MsgKind::accept, cfg.self, n, s, ballot_, v);
   }
 }
 

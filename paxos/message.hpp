@@ -86,18 +86,16 @@ struct Message {
   // those the caller overwrites at once (send_new's callers set most).
   void reset() noexcept {
     value.clear();
-    entries.clear();
-    kind = MsgKind::prepare;
-    from = 0;
-    to = 0;
-    slot = 0;
-    ballot = Ballot{};
-    accepted_ballot = Ballot{};
-    commit = 0;
-    request = 0;
-    leader_hint = k_no_node;
-    flags = 0;
-    group = 0;
+    reset_fields(MsgKind::prepare, 0, 0, 0, Ballot{});
+  }
+  // The same for a phase-2 message (an accept, an acceptance, a decide),
+  // which names its kind, endpoints, slot, ballot and value: each field is
+  // stored once (after reset(), the compiler kept the zero stores its
+  // callers overwrite), and the value is assigned over the old one instead
+  // of cleared first.
+  void reset(MsgKind k, EndpointId f, EndpointId t, Slot s, Ballot b, const Value& v) noexcept {
+    value = v;
+    reset_fields(k, f, t, s, b);
   }
   // A copy of `m`, keeping this message's entries buffer (a reused effects
   // slot is refilled this way). Most messages carry no entries, and copying
@@ -110,6 +108,22 @@ struct Message {
   }
 
  private:
+  // Every field but the value: the entries emptied (their buffer kept), the
+  // given ones set, the rest as default-constructed.
+  void reset_fields(MsgKind k, EndpointId f, EndpointId t, Slot s, Ballot b) noexcept {
+    entries.clear();
+    kind = k;
+    from = f;
+    to = t;
+    slot = s;
+    ballot = b;
+    accepted_ballot = Ballot{};
+    commit = 0;
+    request = 0;
+    leader_hint = k_no_node;
+    flags = 0;
+    group = 0;
+  }
   // Every field but the value and the entries, which a copy and a move hand
   // over each in its own way.
   void assign_fixed(const Message& m) noexcept {
@@ -126,9 +140,9 @@ struct Message {
     group = m.group;
   }
 };
-// reset() and assign_fixed() name every field (but the value and the
+// reset_fields() and assign_fixed() name every field (but the value and the
 // entries, which assign() and the move assignment hand over): a new field
 // must be added there too.
-static_assert(sizeof(void*) != 8 || sizeof(Message) == 120, "Message changed: update Message::reset()");
+static_assert(sizeof(void*) != 8 || sizeof(Message) == 120, "Message changed: update Message::reset_fields()");
 
 }  // namespace paxsim

@@ -301,13 +301,7 @@ class MultiPaxosNode final : public Node {
       learn(m.slot, m.value, m.ballot, out);
       for (NodeId n = 0; n < cfg_.nodes; ++n) {
         if (n == cfg_.self) continue;
-        Message& d = out.send_new(false);  // built in place, as the accepts are
-        d.kind = MsgKind::decide;
-        d.from = cfg_.self;
-        d.to = n;
-        d.slot = m.slot;
-        d.ballot = m.ballot;
-        d.value = m.value;
+        out.send_new(false, MsgKind::decide, cfg_.self, n, m.slot, m.ballot, m.value);  // built in place, as the accepts are
       }
     }
   }
