@@ -282,6 +282,11 @@ struct ByOrder {
   }
 };
 
+// The event queue tests' draws: a 64-bit LCG's high 31 bits, seeded.
+auto high_bits_lcg(std::uint64_t seed) {
+  return [x = seed]() mutable { return (x = x * 6364136223846793005ull + 1442695040888963407ull) >> 33; };
+}
+
 void check_same(const Event& got, const Event& want) {
   CHECK(got.time == want.time);
   CHECK(got.seq == want.seq);
@@ -298,8 +303,7 @@ void check_same(const Event& got, const Event& want) {
 TEST_CASE("event queue: pops in (time, class, sequence) order, near and far, with picks out of order") {
   paxsim::sim::EventQueue q;
   std::set<Event, ByOrder> ref;
-  std::uint64_t x = 777;
-  auto next = [&x] { return (x = x * 6364136223846793005ull + 1442695040888963407ull) >> 33; };
+  auto next = high_bits_lcg(777);
   paxsim::Time_us now = 0;
   std::uint64_t seq = 0;
   int specials = 0, far = 0, same_time = 0, taken = 0;
@@ -461,8 +465,7 @@ TEST_CASE("event queue: long runs at one instant before a later event pop in ord
   // not take), other classes at the same instant, and pinned picks.
   paxsim::sim::EventQueue q;
   std::set<Event, ByOrder> ref;
-  std::uint64_t x = 31337;
-  auto next = [&x] { return (x = x * 6364136223846793005ull + 1442695040888963407ull) >> 33; };
+  auto next = high_bits_lcg(31337);
   std::uint64_t seq = 0;
   paxsim::Time_us now = 0;
   const auto push = [&](paxsim::Time_us t, EventClass c) {
