@@ -1,6 +1,5 @@
 #include "paxos/kv.hpp"
 
-#include <charconv>
 #include <cstring>
 #include <limits>
 #include <string_view>
@@ -58,52 +57,88 @@ bool read_field(std::string_view v, std::size_t& pos, std::string_view& s) {
 
 }  // namespace
 
+namespace {
+
+// How many decimal digits `n` takes. The numbers of a command are mostly of
+// one to three digits (client, request, lengths).
+std::size_t decimal_digits(std::uint64_t n) {
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  std::size_t d = 3;
+  for (n /= 1000; n != 0; n /= 10) ++d;
+  return d;
+}
+
+// Writes `n`, of `digits` digits (decimal_digits(n)), at `p`; returns the
+// end. Up to three digits at once, without a loop.
+char* write_decimal(char* p, std::uint64_t n, std::size_t digits) {
+  if (digits == 1) {
+    *p = static_cast<char>('0' + n);
+  } else if (digits == 2) {
+    p[0] = static_cast<char>('0' + n / 10);
+    p[1] = static_cast<char>('0' + n % 10);
+  } else if (digits == 3) {
+    p[0] = static_cast<char>('0' + n / 100);
+    p[1] = static_cast<char>('0' + n / 10 % 10);
+    p[2] = static_cast<char>('0' + n % 10);
+  } else {
+    decimal_ending_at(p + digits, n);
+  }
+  return p + digits;
+}
+
+// Copies `n` bytes. Up to 16 (the workloads' keys and values) as two
+// overlapping loads and stores, without a call.
+void copy_bytes(char* to, const char* from, std::size_t n) {
+  const auto both = [&](auto word) {
+    std::memcpy(&word, from, sizeof word);
+    std::memcpy(to, &word, sizeof word);
+    std::memcpy(&word, from + n - sizeof word, sizeof word);
+    std::memcpy(to + n - sizeof word, &word, sizeof word);
+  };
+  if (n > 16) std::memcpy(to, from, n);
+  else if (n >= 8) both(std::uint64_t{});
+  else if (n >= 4) both(std::uint32_t{});
+  else if (n >= 2) both(std::uint16_t{});
+  else if (n == 1) *to = *from;
+}
+
+}  // namespace
+
 Value encode(const Command& c) {
-  // Written in place into a buffer sized for the longest encoding (four
-  // numbers of at most 20 digits and seven separators), then copied once, at
-  // its length, into the value's single allocation: on the stack when it fits.
-  const std::size_t longest = 96 + c.key.size() + c.value.size();
-  char small[256];
-  std::string big;
-  if (longest > sizeof small) big.resize(longest);
-  char* const begin = longest > sizeof small ? big.data() : small;
-  char* p = begin;
-  char* const end = p + longest;
-  // The numbers are mostly one or two digits (client, lengths): written
-  // at once, without std::to_chars's count of the digits.
-  const auto number = [&](std::uint64_t n) {
-    if (n < 10) {
-      *p++ = static_cast<char>('0' + n);
-    } else if (n < 100) {
-      p[0] = static_cast<char>('0' + n / 10);
-      p[1] = static_cast<char>('0' + n % 10);
-      p += 2;
-    } else {
-      p = std::to_chars(p, end, n).ptr;
-    }
-  };
-  const auto field = [&](const std::string& f) {  // length:bytes
-    number(f.size());
+  // Written in place in the value's block, at its exact length, worked out
+  // first: no buffer to write into and copy from.
+  const std::size_t client_digits = decimal_digits(c.client);
+  const std::size_t request_digits = decimal_digits(c.request);
+  const std::size_t key_digits = decimal_digits(c.key.size());
+  const std::size_t value_digits = decimal_digits(c.value.size());
+  // C<client>|<request>|<op>|<key length>:<key><value length>:<value>
+  const std::size_t size = client_digits + request_digits + key_digits + value_digits + c.key.size() +
+                           c.value.size() + 7;
+  return Value::in_place(size, [&](char* p, CommandView& carried) {
+    *p++ = 'C';
+    p = write_decimal(p, c.client, client_digits);
+    *p++ = '|';
+    p = write_decimal(p, c.request, request_digits);
+    *p++ = '|';
+    *p++ = static_cast<char>('0' + static_cast<int>(c.op));
+    *p++ = '|';
+    p = write_decimal(p, c.key.size(), key_digits);
     *p++ = ':';
-    std::memcpy(p, f.data(), f.size());
-    p += f.size();
-  };
-  *p++ = 'C';
-  number(c.client);
-  *p++ = '|';
-  number(c.request);
-  *p++ = '|';
-  *p++ = static_cast<char>('0' + static_cast<int>(c.op));
-  *p++ = '|';
-  CommandView carried{c.client, c.op, c.request, {}, {}};  // its key and value: views into the text
-  field(c.key);
-  carried.key = std::string_view(p - c.key.size(), c.key.size());
-  carried.key_hash = fnv1a64(c.key);
-  field(c.value);
-  carried.value = std::string_view(p - c.value.size(), c.value.size());
-  const std::string_view v(begin, static_cast<std::size_t>(p - begin));
-  if (c.op > KvOpKind::expire) return Value(v);  // not decodable: carries no command
-  return Value(v, carried);
+    copy_bytes(p, c.key.data(), c.key.size());
+    carried.key = std::string_view(p, c.key.size());  // the command's key and value: views into the text
+    p += c.key.size();
+    p = write_decimal(p, c.value.size(), value_digits);
+    *p++ = ':';
+    copy_bytes(p, c.value.data(), c.value.size());
+    carried.value = std::string_view(p, c.value.size());
+    if (c.op > KvOpKind::expire) return false;  // not decodable: carries no command
+    carried.client = c.client;
+    carried.op = c.op;
+    carried.request = c.request;
+    carried.key_hash = fnv1a64(c.key);
+    return true;
+  });
 }
 
 namespace {

@@ -183,7 +183,7 @@ inline void give_value_block(void* p, std::size_t bytes) noexcept {
 class Value {
  public:
   Value() noexcept = default;
-  Value(std::string_view s) : rep_(s.empty() ? nullptr : Rep::make(s, nullptr)) {}
+  Value(std::string_view s) : rep_(s.empty() ? nullptr : Rep::make(s)) {}
   Value(const std::string& s) : Value(std::string_view(s)) {}
   Value(const char* s) : Value(std::string_view(s)) {}
   Value(const Value& o) noexcept : rep_(o.rep_) { retain(); }
@@ -271,19 +271,29 @@ class Value {
   // Followed in its allocation by the text's bytes and a NUL. Trivially
   // destructible: the last handle frees it without destroying anything.
   struct Rep {
-    // `s` is not empty; `c` is null or the command `s` encodes, its key and
-    // value views into `s` (they are moved onto the copy of `s`).
-    static Rep* make(std::string_view s, const CommandView* c) {
+    // `s` is not empty.
+    static Rep* make(std::string_view s) {
       void* const at = detail::take_value_block(sizeof(Rep) + s.size() + 1);
       char* const text = static_cast<char*>(at) + sizeof(Rep);
       std::memcpy(text, s.data(), s.size());
       text[s.size()] = '\0';
-      Rep* const rep = new (at) Rep(s);
-      if (c) {
+      return new (at) Rep(s);
+    }
+    // A text of `size` bytes (> 0) that `write(char* text, CommandView& c)`
+    // writes in place, in the block, returning whether `c` is now the command
+    // the text encodes (its key and value views into `text`): no copy of the
+    // bytes, and the hash taken over them as they lie.
+    template <class Write>
+    static Rep* make_in_place(std::size_t size, Write&& write) {
+      void* const at = detail::take_value_block(sizeof(Rep) + size + 1);
+      char* const text = static_cast<char*>(at) + sizeof(Rep);
+      CommandView c;
+      const bool has_command = write(text, c);
+      text[size] = '\0';
+      Rep* const rep = new (at) Rep(std::string_view(text, size));
+      if (has_command) {
         rep->has_command = true;
-        rep->command = *c;
-        rep->command.key = std::string_view(text + (c->key.data() - s.data()), c->key.size());
-        rep->command.value = std::string_view(text + (c->value.data() - s.data()), c->value.size());
+        rep->command = c;
       }
       return rep;
     }
@@ -300,9 +310,15 @@ class Value {
     explicit Rep(std::string_view s) : size(s.size()), hash(hash_text(s)) {}
   };
   static_assert(std::is_trivially_destructible_v<Rep>);
-  // `text` (not empty) must be the encoding of `c`, whose key and value are
-  // views into `text`: only `encode` makes one.
-  Value(std::string_view text, const CommandView& c) : rep_(Rep::make(text, &c)) {}
+  // A value of `size` bytes (> 0) written in place by `write` (see
+  // Rep::make_in_place): if it says the text encodes a command, it must be
+  // its encoding, so only `encode` makes one.
+  template <class Write>
+  static Value in_place(std::size_t size, Write&& write) {
+    Value v;
+    v.rep_ = Rep::make_in_place(size, std::forward<Write>(write));
+    return v;
+  }
   friend Value encode(const Command& c);
 
   void retain() const noexcept {
