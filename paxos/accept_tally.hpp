@@ -27,7 +27,8 @@ namespace paxsim {
 class AcceptTally {
  public:
   // One key's voters in the order they were counted (with repeats, if the
-  // caller counts them: the count-duplicate-acks bug).
+  // caller counts them: the count-duplicate-acks bug). A leader counts each
+  // of its proposals' acknowledgements in one too (paxos/leader.hpp).
   class Voters {
    public:
     bool contains(NodeId n) const {
@@ -42,6 +43,21 @@ class AcceptTally {
         spill_.push_back(n);
       }
       ++size_;
+    }
+    // push_back of a voter not counted yet, while the voters fit inline,
+    // with no call: false (and nothing added) if `n` is counted already or
+    // they do not fit.
+    bool push_back_new_inline(NodeId n) {
+      if (size_ >= k_inline) return false;
+      for (std::uint32_t i = 0; i < size_; ++i)
+        if (inline_[i] == n) return false;
+      inline_[size_++] = n;
+      return true;
+    }
+    // Empty again (a reused tally keeps its spill buffer).
+    void clear() {
+      size_ = 0;
+      spill_.clear();
     }
     std::size_t size() const { return size_; }
     std::span<const NodeId> ids() const { return {size_ <= k_inline ? inline_.data() : spill_.data(), size_}; }

@@ -58,7 +58,6 @@ void Leader::propose(const NodeConfig& cfg, Slot s, const Value& v, Effects& out
   Proposal& p = in_flight_.add(s);  // a reused cell: its tally keeps its buffer
   p.value = v;
   p.acceptors.clear();
-  p.acceptors.reserve(cfg.nodes);  // one allocation per cell, not one per doubling
   p.sent_tick = tick_;
   send_accepts(cfg, s, v, out);
 }
@@ -102,7 +101,7 @@ void Leader::fill(const NodeConfig& cfg, Effects& out) {
 }
 
 void Leader::accepted_by_quorum(Slot s, const Proposal& p, Effects& out) const {
-  out.quorum_copy(QuorumUse::Phase::accepted, s, ballot_, p.acceptors);
+  out.quorum_copy(QuorumUse::Phase::accepted, s, ballot_, p.acceptors.ids());
 }
 
 void Leader::settle(Slot s) {

@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "paxos/accept_tally.hpp"
 #include "paxos/effects.hpp"
 #include "paxos/flat_hash_map.hpp"
 #include "paxos/node.hpp"
@@ -43,12 +44,35 @@ class Leader {
   }
   // on_accepted for a caller that found us leading under m.ballot itself.
   bool count_accepted(const NodeConfig& cfg, const Message& m, Effects& out) {
-    Proposal* p = in_flight_.find(m.slot);
-    if (!p || p->value != m.value) return false;
-    if (counted(cfg, p->acceptors, m.from)) return false;
-    p->acceptors.push_back(m.from);
-    if (p->acceptors.size() < cfg.quorum()) return false;
-    accepted_by_quorum(m.slot, *p, out);
+    Proposal* p = proposal(m.slot);
+    return p && count_accepted(cfg, *p, m, out);
+  }
+  // A slot's proposal in flight (proposed by us and not yet settled).
+  struct Proposal {
+    Value value;
+    AcceptTally::Voters acceptors;  // the first five inline, so that counting one calls nothing
+    std::uint64_t sent_tick = 0;
+  };
+  // Slot `s`'s proposal in flight, or null: an acknowledgement for any
+  // other slot comes late (the slot was settled) and counts for nothing.
+  Proposal* proposal(Slot s) { return in_flight_.find(s); }
+  // count_accepted's usual case, without a call: an acknowledgement that
+  // carries the proposal's own value handle, from a voter not counted yet,
+  // that leaves the tally short of a quorum (and fits inline). Then counts
+  // it and returns true. Otherwise changes nothing and returns false:
+  // count_accepted decides (a repeated voter too, which the
+  // count-duplicate-acks bug counts).
+  static bool add_vote(const NodeConfig& cfg, Proposal& p, const Message& m) {
+    if (!p.value.same_text(m.value) || p.acceptors.size() + 1 >= cfg.quorum()) return false;
+    return p.acceptors.push_back_new_inline(m.from);
+  }
+  // count_accepted for a caller that found m.slot's proposal `p` itself.
+  bool count_accepted(const NodeConfig& cfg, Proposal& p, const Message& m, Effects& out) {
+    if (p.value != m.value) return false;
+    if (counted(cfg, p.acceptors, m.from)) return false;
+    p.acceptors.push_back(m.from);
+    if (p.acceptors.size() < cfg.quorum()) return false;
+    accepted_by_quorum(m.slot, p, out);
     return true;
   }
   void step_down(Ballot seen);
@@ -99,7 +123,7 @@ class Leader {
       h.add(s);
       h.add_bytes(p.value);
       h.add(h.canonical() ? std::min<std::uint64_t>(tick_ - p.sent_tick, k_resend_after_ticks) : p.sent_tick);
-      h.add_voters(p.acceptors);
+      h.add_voters(p.acceptors.ids());
     });
     for (const Value& v : pending_) h.add_bytes(v);
   }
@@ -118,12 +142,10 @@ class Leader {
     if (cfg.bugs.has(Bug::count_duplicate_acks)) return false;
     return std::find(voters.begin(), voters.end(), n) != voters.end();
   }
+  bool counted(const NodeConfig& cfg, const AcceptTally::Voters& voters, NodeId n) const {
+    return !cfg.bugs.has(Bug::count_duplicate_acks) && voters.contains(n);
+  }
 
-  struct Proposal {
-    Value value;
-    std::vector<NodeId> acceptors;
-    std::uint64_t sent_tick = 0;
-  };
   void send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects& out) const;
   // Reports the quorum that accepted `p` (in slot `s`).
   [[gnu::noinline]] void accepted_by_quorum(Slot s, const Proposal& p, Effects& out) const;

@@ -280,29 +280,40 @@ class MultiPaxosNode final : public Node {
     acceptor_.take_accept(cfg_, m, out);
   }
 
-  [[gnu::noinline]] void on_accepted(const Message& m, Effects& out) {
+  // In line in the dispatch: an acknowledgement that comes late (its slot
+  // already learned, or settled by the leader) returns without the frame of
+  // a call, and so does the leader's usual count of a vote short of a
+  // quorum (Leader::add_vote); the rest goes on out of line. In decide
+  // mode, of the five acknowledgements of each slot, two are counted in
+  // line, one makes the quorum and two come late.
+  void on_accepted(const Message& m, Effects& out) {
     if (cfg_.learning == LearningMode::all_to_all) {
-      // Every learner counts acceptances per (slot, ballot, value) itself.
-      if (replica_.decided(m.slot)) return;
-      const bool mixed = cfg_.bugs.has(Bug::mixed_ballot_learning);
-      AcceptTally::Voters& voters = tally_.at(m.slot, mixed ? Ballot{} : m.ballot, m.value);
-      if (!cfg_.bugs.has(Bug::count_duplicate_acks) && voters.contains(m.from)) return;
-      voters.push_back(m.from);
-      if (voters.size() < cfg_.quorum()) return;
-      out.quorum_copy(QuorumUse::Phase::accepted, m.slot, m.ballot, voters.ids());
-      learn(m.slot, m.value, m.ballot, out);
+      if (!replica_.decided(m.slot)) tally_accepted(m, out);
       return;
     }
     // Only a leader counts acknowledgements, of its own ballot: asked once
     // here, for both follows_me and the count.
     if (leader_.role() != Leader::Role::leader || m.ballot != leader_.ballot()) return;
     heard_from(m.from);
-    if (leader_.count_accepted(cfg_, m, out)) {
-      learn(m.slot, m.value, m.ballot, out);
-      for (NodeId n = 0; n < cfg_.nodes; ++n) {
-        if (n == cfg_.self) continue;
-        out.send_new(false, MsgKind::decide, cfg_.self, n, m.slot, m.ballot, m.value);  // built in place, as the accepts are
-      }
+    if (Leader::Proposal* p = leader_.proposal(m.slot); p && !leader_.add_vote(cfg_, *p, m)) count_accepted(*p, m, out);
+  }
+  // Every learner counts acceptances per (slot, ballot, value) itself.
+  [[gnu::noinline]] void tally_accepted(const Message& m, Effects& out) {
+    const bool mixed = cfg_.bugs.has(Bug::mixed_ballot_learning);
+    AcceptTally::Voters& voters = tally_.at(m.slot, mixed ? Ballot{} : m.ballot, m.value);
+    if (!cfg_.bugs.has(Bug::count_duplicate_acks) && voters.contains(m.from)) return;
+    voters.push_back(m.from);
+    if (voters.size() < cfg_.quorum()) return;
+    out.quorum_copy(QuorumUse::Phase::accepted, m.slot, m.ballot, voters.ids());
+    learn(m.slot, m.value, m.ballot, out);
+  }
+  // The leader counts an acknowledgement of its proposal `p`.
+  [[gnu::noinline]] void count_accepted(Leader::Proposal& p, const Message& m, Effects& out) {
+    if (!leader_.count_accepted(cfg_, p, m, out)) return;
+    learn(m.slot, m.value, m.ballot, out);
+    for (NodeId n = 0; n < cfg_.nodes; ++n) {
+      if (n == cfg_.self) continue;
+      out.send_new(false, MsgKind::decide, cfg_.self, n, m.slot, m.ballot, m.value);  // built in place, as the accepts are
     }
   }
 
