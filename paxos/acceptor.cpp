@@ -23,19 +23,16 @@ const Acceptance* Acceptor::accepted(Slot s) const {
   return accepted_.find(s);
 }
 
-void Acceptor::send(const NodeConfig& cfg, Effects& out, const Message& m, bool durable_first) {
-  out.send_copy(m, durable_first);
-  out.send.back().msg.from = cfg.self;
-}
-
+// Its answers are built in their effects slots (send_new), with no message
+// on the stack to copy from and destroy.
 void Acceptor::on_prepare(const NodeConfig& cfg, const Message& m, Effects& out) {
   if (m.ballot < promised_) {
-    Message nack;
+    Message& nack = out.send_new(false);  // reveals a durable promise only
     nack.kind = MsgKind::nack;
+    nack.from = cfg.self;
     nack.to = m.from;
     nack.slot = m.slot;
     nack.ballot = promised_;
-    send(cfg, out, std::move(nack), false);  // reveals a durable promise only
     return;
   }
   if (m.ballot > promised_) {
@@ -45,8 +42,9 @@ void Acceptor::on_prepare(const NodeConfig& cfg, const Message& m, Effects& out)
   }
   // m.ballot == promised_ here: a new promise, or a duplicate prepare answered
   // again (the reply is covered by the record written the first time).
-  Message reply;
+  Message& reply = out.send_new(!cfg.bugs.has(Bug::promise_before_durable));
   reply.kind = MsgKind::promise;
+  reply.from = cfg.self;
   reply.to = m.from;
   reply.slot = m.slot;
   reply.ballot = m.ballot;
@@ -61,7 +59,6 @@ void Acceptor::on_prepare(const NodeConfig& cfg, const Message& m, Effects& out)
     reply.accepted_ballot = a->ballot;
     reply.value = a->value;
   }
-  send(cfg, out, std::move(reply), !cfg.bugs.has(Bug::promise_before_durable));
 }
 
 void Acceptor::refuse_accept(const NodeConfig& cfg, const Message& m, Effects& out) {

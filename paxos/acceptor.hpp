@@ -53,8 +53,6 @@ class Acceptor {
   }
 
  private:
-  void send(const NodeConfig& cfg, Effects& out, const Message& m, bool durable_first);
-
   // Invariant: promised_ >= every accepted ballot (accepting b promises b).
   Ballot promised_;
   SlotMap<Acceptance> accepted_;

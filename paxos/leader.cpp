@@ -19,14 +19,13 @@ void Leader::start_election(const NodeConfig& cfg, Ballot promised, Slot from, E
   promisers_.clear();
   recovered_.clear();
   in_flight_.clear();
-  Message m;
-  m.kind = MsgKind::prepare;
-  m.from = cfg.self;
-  m.slot = from;
-  m.ballot = ballot_;
   for (NodeId n = 0; n < cfg.nodes; ++n) {
+    Message& m = out.send_new(true);  // built in its effects slot, not copied from one on the stack
+    m.kind = MsgKind::prepare;
+    m.from = cfg.self;
     m.to = n;
-    out.send_copy(m, true);
+    m.slot = from;
+    m.ballot = ballot_;
   }
 }
 

@@ -146,7 +146,7 @@ class MultiPaxosNode final : public Node {
     follows_me(m);
   }
 
-  void on_timer(TimerKind k, std::uint64_t token, Effects& out) {
+  [[gnu::noinline]] void on_timer(TimerKind k, std::uint64_t token, Effects& out) {
     if (k == TimerKind::election && token == election_token_) {
       arm(TimerKind::election, out);
       heard_leader_before_ = heard_from_leader_;
@@ -180,20 +180,21 @@ class MultiPaxosNode final : public Node {
       leader_.start_election(cfg_, acceptor_.promised(), replica_.first_undecided(), out);
     } else if (k == TimerKind::heartbeat && token == heartbeat_token_) {
       if (leader_.role() != Leader::Role::leader) return;
-      Message h;
-      h.kind = MsgKind::heartbeat;
-      h.from = cfg_.self;
-      h.ballot = leader_.ballot();
-      h.commit = replica_.first_undecided();
+      std::uint64_t round = 0;  // the lease round (0: leases off)
       if (leases()) {
         // A lease round, counted from now; we grant ourselves the lease too.
-        h.request = holder_.start_round(cfg_, leader_.ballot(), now_local_);
+        round = holder_.start_round(cfg_, leader_.ballot(), now_local_);
         grantor_.grant(cfg_.self, now_local_, cfg_.leader_lease_us);
       }
       for (NodeId n = 0; n < cfg_.nodes; ++n) {
         if (n == cfg_.self) continue;
+        Message& h = out.send_new(false);  // built in its effects slot, not copied from one on the stack
+        h.kind = MsgKind::heartbeat;
+        h.from = cfg_.self;
         h.to = n;
-        out.send_copy(h, false);
+        h.ballot = leader_.ballot();
+        h.commit = replica_.first_undecided();
+        h.request = round;
       }
       // Lock leases that ran out by our clock (paxos/lock_service.hpp).
       for (const Value& v : lock_watch_.due(now_local_)) {
@@ -404,15 +405,16 @@ class MultiPaxosNode final : public Node {
     for (const LogEntry& e : m.entries) learn(e.slot, e.value, e.ballot, out);
   }
 
-  void on_heartbeat(const Message& m, Effects& out) {
+  // Its answers are built in their effects slots (send_new), with no
+  // message on the stack to copy from and destroy.
+  [[gnu::noinline]] void on_heartbeat(const Message& m, Effects& out) {
     if (m.ballot < acceptor_.promised()) {
       // A deposed leader: tell it, so it steps down.
-      Message nack;
+      Message& nack = out.send_new(false);
       nack.kind = MsgKind::nack;
       nack.from = cfg_.self;
       nack.to = m.from;
       nack.ballot = acceptor_.promised();
-      out.send_copy(nack, false);
       return;
     }
     saw_ballot(m.ballot);
@@ -420,33 +422,31 @@ class MultiPaxosNode final : public Node {
     heard_from_leader_ = true;
     // Answer, so that the leader knows we still hear it (check_quorum); with
     // leases, the answer grants the lease of this round.
-    Message ack;
+    Message& ack = out.send_new(false);
     ack.kind = MsgKind::heartbeat_ack;
     ack.from = cfg_.self;
     ack.to = m.from;
     ack.ballot = m.ballot;
     if (leases() && m.request != 0) {
-      grantor_.grant(m.from, now_local_, cfg_.leader_lease_us);
       ack.kind = MsgKind::lease_ack;
       ack.request = m.request;
+      grantor_.grant(m.from, now_local_, cfg_.leader_lease_us);
     }
-    out.send_copy(ack, false);
     // Decisions still in flight make every follower look briefly behind, so
     // ask only for what we still miss from the previous heartbeat's commit.
     const Slot behind_since = last_commit_seen_;
     last_commit_seen_ = m.commit;
     if (replica_.first_undecided() < std::min(behind_since, m.commit)) {
       // We miss decisions the leader has: ask for them.
-      Message q;
+      Message& q = out.send_new(false);
       q.kind = MsgKind::learn_request;
       q.from = cfg_.self;
       q.to = m.from;
       q.slot = replica_.first_undecided();
-      out.send_copy(q, false);
     }
   }
 
-  void on_client_request(const Message& m, Effects& out) {
+  [[gnu::noinline]] void on_client_request(const Message& m, Effects& out) {
     const CommandView* cmd = command_of(m.value, scratch_);
     if (!cmd) return;  // malformed: ignore
     if (const KvResult* done = replica_.kv().cached(cmd->client, cmd->request)) {
@@ -454,13 +454,12 @@ class MultiPaxosNode final : public Node {
       return;
     }
     if (leader_.role() != Leader::Role::leader) {
-      Message r;
+      Message& r = out.send_new(false);
       r.kind = MsgKind::redirect;
       r.from = cfg_.self;
       r.to = m.from;
       r.request = m.request;
       r.leader_hint = known_leader_ == cfg_.self ? k_no_node : known_leader_;
-      out.send_copy(r, false);
       return;
     }
     if (cmd->op == KvOpKind::get && leases() && holder_.holds(leader_.ballot(), now_local_) &&
