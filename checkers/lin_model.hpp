@@ -518,6 +518,9 @@ class KeyModel {
   // number of ops[j] is j)? The main search's is.
   bool whole_key(const std::vector<std::size_t>& ops) const { return ops == ops_; }
   const OpInfo& info(std::uint32_t k) const { return info_[k]; }
+  const OpInfo* infos() const { return info_.data(); }  // by key number
+  // index() was called: the reads' paths are known.
+  bool indexed() const { return indexed_; }
 
   // The write (key number) that the only path to get `g`'s result takes next
   // from value `v`: the put that starts the path, or the append after `v`;

@@ -47,45 +47,68 @@ SearchResult search_with(KeyModel& model, const std::vector<std::size_t>& ops, s
   // is `first` plus a few words, not a bitset over the whole key.
   // Their key numbers go along (key_numbers): positions in `ops` when it is
   // the key's whole list, else found (and found again if a run must be sorted).
-  const bool whole_key = model.whole_key(ops);
-  auto key_number_of = [&](std::size_t j) { return whole_key ? static_cast<std::uint32_t>(j) : model.key_number(ops[j]); };
-  std::vector<std::size_t> local;
-  std::vector<std::uint32_t> key_numbers;
-  local.reserve(ops.size());
-  key_numbers.reserve(ops.size());
-  for (std::size_t j = 0; j < ops.size(); ++j)
-    if (h.ops[ops[j]].return_us) {
-      local.push_back(ops[j]);
-      key_numbers.push_back(key_number_of(j));
-    }
-  const auto nf = static_cast<std::uint32_t>(local.size());
-  for (std::size_t j = 0; nf < ops.size() && j < ops.size(); ++j)  // none left when all were answered
-    if (!h.ops[ops[j]].return_us) {
-      local.push_back(ops[j]);
-      key_numbers.push_back(key_number_of(j));
-    }
-  // Both runs are usually in call order already (a history is recorded so).
+  // The usual main search is over the key's whole list, every operation
+  // answered and in call order (a history is recorded so): then a local
+  // number is a key number, and the search reads `ops` and the model's
+  // operation table themselves instead of copies.
   auto by_call = [&](std::size_t a, std::size_t b) { return call_before(h, a, b); };
-  const auto answered_end = local.begin() + nf;
-  const bool answered_sorted = std::is_sorted(local.begin(), answered_end, by_call);
-  const bool unanswered_sorted = std::is_sorted(answered_end, local.end(), by_call);
-  if (!answered_sorted) std::sort(local.begin(), answered_end, by_call);
-  if (!unanswered_sorted) std::sort(answered_end, local.end(), by_call);
-  if (!answered_sorted || !unanswered_sorted)
-    for (std::size_t k = 0; k < local.size(); ++k) key_numbers[k] = model.key_number(local[k]);
-  PAXSIM_ASSERT(local.size() < (std::size_t{1} << 31));
-  const auto n = static_cast<std::uint32_t>(local.size());
+  const bool whole_key = model.whole_key(ops);
+  const bool identity = whole_key && std::all_of(ops.begin(), ops.end(), [&](std::size_t i) { return h.ops[i].return_us.has_value(); }) &&
+                        std::is_sorted(ops.begin(), ops.end(), by_call);
+  PAXSIM_ASSERT(ops.size() < (std::size_t{1} << 31));
+  const auto n = static_cast<std::uint32_t>(ops.size());
+  std::vector<std::size_t> local_copy;
+  std::vector<std::uint32_t> key_number_copy;
+  const std::size_t* local = ops.data();
+  const std::uint32_t* key_numbers = nullptr;  // null: a key number is its local number
+  std::uint32_t nf = n;
+  if (!identity) {
+    auto key_number_of = [&](std::size_t j) { return whole_key ? static_cast<std::uint32_t>(j) : model.key_number(ops[j]); };
+    local_copy.reserve(ops.size());
+    key_number_copy.reserve(ops.size());
+    for (std::size_t j = 0; j < ops.size(); ++j)
+      if (h.ops[ops[j]].return_us) {
+        local_copy.push_back(ops[j]);
+        key_number_copy.push_back(key_number_of(j));
+      }
+    nf = static_cast<std::uint32_t>(local_copy.size());
+    for (std::size_t j = 0; nf < ops.size() && j < ops.size(); ++j)  // none left when all were answered
+      if (!h.ops[ops[j]].return_us) {
+        local_copy.push_back(ops[j]);
+        key_number_copy.push_back(key_number_of(j));
+      }
+    // Both runs are usually in call order already.
+    const auto answered_end = local_copy.begin() + nf;
+    const bool answered_sorted = std::is_sorted(local_copy.begin(), answered_end, by_call);
+    const bool unanswered_sorted = std::is_sorted(answered_end, local_copy.end(), by_call);
+    if (!answered_sorted) std::sort(local_copy.begin(), answered_end, by_call);
+    if (!unanswered_sorted) std::sort(answered_end, local_copy.end(), by_call);
+    if (!answered_sorted || !unanswered_sorted)
+      for (std::size_t k = 0; k < local_copy.size(); ++k) key_number_copy[k] = model.key_number(local_copy[k]);
+    local = local_copy.data();
+    key_numbers = key_number_copy.data();
+  }
+  auto key_number_at = [&](std::uint32_t k) { return key_numbers ? key_numbers[k] : k; };
   const std::uint32_t nu = n - nf;
   if (nf == 0) return {Verdict::linearizable, 0};
 
-  std::vector<KeyModel::OpInfo> info;  // by local number, copied in (not filled, then assigned)
-  info.reserve(n);
-  std::vector<std::uint32_t> local_of(model.size(), k_none);
+  // By local number: the model's table itself, or a copy in local order.
+  std::vector<KeyModel::OpInfo> info_copy;
+  const KeyModel::OpInfo* info = model.infos();
+  if (!identity) {
+    info_copy.reserve(n);
+    for (std::uint32_t k = 0; k < n; ++k) info_copy.push_back(model.info(key_numbers[k]));
+    info = info_copy.data();
+  }
+  // Key numbers to local ones: read only where the reads are indexed (the
+  // look-ahead, and the wanted passes' paths), so made only then.
+  std::vector<std::uint32_t> local_of;
+  if (look_ahead || model.indexed()) {
+    local_of.assign(model.size(), k_none);
+    for (std::uint32_t k = 0; k < n; ++k) local_of[key_number_at(k)] = k;
+  }
   std::uint32_t gets_left = 0, puts_left = 0;  // not yet linearized
   for (std::uint32_t k = 0; k < n; ++k) {
-    const std::uint32_t key_number = key_numbers[k];
-    local_of[key_number] = k;
-    info.push_back(model.info(key_number));
     gets_left += info[k].op == KvOp::get;
     puts_left += info[k].op == KvOp::put;
   }
@@ -236,7 +259,7 @@ SearchResult search_with(KeyModel& model, const std::vector<std::size_t>& ops, s
     }
     gets_left -= info[k].op == KvOp::get;
     puts_left -= info[k].op == KvOp::put;
-    if (info[k].op == KvOp::put) line = key_numbers[k];
+    if (info[k].op == KvOp::put) line = key_number_at(k);
     return true;
   };
   auto pop = [&]() -> Frame {

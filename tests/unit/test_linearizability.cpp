@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "checkers/lin_model.hpp"
+#include "checkers/lin_search.hpp"
 #include "checkers/linearizability.hpp"
 #include "cli/history_io.hpp"
 #include "cli/scenario_json.hpp"
@@ -517,6 +519,59 @@ TEST_CASE("linearizability: agrees with a brute-force search on small random his
   MESSAGE(linearizable, " linearizable, ", not_linearizable, " not");
   CHECK(linearizable > 1000);
   CHECK(not_linearizable > 1000);
+}
+
+TEST_CASE("linearizability: the search over a whole key in call order takes the same steps as over a copy") {
+  // The search reads the key's own list and the model's operation table
+  // when it is given the whole key, every operation answered, in call order
+  // (the usual case); any other list goes through local copies. The same
+  // operations in another order are the same sub-history: the verdict and
+  // the states searched must agree, with and without look-ahead, on
+  // histories that are linearizable, that are not, and whose budget runs
+  // out.
+  std::mt19937_64 rng(77);
+  auto below = [&](std::uint64_t n) { return static_cast<std::int64_t>(rng() % n); };
+  int shortcut = 0;
+  for (int round = 0; round < 3'000; ++round) {
+    History h;
+    h.clients = {"c1"};
+    const auto n = 1 + below(40);
+    std::optional<std::string> v;
+    std::int64_t t = 0;
+    const bool timeouts = below(3) == 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      Operation o;
+      o.op = below(2) == 0 ? KvOp::put : KvOp::get;
+      o.key = "k";
+      if (o.op == KvOp::put) o.value = std::string(1, static_cast<char>('a' + below(5)));
+      t += below(4);
+      o.call_us = t;
+      o.return_us = o.call_us + below(12);
+      if (timeouts && o.op == KvOp::put && below(5) == 0) o.return_us.reset();
+      if (o.op == KvOp::put) v = o.value;
+      if (o.op == KvOp::get) o.result = below(12) == 0 ? std::optional<std::string>("z") : v;
+      h.ops.push_back(o);
+    }
+    std::vector<std::size_t> ops(h.ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i) ops[i] = i;
+    std::vector<std::size_t> reversed(ops.rbegin(), ops.rend());
+    checkers::lin::KeyModel model(h, ops);
+    // Called in order by construction: the shortcut is taken when every
+    // operation was answered.
+    shortcut += std::all_of(h.ops.begin(), h.ops.end(), [](const Operation& o) { return o.return_us.has_value(); });
+    for (const std::uint64_t budget : {std::uint64_t{5}, std::uint64_t{10'000}}) {
+      const auto fast = checkers::lin::search(model, ops, budget, false);
+      const auto fast_copy = checkers::lin::search(model, reversed, budget, false);
+      CHECK(fast.verdict == fast_copy.verdict);
+      CHECK(fast.states == fast_copy.states);
+    }
+    model.index();
+    const auto full = checkers::lin::search(model, ops, 10'000);
+    const auto full_copy = checkers::lin::search(model, reversed, 10'000);
+    CHECK(full.verdict == full_copy.verdict);
+    CHECK(full.states == full_copy.states);
+  }
+  CHECK(shortcut > 1000);
 }
 
 // ---------------------------------------------------------------- history files
