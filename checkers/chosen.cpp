@@ -1,6 +1,7 @@
 #include "checkers/chosen.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <fmt/format.h>
 
 #include "checkers/by_slot.hpp"
@@ -76,21 +77,37 @@ inline std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, co
 void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
   // The usual acceptance: one more acceptor (an id below 64) for the slot's
   // first tally, of the very same handle, with nothing chosen above it to
-  // compare. It calls nothing but chose, last, so it saves no registers;
-  // anything else (another tally too) goes to accept_slow, which does it all.
+  // compare; or the slot's first acceptance, which starts that tally. It
+  // calls nothing but chose, last, and the growth of who_, so it saves no
+  // registers; anything else (another tally too) goes to accept_slow, which
+  // does it all.
   if (r.slot < slots_size_ && n < 64) {
     SlotState& st = slots_[r.slot];
     Tally& tally = st.first;
+    const std::uint64_t bit = std::uint64_t{1} << n;
     if (tally.ballot == r.ballot && tally.value.same_text(r.value) && tally.who_count != 0) {
-      const std::uint64_t bit = std::uint64_t{1} << n;
       if (tally.seen & bit) return;
-      if (!(stability_ && st.chosen != k_none && r.ballot > st.lowest_chosen && !r.value.same_text(st.value))) {
+      if (!(stability_ && st.chosen != k_none && r.ballot > st.lowest_chosen && !r.value.same_text(chosen_value(st)))) {
         tally.seen |= bit;
         PAXSIM_ASSERT(tally.who_count < nodes_);
         who_[tally.first_who + tally.who_count++] = n;
         if (tally.who_count == quorum_) chose(r.slot, st, k_in_slot, t);
         return;
       }
+    } else if (tally.who_count == 0 && quorum_ > 1) {
+      // The slot's first acceptance (add_tally's first case, and what
+      // accept_slow does then): no other tally, nothing chosen, no quorum
+      // yet. The empty handle has nothing to release, so the value is
+      // made in its place.
+      tally.first_who = who_used_;
+      who_used_ += nodes_;
+      grow_to(who_, who_used_, who_size_);
+      tally.ballot = r.ballot;
+      std::construct_at(&tally.value, r.value);
+      tally.seen = bit;
+      who_[tally.first_who] = n;
+      tally.who_count = 1;
+      return;
     }
   }
   accept_slow(t, n, r);
@@ -114,7 +131,7 @@ void ChosenTracker::accept_slow(Time_us t, NodeId n, const Record& r) {
 
   // Stability against what is already chosen: an acceptance above the chosen
   // ballot with another value breaks P2 (it may become chosen later).
-  if (stability_ && st.chosen != k_none && r.ballot > st.lowest_chosen && r.value != st.value)
+  if (stability_ && st.chosen != k_none && r.ballot > st.lowest_chosen && r.value != chosen_value(st))
     report_late_acceptance(t, n, r, st);
   if (tally.who_count == quorum_) chose(r.slot, st, i, t);
 }
@@ -125,7 +142,6 @@ void ChosenTracker::chose(Slot s, SlotState& st, std::uint32_t chosen, Time_us t
   const Value& v = tally.value;
   if (st.chosen == k_none) {
     st.chosen = chosen;
-    st.value = v;
     st.chosen_us = t;
     st.lowest_chosen = b;
     ++chosen_count_;
@@ -135,7 +151,7 @@ void ChosenTracker::chose(Slot s, SlotState& st, std::uint32_t chosen, Time_us t
     for (auto& f : listeners_) f(s, t);
     return;
   }
-  if (v != st.value) {
+  if (v != chosen_value(st)) {
     if (agreement_) report_second_value(s, st, tally, t);
     return;
   }
@@ -148,7 +164,7 @@ void ChosenTracker::chose(Slot s, SlotState& st, std::uint32_t chosen, Time_us t
 void ChosenTracker::check_stability_above(Slot s, const SlotState& st, const Ballot& b) {
   for (std::uint32_t i = first_tally(st); i != k_none; i = tally_at(st, i).next) {
     const Tally& t = tally_at(st, i);
-    if (!(t.ballot > b) || t.value == st.value) continue;
+    if (!(t.ballot > b) || t.value == chosen_value(st)) continue;
     report_accepted_above(s, st, t, b);
     return;
   }

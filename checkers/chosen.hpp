@@ -54,7 +54,7 @@ class ChosenTracker : public sim::Observer {
 
   // The value chosen in a slot, if any (valid until the next observation).
   const Value* chosen(Slot s) const {
-    return s < slots_size_ && slots_[s].chosen != k_none ? &slots_[s].value : nullptr;
+    return s < slots_size_ && slots_[s].chosen != k_none ? &chosen_value(slots_[s]) : nullptr;
   }
   std::optional<Choice> choice(Slot s) const;
   std::uint64_t chosen_slots() const { return chosen_count_; }
@@ -88,8 +88,9 @@ class ChosenTracker : public sim::Observer {
   // The first choice made in a slot is its tally that first reached a
   // quorum: its ballot and value, and the first quorum_ acceptors it counted
   // (those it counts later come after them). So a slot keeps that tally's
-  // name, not a copy of its acceptors; and its value, which every learn
-  // and acceptance in the slot is compared with.
+  // name, not a copy of its acceptors or of its value (a tally is never
+  // dropped, so its value, which every learn and acceptance in the slot is
+  // compared with, stays in it).
   struct SlotState {
     // Not value-initialised as a table grows (which would zero the whole
     // state before setting the fields below).
@@ -97,12 +98,13 @@ class ChosenTracker : public sim::Observer {
     Tally first;                         // none while its who_count is 0 (a tally counts its first acceptor at once)
     std::uint32_t last_tally = k_none;   // the last in tallies_ (k_none: `first` is the slot's only one)
     std::uint32_t chosen = k_none;       // the first choice's tally
-    Ballot lowest_chosen;                // stability: acceptances above this must carry `value`
-    Value value;                         // the chosen value, once chosen
+    Ballot lowest_chosen;                // stability: acceptances above this must carry the chosen value
     Time_us chosen_us = 0;               // when it was chosen
   };
   Tally& tally_at(SlotState& st, std::uint32_t t) { return t == k_in_slot ? st.first : tallies_[t]; }
   const Tally& tally_at(const SlotState& st, std::uint32_t t) const { return t == k_in_slot ? st.first : tallies_[t]; }
+  // The value chosen in a chosen slot: its first choice's.
+  const Value& chosen_value(const SlotState& st) const { return tally_at(st, st.chosen).value; }
   // The slot's tallies, in order of first acceptance: the first, or k_none.
   static std::uint32_t first_tally(const SlotState& st) { return st.first.who_count != 0 ? k_in_slot : k_none; }
   std::span<const NodeId> who(const Tally& t) const { return {who_.data() + t.first_who, t.who_count}; }

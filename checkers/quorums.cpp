@@ -19,21 +19,7 @@ QuorumChecker::QuorumChecker(const sim::Scenario& s, ViolationSink& sink)
   masks_.reserve(slots * (words_ - 1));
 }
 
-void QuorumChecker::add_first_answer(const Message& m) {
-  grow_to(slots_, m.slot + 1, slots_size_);
-  AnswerSet& first = slots_[m.slot];
-  AnswerSet* a = &first;
-  if (first.kind != k_no_kind) {  // another (kind, ballot) in the slot: after its first
-    PAXSIM_ASSERT(sets_.size() < k_none);
-    a = &sets_.emplace_back(AnswerSet{m.kind, m.ballot, first.next, 0, 0});
-    first.next = static_cast<std::uint32_t>(sets_.size() - 1);
-  }
-  a->kind = m.kind;
-  a->ballot = m.ballot;
-  a->more = masks_.size();
-  for (std::uint32_t w = 1; w < words_; ++w) masks_.push_back(0);
-  add_member(*a, m.from);
-}
+void QuorumChecker::add_first_answer(const Message& m) { make_first_answer(m); }
 
 void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
   // The usual case, up to 64 nodes (one word per set), without sorting: a

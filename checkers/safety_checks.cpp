@@ -20,7 +20,7 @@ void SafetyChecks::on_send(Time_us t, const Message& m) {
 }
 
 void SafetyChecks::first_answer(Time_us t, const Message& m) {
-  quorums_.add_first_answer(m);
+  quorums_.make_first_answer(m);
   promises_.PromiseChecker::on_send(t, m);
 }
 

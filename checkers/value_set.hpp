@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -16,13 +17,14 @@ namespace paxsim::checkers {
 class ValueSet {
  public:
   void insert(const Value& v) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
+    if ((size_ + 1) * 2 > mask_ + 1) grow();  // (an empty table's mask is 0: it grows)
     const std::size_t h = hash(v);
     Slot& s = probe(v, h);
     if (s.used) return;
-    // Filled in place: the slot's empty handle takes a count on v's text.
+    // Filled in place: the slot's empty handle, with nothing to release,
+    // is made a count on v's text.
     s.hash = h;
-    s.value = v;
+    std::construct_at(&s.value, v);
     s.used = true;
     ++size_;
   }
