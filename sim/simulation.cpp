@@ -199,6 +199,7 @@ void Simulation::notify_step(const StepInfo& info) {
   for (Observer* o : watching(Hook::step)) o->on_step(info);
   for (const StepWhenDue& w : stepping_when_due_)
     if (*w.due < info.time) w.observer->on_step(info);
+  if (*step_stop_) ask_stops_at_ = 0;  // run()'s full stop test, after this step
 }
 
 inline void Simulation::end_step(const StepInfo& info) {
@@ -273,20 +274,40 @@ bool Simulation::run(const RunStops& stops) {
   const bool* const violation = stops.violation;
   const bool* const liveness = stops.liveness;
   const std::uint64_t max_steps = stops.max_steps;
-  // Whether a request is open is asked before the time: on most steps one
-  // is, and the rest of the quiescence test goes unasked (all are reads).
+  step_stop_ = liveness;
+  // Whether a request is open is asked before the time: when one is, the
+  // rest of the quiescence test goes unasked (all are reads).
   const auto stop_here = [&] {
     return *violation || *liveness || stats_.steps >= max_steps ||
            (open_requests_ == 0 && now_ >= faults_over_at_ && workload_settled());
   };
+  // Where the tests other than the violation flag may next hold: the step
+  // limit, unless one may hold now (notify_step and request_closed set 0
+  // when theirs may hold after a step).
+  const auto arm = [&] { ask_stops_at_ = open_requests_ == 0 || *liveness ? 0 : max_steps; };
+  const auto stop_after_step = [&] {
+    if (!*violation && stats_.steps < ask_stops_at_) [[likely]] return false;
+    if (stop_here()) return true;
+    arm();
+    return false;
+  };
+  arm();
+  bool stopped = false;
   if (pinned_) [[unlikely]] {  // fixed for the run: asked once
     while (step_scheduled())
-      if (stop_here()) return true;
-    return false;
+      if (stop_after_step()) {
+        stopped = true;
+        break;
+      }
+  } else {
+    while (take_queued_step())
+      if (stop_after_step()) {
+        stopped = true;
+        break;
+      }
   }
-  while (take_queued_step())
-    if (stop_here()) return true;
-  return false;
+  step_stop_ = &k_no_stop;  // the caller's flag may not outlive this call
+  return stopped;
 }
 
 // ---------------------------------------------------------------- steps
@@ -702,7 +723,7 @@ void Simulation::crash(NodeId n) {
   s.held_sends.clear();
   for (std::uint64_t id : s.open_requests) {
     ++stats_.proposals_dropped;
-    --open_requests_;
+    request_closed();
     for (Observer* o : watching(Hook::request_dropped)) o->on_request_dropped(now_, id);
   }
   s.open_requests.clear();
@@ -791,7 +812,7 @@ void Simulation::report_effects(NodeId n) {
       if (!s.open_requests.empty()) {
         for (std::uint64_t id : s.open_requests) {
           ++stats_.client_ops_completed;
-          --open_requests_;
+          request_closed();
           for (Observer* o : watching(Hook::request_done)) o->on_request_done(now_, id);
         }
         s.open_requests.clear();
@@ -857,7 +878,7 @@ void Simulation::client_call(std::uint32_t client, const Command& c, const Value
 }
 
 void Simulation::client_return(std::uint32_t client, const Command& c, const Message& reply) {
-  --open_requests_;
+  request_closed();
   ++stats_.client_ops_completed;
   for (Observer* o : watching(Hook::client_return)) o->on_client_return(now_, client, c, reply);
   for (Observer* o : watching(Hook::request_done)) o->on_request_done(now_, request_id(client, c.request));
@@ -896,13 +917,13 @@ void Simulation::lock_call(std::uint32_t client, const Command& c) {
 }
 
 void Simulation::lock_return(std::uint32_t client, const Command& c) {
-  --open_requests_;
+  request_closed();
   ++stats_.client_ops_completed;
   for (Observer* o : watching(Hook::request_done)) o->on_request_done(now_, request_id(client, c.request));
 }
 
 void Simulation::lock_dropped(std::uint32_t client, const Command& c) {
-  --open_requests_;
+  request_closed();
   for (Observer* o : watching(Hook::request_dropped)) o->on_request_dropped(now_, request_id(client, c.request));
 }
 

@@ -98,7 +98,9 @@ class Simulation : private ClientWorld, private LockWorld {
   // violation reported, a liveness deadline missed), a number of steps in
   // all, and quiescence (see run()).
   struct RunStops {
-    const bool* violation;
+    const bool* violation;  // any hook may set it
+    // Set only in an observer's on_step (the liveness checker judges its
+    // deadlines there), so it is read after the steps that called one.
     const bool* liveness;
     std::uint64_t max_steps;
   };
@@ -310,6 +312,17 @@ class Simulation : private ClientWorld, private LockWorld {
   std::size_t next_proposal_ = 0;
   std::uint64_t open_requests_ = 0;
   std::uint64_t next_request_id_ = 1;
+  // run(): after a step, the full stop test is asked only once
+  // stats_.steps reaches this (besides the violation flag): the step limit,
+  // or 0 once no request is open or an on_step set RunStops::liveness
+  // (step_stop_), so most steps ask one compare for three tests.
+  std::uint64_t ask_stops_at_ = 0;
+  static constexpr bool k_no_stop = false;
+  const bool* step_stop_ = &k_no_stop;  // RunStops::liveness while run() runs
+  // Every request's close: the last open one's is a stop test to ask.
+  void request_closed() {
+    if (--open_requests_ == 0) ask_stops_at_ = 0;
+  }
 
   std::optional<KvClients> kv_;
   std::optional<LockClients> lock_;
