@@ -190,7 +190,7 @@ inline void Simulation::begin_step(StepInfo& info) {
   info.index = ++stats_.steps;
   info.time = now_;
   hash_step(info);
-  if (watched(Hook::step) && (stepping_always_ || *step_due_ < info.time)) notify_step(info);
+  if (watched(Hook::step) && (stepping_always_ || *step_due_ < info.time)) notify_step(copy_of(info));
 }
 
 // Out of line: inline in every kind of step, the loops cost the step more
@@ -203,8 +203,11 @@ void Simulation::notify_step(const StepInfo& info) {
 }
 
 inline void Simulation::end_step(const StepInfo& info) {
-  if (watched(Hook::after_step))
-    for (Observer* o : watching(Hook::after_step)) o->after_step(info);
+  if (watched(Hook::after_step)) notify_after_step(copy_of(info));
+}
+
+void Simulation::notify_after_step(const StepInfo& info) {
+  for (Observer* o : watching(Hook::after_step)) o->after_step(info);
 }
 
 // effects_ is empty here: carry_out (apply_effects) empties each list it

@@ -279,7 +279,31 @@ class Simulation : private ClientWorld, private LockWorld {
   static constexpr Time_us k_due_never = std::numeric_limits<Time_us>::max();
   const Time_us* step_due_ = &k_due_never;  // the one in stepping_when_due_, or k_due_now if several
   bool stepping_always_ = false;            // watching(Hook::step) is not empty
-  void notify_step(const StepInfo& info);
+  // Out of line, each given a copy of the step's info made field by field in
+  // the rare branch that calls it: given the step's own info by reference,
+  // or a copy of it made whole, GCC kept that info in memory, zeroed and
+  // filled on every step; this way its fields stay in registers (or are
+  // constants hash_step folds) on the steps no observer watches.
+  [[gnu::noinline]] void notify_step(const StepInfo& info);
+  [[gnu::noinline]] void notify_after_step(const StepInfo& info);
+  [[gnu::always_inline]] static StepInfo copy_of(const StepInfo& i) {
+    StepInfo c;
+    c.index = i.index;
+    c.time = i.time;
+    c.msg = i.msg;
+    c.record = i.record;
+    c.fault = i.fault;
+    c.value = i.value;
+    c.node = i.node;
+    c.kind = i.kind;
+    c.loss = i.loss;
+    c.timer = i.timer;
+    c.client_timer = i.client_timer;
+    c.did_nothing = i.did_nothing;
+    c.undo = i.undo;
+    return c;
+  }
+  static_assert(sizeof(void*) != 8 || sizeof(StepInfo) == 72, "StepInfo changed: update copy_of()");
   // Per message kind: the observers of Hook::send that want its sends, in the
   // order they were added (as in hooked_).
   std::array<std::vector<Observer*>, k_msg_kind_count> sending_;
