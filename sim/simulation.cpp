@@ -376,7 +376,9 @@ inline bool Simulation::on_deliver(const Event& e) {
     ++stats_.messages_dropped;
   } else {
     ++stats_.messages_delivered;
-    step_node(to, Input::message(m));
+    deliver_input_.msg = &m;
+    deliver_input_.local_us = clocks_[to].local_at(now_);  // the node reads its own clock only
+    nodes_[to].node->step(deliver_input_, effects_);
     carry_out(to);
   }
   end_step(info);

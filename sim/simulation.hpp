@@ -318,6 +318,9 @@ class Simulation : private ClientWorld, private LockWorld {
   std::vector<NodeSlot> nodes_;
   std::vector<NodeId> all_nodes_;  // 0..nodes-1: is_live asks reaches_majority of them all
   Effects effects_;                 // reused across steps
+  // A delivery's input, kept: each sets its message and clock reading only
+  // (a fresh one was six stores per delivery, most of them zeros).
+  Input deliver_input_{.kind = Input::Kind::message};
   MessagePool pool_;                // messages in flight, by slot
   std::uint32_t client_slot_ = 0;   // the slot of the message a kv client is building
   Rng network_rng_;
