@@ -56,16 +56,25 @@ void ChosenTracker::report(const char* invariant, Time_us t, std::string message
   sink_.report(Violation{invariant, step_index(), t, std::move(message), std::move(evidence)});
 }
 
-inline std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, const Value& v) {
+inline std::size_t ChosenTracker::take_who_run() {
   const std::size_t first_who = who_used_;
   who_used_ += nodes_;  // entries only written as acceptors are counted: nothing to fill
   grow_to(who_, who_used_, who_size_);
-  if (st.first.who_count == 0) {  // the slot's first: in place (its next, count and bits are still unset)
-    st.first.ballot = b;
-    st.first.value = v;
-    st.first.first_who = first_who;
+  return first_who;
+}
+
+inline void ChosenTracker::start_first_tally(SlotState& st, const Ballot& b, const Value& v) {
+  st.first.first_who = take_who_run();
+  st.first.ballot = b;
+  std::construct_at(&st.first.value, v);
+}
+
+inline std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, const Value& v) {
+  if (st.first.who_count == 0) {
+    start_first_tally(st, b, v);
     return k_in_slot;
   }
+  const std::size_t first_who = take_who_run();
   PAXSIM_ASSERT(tallies_.size() < k_in_slot);
   const auto i = static_cast<std::uint32_t>(tallies_.size());
   tallies_.push_back(Tally{b, v, k_none, 0, first_who});
@@ -95,15 +104,9 @@ void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
         return;
       }
     } else if (tally.who_count == 0 && quorum_ > 1) {
-      // The slot's first acceptance (add_tally's first case, and what
-      // accept_slow does then): no other tally, nothing chosen, no quorum
-      // yet. The empty handle has nothing to release, so the value is
-      // made in its place.
-      tally.first_who = who_used_;
-      who_used_ += nodes_;
-      grow_to(who_, who_used_, who_size_);
-      tally.ballot = r.ballot;
-      std::construct_at(&tally.value, r.value);
+      // The slot's first acceptance (what accept_slow does then): no other
+      // tally, nothing chosen, no quorum yet.
+      start_first_tally(st, r.ballot, r.value);
       tally.seen = bit;
       who_[tally.first_who] = n;
       tally.who_count = 1;

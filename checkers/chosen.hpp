@@ -119,6 +119,12 @@ class ChosenTracker : public sim::Observer {
   [[gnu::noinline]] void on_accept(Time_us t, NodeId n, const Record& r);
   [[gnu::noinline]] void accept_slow(Time_us t, NodeId n, const Record& r);
   [[gnu::always_inline]] std::uint32_t add_tally(SlotState& st, const Ballot& b, const Value& v);  // in accept_slow
+  // A new tally's run of nodes_ entries in who_: where it starts.
+  [[gnu::always_inline]] std::size_t take_who_run();
+  // Starts the slot's first tally, in place (add_tally's usual case, and
+  // on_accept's in line): its count and bits are still unset, and its value
+  // handle is empty (nothing to release), so the value is made there.
+  [[gnu::always_inline]] void start_first_tally(SlotState& st, const Ballot& b, const Value& v);
   void chose(Slot s, SlotState& st, std::uint32_t chosen, Time_us t);
   void check_stability_above(Slot s, const SlotState& st, const Ballot& b);
   [[gnu::cold, gnu::noinline]] void report_late_acceptance(Time_us t, NodeId n, const Record& r, const SlotState& st);

@@ -273,11 +273,10 @@ class Value {
   struct Rep {
     // `s` is not empty.
     static Rep* make(std::string_view s) {
-      void* const at = detail::take_value_block(sizeof(Rep) + s.size() + 1);
-      char* const text = static_cast<char*>(at) + sizeof(Rep);
-      std::memcpy(text, s.data(), s.size());
-      text[s.size()] = '\0';
-      return new (at) Rep(s);
+      return make_in_place(s.size(), [&](char* text, CommandView&) {
+        std::memcpy(text, s.data(), s.size());
+        return false;
+      });
     }
     // A text of `size` bytes (> 0) that `write(char* text, CommandView& c)`
     // writes in place, in the block, returning whether `c` is now the command
@@ -304,7 +303,7 @@ class Value {
     bool has_command = false;  // set by `encode` only
     const std::size_t size;
     const std::uint64_t hash;  // hash_text(text)
-    CommandView command;       // the text decoded, if has_command (set once, in make)
+    CommandView command;       // the text decoded, if has_command (set once, in make_in_place)
 
    private:
     explicit Rep(std::string_view s) : size(s.size()), hash(hash_text(s)) {}
