@@ -43,14 +43,7 @@ void KvClients::generate(Client& c, Command& cmd) {
   const double u = c.rng.unit();
   cmd.op = u < wl.mix_put ? KvOpKind::put : u < wl.mix_put + wl.mix_get ? KvOpKind::get : KvOpKind::append;
   if (c.index + wl.readers >= wl.clients) cmd.op = KvOpKind::get;  // a reader
-  // The key is written backwards, from its end (decimal_ending_at), and
-  // assigned once: appending piece by piece cost a library call per piece,
-  // on every command. "k<n>":
-  char buf[24];  // room for "k" and 20 digits
-  char* const end = buf + sizeof buf;
-  char* p = decimal_ending_at(end, 1 + c.rng.below(wl.keys));
-  *--p = 'k';
-  cmd.key.assign(p, static_cast<std::size_t>(end - p));
+  write_key(cmd.key, 1 + c.rng.below(wl.keys));
   // Unique and of fixed size: client, then a per-client sequence number.
   if (cmd.op != KvOpKind::get) assign_text(cmd.value, c.next_value);
   else cmd.value.clear();

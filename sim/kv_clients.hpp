@@ -36,6 +36,18 @@ inline void increment_decimal_suffix(std::string& text) {
   else ++text[i];
 }
 
+// Makes `key` the text "k<n>", in place over the last command's key, its
+// digits written backwards from its end (decimal_ending_at): a key as wide
+// as the last (every key below 10, as most workloads have) costs no copy and
+// no library call, where building it apart and assigning it cost both.
+inline void write_key(std::string& key, std::uint64_t n) {
+  std::size_t width = 2;  // "k" and a digit
+  for (std::uint64_t rest = n; rest >= 10; rest /= 10) ++width;
+  if (key.size() != width) [[unlikely]] key.resize(width);
+  key[0] = 'k';
+  decimal_ending_at(key.data() + width, n);
+}
+
 // What the clients ask of the world. The simulation implements it.
 class ClientWorld {
  public:

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "paxos/kv.hpp"
 #include "sim/kv_clients.hpp"
@@ -43,4 +44,17 @@ TEST_CASE("kv clients: a value's sequence number counted up in place is the one 
   std::string text = value_text(7, 9'999'999);
   paxsim::sim::increment_decimal_suffix(text);
   CHECK(text == "c0007-10000000");
+}
+
+// A client writes each command's key over the last one's (write_key): it must
+// read "k<n>" whatever the key before it, wider, narrower or as wide.
+TEST_CASE("kv clients: a key written over the last one is \"k\" and its number") {
+  const std::vector<std::uint64_t> numbers = {1,         9,          10,         99,        100,        7,
+                                              123'456,   1'000'000,  8,          54,        999'999'999, 3,
+                                              18'446'744'073'709'551'615ull, 42};
+  std::string key;
+  for (std::uint64_t n : numbers) {
+    paxsim::sim::write_key(key, n);
+    REQUIRE(key == "k" + std::to_string(n));
+  }
 }
