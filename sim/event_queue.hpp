@@ -1,7 +1,8 @@
-// The event queue, ordered by (time, class, sequence).
-// Timeline fault actions have the lowest class, so at one instant they run
-// before anything else, in file order; the nemesis undoes before it strikes;
-// every other event at that instant follows in the order it was scheduled.
+// The event queue, ordered by (time, class, sequence), the sequence being
+// the order of the pushes. Timeline fault actions have the lowest class, so
+// at one instant they run before anything else, in file order; the nemesis
+// undoes before it strikes; every other event at that instant follows in
+// the order it was scheduled.
 #pragma once
 
 #include <algorithm>
@@ -32,18 +33,19 @@ enum class EventKind : std::uint8_t {
 
 enum class EventClass : std::uint8_t { fault = 0, nemesis_undo = 1, nemesis = 2, other = 3 };
 
+// An event carries no sequence number: where the queue holds events in
+// lists, their place in the list is their order of push (see EventQueue).
 struct Event {
   Time_us time = 0;
-  std::uint64_t seq = 0;
   std::uint64_t arg = 0;
   std::uint32_t target = 0;
   std::uint32_t incarnation = 0;
   EventKind kind = EventKind::deliver;
   EventClass klass = EventClass::other;
   std::uint8_t aux = 0;
-  // Unused: with it, the incarnation to the end is one 8-byte word, which a
-  // push of an event whose fields there are constants (a delivery, a
-  // client's timer) stores at once instead of in three parts.
+  // Unused: with it, the kind to the end is one 4-byte word, which a push
+  // of an event whose fields there are constants (a delivery, a client's
+  // timer) stores at once instead of in three parts.
   std::uint8_t spare = 0;
 };
 
@@ -54,24 +56,27 @@ struct Event {
 // a push is never before it (a simulation schedules nothing in its past).
 // Bucket number b (time / 64) lives at ring position b mod k_buckets while
 // b is within k_buckets of base_'s bucket (`cursor_`); its events are a
-// list kept sorted by (time, class, sequence), so that a push is almost
-// always an append (sequence numbers only grow, and most events fall due in
-// a bucket of their own); the lists share one array of nodes. A bit map of
-// the buckets in use finds the next one. An event due beyond the ring waits
-// in `far_run_` if it is due no earlier than the last event put there (a
-// kv client's timeouts, all of one length, come in that order: each goes in
-// and out in a few instructions), else in `far_`, a heap in the queue's
-// order; it moves into its bucket once the cursor comes within reach (the
-// bucket's list puts it in its place). The order is total, so the queue
-// pops the same events in the same order however they are laid out.
+// list kept sorted by (time, class), each event after those equal to it,
+// so that a push is almost always an append (most events fall due in a
+// bucket of their own) and a list's order is the queue's order; the lists
+// share one array of nodes. A bit map of the buckets in use finds the next
+// one. An event due beyond the ring waits in `far_run_` if the last event
+// put there is not before it (a kv client's timeouts, all of one length,
+// come in that order: each goes in and out in a few instructions),
+// else in `far_`, a heap in the queue's order, each with a sequence number
+// of its own; it moves into its bucket once the cursor comes within reach,
+// the two merged in the queue's order. That bucket holds no event then (a
+// push goes into the ring only within its reach, and whatever waits beyond
+// the ring moves in as soon as the cursor brings it there), so the list
+// needs no sequence numbers: what moves in together arrives in order, and
+// whatever is pushed there later is later in the order too. The order is
+// total, so the queue pops the same events in the same order however they
+// are laid out.
 class EventQueue {
  public:
   EventQueue() : ends_(k_buckets, Ends{k_none, k_none}) {}
 
-  [[gnu::always_inline]] void push(Event e) {
-    e.seq = next_seq_++;
-    insert(e);
-  }
+  [[gnu::always_inline]] void push(const Event& e) { insert(e); }
   bool empty() const { return in_ring_ == 0 && far_.empty() && far_run_.empty(); }
   std::size_t size() const { return in_ring_ + far_.size() + far_run_.size(); }
 
@@ -106,7 +111,7 @@ class EventQueue {
       used_[p / 64] &= ~(std::uint64_t{1} << (p % 64));
     }
     node.next = free_;
-    free_ = n;
+    free_ = n | k_free;
     --in_ring_;
     base_ = node.event.time;
     return &node.event;
@@ -146,7 +151,7 @@ class EventQueue {
     base_ = base;  // at or before every event left, and every push to come
     cursor_ = cursor;
     for (std::size_t i = 0; i < all.size(); ++i)
-      if (i != at) insert(all[i]);  // each with its sequence number
+      if (i != at) insert(all[i]);  // in order: each after those equal to it
     return found;
   }
 
@@ -156,31 +161,46 @@ class EventQueue {
   static constexpr std::uint32_t k_mask = k_buckets - 1;
   static constexpr std::uint64_t k_no_bucket = std::numeric_limits<std::uint64_t>::max();
   static constexpr std::uint32_t k_none = std::numeric_limits<std::uint32_t>::max();
+  // A free node's link is the next free node's index with this bit set, or
+  // k_free_end (the last): never a queued node's link, an index or k_none,
+  // so a node's link tells whether it is free (see is_free).
+  static constexpr std::uint32_t k_free = std::uint32_t{1} << 31;
+  static constexpr std::uint32_t k_free_end = k_none - 1;
 
   // A bucket is a list of nodes, in the queue's order, kept by its ends;
   // the nodes of every bucket share one array and one free list.
   struct Node {
     Event event;
-    std::uint32_t next;  // in its bucket, or on the free list; k_none: the last
+    std::uint32_t next;  // in its bucket (k_none: the last), or on the free list (tagged k_free)
   };
   struct Ends {
     std::uint32_t head;
     std::uint32_t tail;
   };
 
-  // (time, class, sequence), lexicographically.
+  // (time, class), lexicographically: in a bucket's list, an event goes
+  // after every event it is not before.
   static bool before(const Event& x, const Event& y) {
     if (x.time != y.time) return x.time < y.time;
-    if (x.klass != y.klass) return x.klass < y.klass;
+    return x.klass < y.klass;
+  }
+  // An event beyond the ring, with its place in the order of pushes.
+  struct Far {
+    Event event;
+    std::uint64_t seq;
+  };
+  // (time, class, sequence), lexicographically.
+  static bool far_before(const Far& x, const Far& y) {
+    if (before(x.event, y.event) || before(y.event, x.event)) return before(x.event, y.event);
     return x.seq < y.seq;
   }
   struct Later {
-    bool operator()(const Event& x, const Event& y) const { return before(y, x); }
+    bool operator()(const Far& x, const Far& y) const { return far_before(y, x); }
   };
   static std::uint64_t bucket_of(Time_us t) { return static_cast<std::uint64_t>(t) >> k_width_bits; }
   static std::uint32_t position(std::uint64_t bucket) { return static_cast<std::uint32_t>(bucket) & k_mask; }
 
-  // Puts `e` (its sequence number already set) into the queue. Inline in
+  // Puts `e` into the queue, after every event it is not before. Inline in
   // every push, where the event is built: a call, its saved registers and a
   // copy of the event through memory cost about a third of the insertion.
   // What is due beyond the ring goes in out of line.
@@ -196,23 +216,27 @@ class EventQueue {
   // By value: a reference would take the address of the caller's event, and
   // keep it in memory on the inline path too (built there, then copied).
   [[gnu::noinline]] void insert_far(Event e) {
-    if (far_run_.empty() || far_run_.back().time <= e.time) {
-      far_run_.push() = e;
+    const Far far{e, next_far_seq_++};
+    // The run stays in the queue's order: an event at the time of the last
+    // one there but of a class before it goes in the heap.
+    if (far_run_.empty() || !before(e, far_run_.back().event)) {
+      far_run_.push() = far;
     } else {
-      far_.push_back(e);
+      far_.push_back(far);
       std::push_heap(far_.begin(), far_.end(), Later{});
     }
     far_bucket_ = std::min(far_bucket_, bucket_of(e.time));
   }
   // The time of the earliest event beyond the ring (there is one).
   Time_us far_time() const {
-    if (far_.empty()) return far_run_.front().time;
-    if (far_run_.empty()) return far_.front().time;
-    return std::min(far_.front().time, far_run_.front().time);
+    if (far_.empty()) return far_run_.front().event.time;
+    if (far_run_.empty()) return far_.front().event.time;
+    return std::min(far_.front().event.time, far_run_.front().event.time);
   }
   [[gnu::always_inline]] void put(std::uint32_t p, const Event& e) {
     std::uint32_t n = free_;
-    if (n != k_none) [[likely]] {
+    if (n != k_free_end) [[likely]] {
+      n &= ~k_free;
       free_ = nodes_[n].next;
     } else {
       n = new_node();
@@ -235,6 +259,7 @@ class EventQueue {
   // A node at the end of the array (rare: the free list is empty only while
   // the queue grows past its largest size so far).
   [[gnu::noinline]] std::uint32_t new_node() {
+    PAXSIM_ASSERT(nodes_.size() < k_free);  // an index leaves the free tag's bit clear
     nodes_.emplace_back();
     return static_cast<std::uint32_t>(nodes_.size() - 1);
   }
@@ -245,7 +270,7 @@ class EventQueue {
   // more per message there).
   void place(Ends& ends, std::uint32_t n);
   void place_long(Ends& ends, std::uint32_t n, std::uint32_t* link);
-  static bool still_queued(const Event& x, const Event& head);
+  static bool is_free(const Node& x) { return (x.next & k_free) != 0 && x.next != k_none; }
   static constexpr std::uint32_t k_short_walk = 8;
   // The ring position of the next event: the first bucket in use from the
   // cursor on, going round once (the ring is not empty).
@@ -275,17 +300,24 @@ class EventQueue {
     return true;
   }
   // The cursor moves on to bucket `b`; what `far_run_` and `far_` hold
-  // within reach of the ring moves in, but for what is stale.
+  // within reach of the ring moves in, the two merged in the queue's order,
+  // but for what is stale.
   [[gnu::noinline]] void advance(std::uint64_t b) {
     cursor_ = b;
-    while (!far_run_.empty() && bucket_of(far_run_.front().time) - cursor_ < k_buckets) {
-      move_in(far_run_.front());
-      far_run_.pop_front();
-    }
-    while (!far_.empty() && bucket_of(far_.front().time) - cursor_ < k_buckets) {
-      std::pop_heap(far_.begin(), far_.end(), Later{});
-      move_in(far_.back());
-      far_.pop_back();
+    const auto in_reach = [&](const Far& f) { return bucket_of(f.event.time) - cursor_ < k_buckets; };
+    for (;;) {
+      const bool run = !far_run_.empty() && in_reach(far_run_.front());
+      const bool heap = !far_.empty() && in_reach(far_.front());
+      if (run && !(heap && far_before(far_.front(), far_run_.front()))) {
+        move_in(far_run_.front().event);
+        far_run_.pop_front();
+      } else if (heap) {
+        std::pop_heap(far_.begin(), far_.end(), Later{});
+        move_in(far_.back().event);
+        far_.pop_back();
+      } else {
+        break;
+      }
     }
     far_bucket_ = far_.empty() && far_run_.empty() ? k_no_bucket : bucket_of(far_time());
   }
@@ -298,21 +330,21 @@ class EventQueue {
   }
 
   std::vector<Node> nodes_;                            // the buckets' events
-  std::uint32_t free_ = k_none;                        // the first free node
+  std::uint32_t free_ = k_free_end;                    // the first free node (tagged, as a link)
   std::vector<Ends> ends_;                             // by ring position: its bucket's first and last nodes
   std::array<std::uint64_t, k_buckets / 64> used_{};  // bit p: bucket p is not empty
   std::size_t in_ring_ = 0;                            // events in the buckets (the rest are beyond)
-  Fifo<Event> far_run_;                                // due beyond the ring, pushed in time order
-  std::vector<Event> far_;                             // due beyond the ring, the rest: a heap, least on top
+  Fifo<Far> far_run_;                                  // due beyond the ring, pushed in time order
+  std::vector<Far> far_;                               // due beyond the ring, the rest: a heap, least on top
   std::uint64_t far_bucket_ = k_no_bucket;             // the bucket of the earliest event beyond the ring, if any
   std::uint64_t cursor_ = 0;                           // the bucket of base_
   Time_us base_ = 0;
-  std::uint64_t next_seq_ = 0;
+  std::uint64_t next_far_seq_ = 0;                     // the sequence of pushes beyond the ring
   Stale stale_ = nullptr;
   const void* stale_context_ = nullptr;
   Time_us dropped_until_ = std::numeric_limits<Time_us>::min();
   // By ring position: the node place() last linked in there (k_none: none);
-  // it may have been popped since (see still_queued). Empty until the first
+  // it may have been popped since (see is_free). Empty until the first
   // long walk: most runs take none, and a short run (a seed sweep's, a
   // fuzz run's) paid for filling it.
   std::vector<std::uint32_t> placed_;

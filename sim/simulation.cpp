@@ -97,15 +97,15 @@ void Simulation::start() {
   }
   for (std::size_t i = 0; i < scenario_.faults.size(); ++i) {
     const Fault& f = scenario_.faults[i];
-    queue_.push(Event{f.at_us, 0, i, 0, 0, EventKind::fault, EventClass::fault, 0});
+    queue_.push(Event{f.at_us, i, 0, 0, EventKind::fault, EventClass::fault, 0});
     faults_over_at_ = std::max(faults_over_at_, f.at_us);
   }
   if (const auto& nem = scenario_.nemesis) {
     faults_over_at_ = std::max(faults_over_at_, nem->until_us);
-    queue_.push(Event{nem->until_us, 0, 0, 0, 0, EventKind::nemesis_end, EventClass::nemesis_undo, 0});
+    queue_.push(Event{nem->until_us, 0, 0, 0, EventKind::nemesis_end, EventClass::nemesis_undo, 0});
     const Time_us first = nem->from_us + nemesis_rng_.draw_us(nem->interval_ms);
     if (first < nem->until_us && !nem->actions.empty())
-      queue_.push(Event{first, 0, 0, 0, 0, EventKind::nemesis_tick, EventClass::nemesis, 0});
+      queue_.push(Event{first, 0, 0, 0, EventKind::nemesis_tick, EventClass::nemesis, 0});
   }
   const auto& props = scenario_.workload.proposals;
   proposal_order_.resize(props.size());
@@ -113,7 +113,7 @@ void Simulation::start() {
   std::stable_sort(proposal_order_.begin(), proposal_order_.end(),
                    [&](std::size_t a, std::size_t b) { return props[a].at_us < props[b].at_us; });
   for (std::size_t i : proposal_order_)
-    queue_.push(Event{props[i].at_us, 0, i, props[i].node, 0, EventKind::propose, EventClass::other, 0});
+    queue_.push(Event{props[i].at_us, i, props[i].node, 0, EventKind::propose, EventClass::other, 0});
 
   for (NodeId n = 0; n < scenario_.nodes; ++n) {
     nodes_[n].node = factory_(node_config(scenario_, n), nodes_[n].durable.records());
@@ -594,13 +594,13 @@ void Simulation::on_nemesis_tick() {
     nemesis_active_.push_back(active);
     const Time_us undo_at = now_ + nemesis_rng_.draw_us(nem.duration_ms);
     if (undo_at < nem.until_us)
-      queue_.push(Event{undo_at, 0, id, 0, 0, EventKind::nemesis_undo, EventClass::nemesis_undo, 0});
+      queue_.push(Event{undo_at, id, 0, 0, EventKind::nemesis_undo, EventClass::nemesis_undo, 0});
   }
   end_step(info);
 
   const Time_us next = now_ + std::max<Time_us>(1, nemesis_rng_.draw_us(nem.interval_ms));
   if (next < nem.until_us && !nemesis_over_)
-    queue_.push(Event{next, 0, 0, 0, 0, EventKind::nemesis_tick, EventClass::nemesis, 0});
+    queue_.push(Event{next, 0, 0, 0, EventKind::nemesis_tick, EventClass::nemesis, 0});
 }
 
 void Simulation::on_nemesis_undo(std::uint64_t id) {
@@ -645,7 +645,7 @@ void Simulation::on_nemesis_end() {
   nemesis_over_ = true;
   // Each undo is a step of its own, right away, before anything else at this instant.
   for (const NemesisFault& f : nemesis_active_)
-    queue_.push(Event{now_, 0, f.id, 0, 0, EventKind::nemesis_undo, EventClass::nemesis_undo, 0});
+    queue_.push(Event{now_, f.id, 0, 0, EventKind::nemesis_undo, EventClass::nemesis_undo, 0});
 }
 
 // ---------------------------------------------------------------- world actions
@@ -775,7 +775,7 @@ inline void Simulation::carry_out(NodeId n) {
     s.disk_last_durable_us = at;
     const std::uint64_t id = s.next_write_id++;
     s.durable.write(std::move(r));
-    queue_.push(Event{at, 0, id, n, s.disk_epoch, EventKind::durable, EventClass::other, 0});
+    queue_.push(Event{at, id, n, s.disk_epoch, EventKind::durable, EventClass::other, 0});
     ++stats_.records_persisted;
   }
   effects_.persist.clear();
@@ -870,7 +870,7 @@ bool Simulation::on_client_event(const Event& e) {
 void Simulation::client_send() { send_slot(client_slot_); }
 
 void Simulation::client_timer(std::uint32_t client, Time_us at, ClientTimer kind, std::uint64_t arg) {
-  queue_.push(Event{at, 0, arg, client, 0, EventKind::client, EventClass::other, static_cast<std::uint8_t>(kind)});
+  queue_.push(Event{at, arg, client, 0, EventKind::client, EventClass::other, static_cast<std::uint8_t>(kind)});
 }
 
 void Simulation::client_call(std::uint32_t client, const Command& c, const Value& encoded) {
@@ -910,7 +910,7 @@ bool Simulation::on_lock_event(const Event& e) {
 
 void Simulation::lock_timer(std::uint32_t client, Time_us local_us, LockTimer kind, std::uint64_t arg) {
   const Time_us at = now_ + clocks_[scenario_.nodes + client].true_duration(local_us);
-  queue_.push(Event{at, 0, arg, client, 0, EventKind::client, EventClass::other, static_cast<std::uint8_t>(kind)});
+  queue_.push(Event{at, arg, client, 0, EventKind::client, EventClass::other, static_cast<std::uint8_t>(kind)});
 }
 
 void Simulation::lock_call(std::uint32_t client, const Command& c) {
@@ -982,13 +982,13 @@ inline void Simulation::send_slot(std::uint32_t slot) {
   for (Observer* o : sending_[static_cast<int>(m.kind)]) o->on_send(now_, m);
   // A node's messages to itself: one copy, at once (no draw, taped or not).
   if (m.from == m.to) {
-    queue_.push(Event{now_, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
+    queue_.push(Event{now_, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
     return;
   }
   // A link that neither loses nor duplicates: the delay alone, no decision built.
   if (!pinned_ && network_.plain())
     if (const std::optional<Time_us> delay = network_rng_.plain_send_delay(network_.delay())) {
-      queue_.push(Event{now_ + *delay, 0, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
+      queue_.push(Event{now_ + *delay, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
       return;
     }
   send_fated(slot);
@@ -1014,7 +1014,7 @@ void Simulation::send_fated(std::uint32_t slot) {
   if (fate.copies == 2) ++stats_.messages_duplicated;
   for (int c = 0; c < fate.copies; ++c) {
     const std::uint32_t copy = c == 0 ? slot : pool_.put(m);
-    queue_.push(Event{now_ + fate.delay_us[c], 0, copy, m.to, 0, EventKind::deliver, EventClass::other, 0});
+    queue_.push(Event{now_ + fate.delay_us[c], copy, m.to, 0, EventKind::deliver, EventClass::other, 0});
   }
 }
 
@@ -1034,7 +1034,7 @@ void Simulation::schedule_timer(NodeId n, const TimerRequest& t) {
   // The node asked for an interval on its own clock.
   const Time_us at = now_ + clocks_[n].true_duration(std::max<Time_us>(1, ms_to_us(ms)));
   s.last_timer_token[static_cast<int>(t.kind)] = t.token;
-  queue_.push(Event{at, 0, t.token, n, s.incarnation, EventKind::timer, EventClass::other,
+  queue_.push(Event{at, t.token, n, s.incarnation, EventKind::timer, EventClass::other,
                     static_cast<std::uint8_t>(t.kind)});
 }
 
@@ -1139,7 +1139,7 @@ bool Simulation::take_scheduled(const ScheduledStep& st) {
     case K::propose: {
       const auto& props = scenario_.workload.proposals;
       if (st.index >= props.size()) return false;
-      on_propose(Event{now_, 0, st.index, props[st.index].node, 0, EventKind::propose, EventClass::other, 0});
+      on_propose(Event{now_, st.index, props[st.index].node, 0, EventKind::propose, EventClass::other, 0});
       return true;
     }
     case K::request: {
