@@ -120,18 +120,61 @@ class ReusedList {
   std::size_t capacity_ = 0;
 };
 
+struct Effects;
+
+// A list of one kind of observation for the checkers: read as a ReusedList,
+// added to only through Effects (Effects::observe), which counts what goes
+// into every such list, so that one count tells whether a step made any.
+template <class T>
+class ObservedList : private ReusedList<T> {
+  using Base = ReusedList<T>;
+  friend struct Effects;
+
+ public:
+  using typename Base::const_iterator;
+  using typename Base::iterator;
+  using typename Base::value_type;
+  using Base::back;
+  using Base::begin;
+  using Base::empty;
+  using Base::end;
+  using Base::front;
+  using Base::operator[];
+  using Base::operator std::vector<T>;
+  using Base::size;
+};
+
 struct Effects {
   ReusedList<Record> persist;
   ReusedList<Outgoing> send;
   ReusedList<TimerRequest> timers;
-  ReusedList<Learned> learned;
-  ReusedList<QuorumUse> quorums;
+  ObservedList<Learned> learned;
+  ObservedList<QuorumUse> quorums;
   // Multi-Paxos: commands applied to the replicated state machine, in log
   // order (`slot` is the log index); the `log` checker compares replicas.
-  ReusedList<Learned> applied;
+  ObservedList<Learned> applied;
   // Values the node proposes on its own (the lock service's expiry commands),
   // reported so that `validity` counts them as proposed.
-  ReusedList<Value> proposed;
+  ObservedList<Value> proposed;
+
+  // The next element of an observation list (learned, quorums, applied or
+  // proposed), holding whatever it held before: assign every field.
+  template <class T>
+  T& observe(ObservedList<T>& list) {
+    ++observations_;
+    return list.next();
+  }
+  // How many observations the four lists hold: most steps make none, and
+  // the simulator asks this one count before it reads any list.
+  std::size_t observations() const { return observations_; }
+  // Empties the four observation lists.
+  void clear_observations() {
+    learned.clear();
+    quorums.clear();
+    applied.clear();
+    proposed.clear();
+    observations_ = 0;
+  }
 
   // These copy into reused slots: no allocation once a slot has had room
   // for a value as long (the hot path of every step).
@@ -163,10 +206,10 @@ struct Effects {
     r.value = v;
     r.group = 0;
   }
-  void learned_copy(Slot s, const Value& v) { assign(learned.next(), s, v); }
-  void applied_copy(Slot s, const Value& v) { assign(applied.next(), s, v); }
+  void learned_copy(Slot s, const Value& v) { assign(observe(learned), s, v); }
+  void applied_copy(Slot s, const Value& v) { assign(observe(applied), s, v); }
   void quorum_copy(QuorumUse::Phase phase, Slot s, Ballot b, std::span<const NodeId> members) {
-    QuorumUse& q = quorums.next();
+    QuorumUse& q = observe(quorums);
     q.phase = phase;
     q.slot = s;
     q.ballot = b;
@@ -178,13 +221,11 @@ struct Effects {
     persist.clear();
     send.clear();
     timers.clear();
-    learned.clear();
-    quorums.clear();
-    applied.clear();
-    proposed.clear();
+    clear_observations();
   }
 
  private:
+  std::size_t observations_ = 0;  // the sizes of learned, quorums, applied and proposed, summed
   static void assign(Learned& l, Slot s, const Value& v) {
     l.slot = s;
     l.value = v;

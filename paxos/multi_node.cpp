@@ -198,7 +198,7 @@ class MultiPaxosNode final : public Node {
       }
       // Lock leases that ran out by our clock (paxos/lock_service.hpp).
       for (const Value& v : lock_watch_.due(now_local_)) {
-        out.proposed.push_back(v);
+        out.observe(out.proposed) = v;
         leader_.submit(cfg_, v, out);
       }
       leader_.tick(cfg_, out);

@@ -189,19 +189,19 @@ class ShardedNode final : public Node {
     }
     for (Learned& l : scratch_.learned) {
       l.group = g;
-      out.learned.push_back(std::move(l));
+      out.observe(out.learned) = std::move(l);
     }
     for (QuorumUse& q : scratch_.quorums) {
       q.ballot = to_global(grp, q.ballot);
       for (NodeId& n : q.members) n = member(n);
       q.group = g;
-      out.quorums.push_back(std::move(q));
+      out.observe(out.quorums) = std::move(q);
     }
     for (Learned& a : scratch_.applied) {
       a.group = g;
-      out.applied.push_back(std::move(a));
+      out.observe(out.applied) = std::move(a);
     }
-    for (Value& v : scratch_.proposed) out.proposed.push_back(std::move(v));
+    for (Value& v : scratch_.proposed) out.observe(out.proposed) = std::move(v);
   }
 
   NodeConfig cfg_;

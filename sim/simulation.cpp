@@ -791,16 +791,14 @@ inline void Simulation::carry_out(NodeId n) {
     }
   }
   effects_.send.clear();
-  // Each list is tested before its loop: most steps set no timer and make
-  // no observation, and setting up a loop over an empty list cost more than
-  // the test.
+  // Tested before their loops: most steps set no timer and make no
+  // observation, and setting up a loop over an empty list cost more than
+  // the test (the observations, four lists, by their one count).
   if (!effects_.timers.empty()) {
     for (const TimerRequest& t : effects_.timers) schedule_timer(n, t);
     effects_.timers.clear();
   }
-  if (!effects_.learned.empty() || !effects_.quorums.empty() || !effects_.applied.empty() ||
-      !effects_.proposed.empty())
-    report_effects(n);
+  if (effects_.observations() != 0) report_effects(n);
 }
 
 // The observations among a step's effects, for the checkers.
@@ -823,23 +821,20 @@ void Simulation::report_effects(NodeId n) {
         s.open_requests.clear();
       }
     }
-    effects_.learned.clear();
   }
   if (!effects_.quorums.empty()) {
     for (const QuorumUse& q : effects_.quorums)
       for (Observer* o : watching(Hook::quorum)) o->on_quorum(now_, n, q);
-    effects_.quorums.clear();
   }
   if (!effects_.applied.empty()) {
     for (const Learned& a : effects_.applied)
       for (Observer* o : watching(Hook::apply)) o->on_apply(now_, n, a);
-    effects_.applied.clear();
   }
   if (!effects_.proposed.empty()) {
     for (const Value& v : effects_.proposed)
       for (Observer* o : watching(Hook::propose)) o->on_propose(now_, n, v);
-    effects_.proposed.clear();
   }
+  effects_.clear_observations();
 }
 
 // ---------------------------------------------------------------- kv clients

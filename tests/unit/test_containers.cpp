@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "paxos/effects.hpp"
 #include "paxos/flat_hash_map.hpp"
 #include "paxos/shard_map.hpp"
 #include "paxos/slot_map.hpp"
@@ -557,4 +558,32 @@ TEST_CASE("event queue: far events at a few instants, every class, pushed out of
   for (; !q.want.empty(); ++popped) q.pop();
   CHECK(q.queue.empty());
   CHECK(popped > 3000);
+}
+
+TEST_CASE("effects: the observation count is the four lists' sizes summed, however they are added to and emptied") {
+  paxsim::Effects out;
+  auto draw = high_bits_lcg(2718);
+  const auto summed = [&] { return out.learned.size() + out.quorums.size() + out.applied.size() + out.proposed.size(); };
+  const paxsim::Value v("v");
+  const std::vector<paxsim::NodeId> members{0, 1, 2};
+  std::size_t most = 0;
+  for (int round = 0; round < 5000; ++round) {
+    switch (draw() % 9) {
+      case 0: out.learned_copy(draw() % 100, v); break;
+      case 1: out.applied_copy(draw() % 100, v); break;
+      case 2: out.quorum_copy(paxsim::QuorumUse::Phase::accepted, draw() % 100, paxsim::Ballot{1, 0}, members); break;
+      case 3: out.observe(out.proposed) = v; break;
+      case 4: out.observe(out.learned) = paxsim::Learned{draw() % 100, v, 1}; break;  // as a sharded node moves them
+      case 5: out.observe(out.quorums) = paxsim::QuorumUse{}; break;
+      case 6: out.observe(out.applied) = paxsim::Learned{}; break;
+      case 7:
+        if (draw() % 8 == 0) out.clear_observations();
+        break;
+      default:
+        if (draw() % 8 == 0) out.clear();
+    }
+    REQUIRE(out.observations() == summed());
+    most = std::max(most, summed());
+  }
+  CHECK(most > 20);
 }

@@ -188,10 +188,10 @@ class SilentReplica final : public Node {
     for (const Outgoing& o : scratch_.send)
       if (!among_members(o.msg)) out.send.push_back(o);
     for (const TimerRequest& t : scratch_.timers) out.timers.push_back(t);
-    for (const Learned& l : scratch_.learned) out.learned.push_back(l);
-    for (const QuorumUse& q : scratch_.quorums) out.quorums.push_back(q);
-    for (const Learned& a : scratch_.applied) out.applied.push_back(a);
-    for (const Value& v : scratch_.proposed) out.proposed.push_back(v);
+    for (const Learned& l : scratch_.learned) out.observe(out.learned) = l;
+    for (const QuorumUse& q : scratch_.quorums) out.observe(out.quorums) = q;
+    for (const Learned& a : scratch_.applied) out.observe(out.applied) = a;
+    for (const Value& v : scratch_.proposed) out.observe(out.proposed) = v;
   }
   NodeView view() const override { return inner_->view(); }
   bool has_learned(Slot s) const override { return inner_->has_learned(s); }
