@@ -181,39 +181,6 @@ const CommandView* parse_command(const Value& v, CommandView& scratch) {
 const KvResult KvStore::k_done{};
 const KvResult KvStore::k_absent{{}, true};
 
-const KvResult* KvStore::apply(const CommandView& c, const BugSet& bugs) {
-  // The usual command (a put of a key that exists, or a get, by a client
-  // seen before) is done in line; the rest goes to calls (a new client, a
-  // new key, an append, a lock operation), so that the usual one saves few
-  // registers.
-  if (c.client >= clients_size_) [[unlikely]] return apply_slow(c, bugs);
-  ClientEntry& entry = clients_[c.client];
-  if (!bugs.has(Bug::duplicate_execution)) {
-    if (c.request == entry.request) return result_of(entry);  // a retry: answered, not executed again
-    if (c.request < entry.request) return nullptr;            // older than what the client already moved past
-  }
-  // The result is remembered for a retry.
-  if (c.op == KvOpKind::put) {
-    std::string* v = data_.find(c.key, c.key_hash);
-    if (!v) [[unlikely]] return apply_slow(c, bugs);
-    entry.shared = &k_done;
-    assign_text(*v, c.value);
-  } else if (c.op == KvOpKind::get) {
-    if (const std::string* v = data_.find(c.key, c.key_hash)) {
-      entry.shared = nullptr;
-      entry.result.absent = false;
-      assign_text(entry.result.value, *v);
-    } else {
-      entry.shared = &k_absent;
-    }
-  } else {
-    return apply_slow(c, bugs);
-  }
-  ++executed_;
-  entry.request = std::max(entry.request, c.request);
-  return result_of(entry);
-}
-
 const KvResult* KvStore::apply_slow(const CommandView& c, const BugSet& bugs) {
   ClientEntry& entry = this->entry(c.client);
   if (!bugs.has(Bug::duplicate_execution)) {
