@@ -79,15 +79,15 @@ void Acceptor::take_accept(const NodeConfig& cfg, const Message& m, Effects& out
     out.persist_new(RecordKind::accept, m.slot, m.ballot, m.value);
   }
   const bool durable_first = !cfg.bugs.has(Bug::ack_before_durable);
-  // The acknowledgement goes to every node with all-to-all learning (each
-  // counts for itself), else to the proposer only. One loop for both, so
-  // that the usual single ack is built in line, with no call.
-  const bool to_all = cfg.learning == LearningMode::all_to_all;
-  const EndpointId last = to_all ? cfg.nodes - 1 : m.from;
-  for (EndpointId to = to_all ? 0 : m.from;; ++to) {
-    out.send_new(durable_first, MsgKind::accepted, cfg.self, to, m.slot, m.ballot, m.value);
-    if (to == last) break;
+  // The acknowledgement goes to the proposer only, or to every node with
+  // all-to-all learning (each counts for itself). The usual single ack is
+  // built in line, straight, with no loop to set up around it.
+  if (cfg.learning != LearningMode::all_to_all) {
+    out.send_new(durable_first, MsgKind::accepted, cfg.self, m.from, m.slot, m.ballot, m.value);
+    return;
   }
+  for (EndpointId to = 0; to < cfg.nodes; ++to)
+    out.send_new(durable_first, MsgKind::accepted, cfg.self, to, m.slot, m.ballot, m.value);
 }
 
 }  // namespace paxsim
