@@ -488,10 +488,16 @@ class MultiPaxosNode final : public Node {
 
   [[gnu::noinline]] void learn(Slot s, const Value& v, Ballot b, Effects& out) {
     // Only a node with clients waiting (a leader) answers what it applies.
-    if (!replica_.learn(cfg_, s, v, b, out, !waiters_.empty())) return;
+    const bool answers = !waiters_.empty();
+    if (!replica_.learn(cfg_, s, v, b, out, answers)) return;
     if (!replica_.kv().locks().locks().empty()) lock_watch_.observe(replica_.kv().locks(), now_local_);  // no locks: nothing to see
     if (!tally_.empty())  // all-to-all learning only
       tally_.erase_slot(s);
+    // The rest is for a node with replies to send or a window to settle and
+    // fill. A follower's window and queue are empty (stepping down empties
+    // them), so the usual learner, a follower with no client waiting, is
+    // done at this one test.
+    if (!answers && leader_.role() == Leader::Role::follower) return;
     leader_.settled(s);
     for (const Replica::Applied& a : replica_.just_applied()) {
       EndpointId who;
