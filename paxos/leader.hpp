@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "paxos/accept_tally.hpp"
+#include "paxos/command_set.hpp"
 #include "paxos/effects.hpp"
 #include "paxos/flat_hash_map.hpp"
 #include "paxos/node.hpp"
@@ -160,9 +161,8 @@ class Leader {
   std::map<Slot, LogEntry> recovered_;  // highest-ballot acceptance per slot among the promises
   SlotWindow<Proposal> in_flight_;      // proposed in increasing slot order, settled in any
   std::deque<Value> pending_;
-  // Pending or in flight, to drop duplicates of a retried request (never
-  // iterated): a set, as a flat table whose mapped flag is unused.
-  FlatHashMap<Value, bool, std::hash<Value>> queued_;
+  // Pending or in flight, to drop duplicates of a retried request.
+  CommandSet queued_;
 };
 
 template <class Decided>

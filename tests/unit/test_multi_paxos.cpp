@@ -7,6 +7,7 @@
 #include <string>
 
 #include "helpers.hpp"
+#include "paxos/command_set.hpp"
 #include "paxos/kv.hpp"
 #include "paxos/leader.hpp"
 #include "paxos/replica.hpp"
@@ -566,4 +567,37 @@ TEST_CASE("multi-paxos node: a leader that passed over a rival's prepare, which 
   CHECK(joined[0].msg.to == 4);
   CHECK(joined[0].msg.ballot == higher);
   CHECK_FALSE(m.node->view().leads);
+}
+
+TEST_CASE("multi-paxos leader: its set of queued commands compares texts, wherever a value sits") {
+  CommandSet set;
+  const Value a = encode(Command{1, 5, KvOpKind::put, "k", "v"});
+  CHECK(set.insert(a));
+  CHECK_FALSE(set.insert(a));
+  CHECK_FALSE(set.insert(Value(a.str())));  // the same text, carrying no command
+  CHECK_FALSE(set.insert(encode(Command{1, 5, KvOpKind::put, "k", "v"})));  // the same text, made again
+  // A client's second command, while its first is queued.
+  const Value b = encode(Command{1, 6, KvOpKind::get, "k", ""});
+  CHECK(set.insert(b));
+  CHECK_FALSE(set.insert(b));
+  // Removed by an equal text: the first goes, the second stays.
+  set.erase(Value(a.str()));
+  CHECK(set.insert(a));
+  CHECK_FALSE(set.insert(b));
+  set.erase(a);
+  set.erase(b);
+  CHECK(set.insert(b));  // b alone now, in the client's cell
+  CHECK(set.insert(a));
+  CHECK_FALSE(set.insert(Value(b.str())));
+  // Clients beyond the dense range, the lock service's own, and values that are no command.
+  for (const Value& v : {encode(Command{5000, 1, KvOpKind::put, "k", "v"}), encode(lock_expire("l", 3)), Value("plain"),
+                         k_noop_value}) {
+    CHECK(set.insert(v));
+    CHECK_FALSE(set.insert(Value(v.str())));
+    set.erase(Value(v.str()));
+    CHECK(set.insert(v));
+  }
+  set.clear();
+  CHECK(set.insert(a));
+  CHECK(set.insert(Value("plain")));
 }
