@@ -4,13 +4,16 @@
 // size that never move once allocated: a growing log allocates a chunk
 // now and then and never moves what it holds (one array doubling as the
 // log grew moved every entry, value handles and all, about twice over).
-// A chunk's buffer is reserved whole, but its cells are made only up to
-// the highest slot stored, so a short log (a synod run's) does not
-// construct and destroy a whole chunk.
+// A chunk's buffer is reserved whole, but its cells are made as a vector
+// grows, twice as many each time, so a short log (a synod run's) does not
+// construct and destroy a whole chunk, and a long one finds the cell of
+// each new slot made already, also when slots come out of order (a
+// decision or an accept overtaken by the next slot's on the network).
 // Iteration is in slot order. Nothing is ever erased (a log only grows),
 // so the highest slot stored is end() - 1.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <utility>
@@ -32,37 +35,29 @@ class SlotMap {
   // slot holds one already; true if made.
   template <class... A>
   bool try_emplace(Slot s, A&&... args) {
-    if (appends(s)) {
-      append(std::forward<A>(args)...);
-      return true;
-    }
     std::optional<T>& c = cell_at(s);
     if (c) return false;
     c.emplace(std::forward<A>(args)...);
-    ++count_;
+    stored(s);
     return true;
   }
   // Makes slot `s`'s value from `args`, replacing any it held.
   template <class... A>
   void emplace(Slot s, A&&... args) {
-    if (appends(s)) {
-      append(std::forward<A>(args)...);
-      return;
-    }
     std::optional<T>& c = cell_at(s);
     if (c) {
       *c = T(std::forward<A>(args)...);  // a whole value first: `args` may refer to the old one
       return;
     }
     c.emplace(std::forward<A>(args)...);
-    ++count_;
+    stored(s);
   }
   // The value in slot `s`, default-constructed first if there is none.
   T& operator[](Slot s) {
     std::optional<T>& c = cell_at(s);
     if (!c) {
       c.emplace();
-      ++count_;
+      stored(s);
     }
     return *c;
   }
@@ -89,39 +84,36 @@ class SlotMap {
   static constexpr std::size_t k_chunk_slots = 256;  // a power of two
 
   const std::optional<T>& cell(Slot s) const { return chunks_[s / k_chunk_slots][s % k_chunk_slots]; }
-  // The usual growth: `s` is the slot after the highest stored, inside the
-  // last chunk, so its cell is the next in that chunk's reserved buffer,
-  // made in line with no call to grow_to.
-  bool appends(Slot s) const { return s == end_ && s % k_chunk_slots != 0; }
-  template <class... A>
-  void append(A&&... args) {
-    chunks_.back().emplace_back(std::in_place, std::forward<A>(args)...);
-    ++end_;
+  // Slot `s` now holds a value (it did not).
+  void stored(Slot s) {
     ++count_;
+    if (s >= end_) end_ = s + 1;
   }
+  // Slot `s`'s cell, made (empty) if it was not.
   std::optional<T>& cell_at(Slot s) {
-    if (s < end_) return chunks_[s / k_chunk_slots][s % k_chunk_slots];
-    if (appends(s)) {
-      ++end_;
-      return chunks_.back().emplace_back();
-    }
-    grow_to(s);
-    return chunks_[s / k_chunk_slots][s % k_chunk_slots];
+    if (s < made_) [[likely]] return chunks_[s / k_chunk_slots][s % k_chunk_slots];
+    return make_cells(s);
   }
-  // Makes the cells up to slot `s` (s >= end_). Every chunk but the last is
-  // whole; a resize within the reserved buffer moves nothing.
-  void grow_to(Slot s) {
+  // Makes the cells up to slot `s` (s >= made_), and as many again as its
+  // chunk had (up to the chunk's end), as a vector grows: a log that grows
+  // slot by slot comes here a few times per chunk. Every chunk but the last
+  // is whole; a resize within the reserved buffer moves nothing.
+  [[gnu::noinline]] std::optional<T>& make_cells(Slot s) {
     const std::size_t last = s / k_chunk_slots;
     while (chunks_.size() <= last) {
       if (!chunks_.empty()) chunks_.back().resize(k_chunk_slots);
       chunks_.emplace_back().reserve(k_chunk_slots);
     }
-    chunks_[last].resize(s % k_chunk_slots + 1);
-    end_ = s + 1;
+    std::vector<std::optional<T>>& chunk = chunks_[last];
+    const std::size_t made = std::min(k_chunk_slots, std::max(s % k_chunk_slots + 1, 2 * chunk.size()));
+    chunk.resize(made);
+    made_ = last * k_chunk_slots + made;
+    return chunk[s % k_chunk_slots];
   }
 
-  std::vector<std::vector<std::optional<T>>> chunks_;  // each k_chunk_slots long but the last, which ends at end_ - 1
-  Slot end_ = 0;  // one past the highest slot stored
+  std::vector<std::vector<std::optional<T>>> chunks_;  // each k_chunk_slots long but the last, which ends at made_ - 1
+  Slot end_ = 0;   // one past the highest slot stored
+  Slot made_ = 0;  // one past the highest slot with a cell (>= end_; the cells from end_ on are empty)
   std::size_t count_ = 0;
 };
 
