@@ -71,11 +71,10 @@ void Acceptor::refuse_accept(const NodeConfig& cfg, const Message& m, Effects& o
 }
 
 void Acceptor::take_accept(const NodeConfig& cfg, const Message& m, Effects& out) {
-  const Acceptance* prev = accepted(m.slot);
-  const bool duplicate = prev && prev->ballot == m.ballot && prev->value == m.value;
-  if (!duplicate) {
+  // A duplicate (the same ballot and value again) changes nothing and is not written again.
+  const auto duplicate = [&](const Acceptance& prev) { return prev.ballot == m.ballot && prev.value == m.value; };
+  if (accepted_.emplace_unless(m.slot, duplicate, m.ballot, m.value)) {
     promised_ = std::max(promised_, m.ballot);
-    accepted_.emplace(m.slot, m.ballot, m.value);
     out.persist_new(RecordKind::accept, m.slot, m.ballot, m.value);
   }
   const bool durable_first = !cfg.bugs.has(Bug::ack_before_durable);

@@ -52,6 +52,20 @@ class SlotMap {
     c.emplace(std::forward<A>(args)...);
     stored(s);
   }
+  // emplace, unless slot `s` holds a value for which `same(value)` is true:
+  // true if made. One lookup where a find and an emplace took two.
+  template <class Same, class... A>
+  bool emplace_unless(Slot s, Same&& same, A&&... args) {
+    std::optional<T>& c = cell_at(s);
+    if (c) {
+      if (same(*c)) return false;
+      *c = T(std::forward<A>(args)...);
+      return true;
+    }
+    c.emplace(std::forward<A>(args)...);
+    stored(s);
+    return true;
+  }
   // The value in slot `s`, default-constructed first if there is none.
   T& operator[](Slot s) {
     std::optional<T>& c = cell_at(s);
