@@ -15,7 +15,6 @@
 #include "paxos/accept_tally.hpp"
 #include "paxos/command_set.hpp"
 #include "paxos/effects.hpp"
-#include "paxos/flat_hash_map.hpp"
 #include "paxos/node.hpp"
 #include "paxos/slot_window.hpp"
 
