@@ -159,6 +159,22 @@ class FlatMap {
       if (slots_[i].key == key) return slots_[i].value;
     }
   }
+  // The value at `key`, or else the empty slot for it, which reads k_missing
+  // and is counted as filled: the caller must store a value there (anything
+  // but k_missing) before the map is used again. One probe where find and
+  // then at_or_insert would make two.
+  std::uint32_t& slot_for(std::uint64_t key) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+      if (slots_[i].value == k_missing) {
+        slots_[i].key = key;
+        ++size_;
+        return slots_[i].value;
+      }
+      if (slots_[i].key == key) return slots_[i].value;
+    }
+  }
   bool contains(std::uint64_t key) const { return find(key) != k_missing; }
   // Room for `n` keys in all, without growing.
   void reserve(std::size_t n) {
@@ -337,9 +353,6 @@ class Values {
     return p.value;
   }
 
-  // The value equal to the piece's text if known yet, else k_none.
-  std::uint32_t interned_piece(std::uint32_t piece) const { return pieces_[piece].value; }
-
   // value + piece; appending to an absent key appends to "".
   std::uint32_t append(std::uint32_t value, std::uint32_t piece) {
     if (value == k_absent) return of_piece(piece);
@@ -422,8 +435,12 @@ class Values {
   }
 
   std::uint32_t intern(const Node& n) {
-    const std::uint64_t key = intern_key(n);
-    const std::uint32_t chain = by_hash_.find(key);
+    // The key's slot, found once: it holds the last node with the key, or
+    // (new) k_missing, which is k_none, an empty chain; either way it gets
+    // the new node, if one is made. Nothing below moves the table.
+    static_assert(FlatMap::k_missing == k_none);
+    std::uint32_t& last = by_hash_.slot_for(intern_key(n));
+    const std::uint32_t chain = last;
     for (std::uint32_t c = chain; c != k_none; c = same_hash_next_[c]) {
       const Node& m = nodes_[c];
       if (m.length != n.length || m.hash != n.hash) continue;
@@ -433,7 +450,7 @@ class Values {
     const auto id = static_cast<std::uint32_t>(nodes_.size());
     nodes_.push_back(n);
     same_hash_next_.push_back(chain);
-    by_hash_.at_or_insert(key, id) = id;
+    last = id;
     return id;
   }
 
@@ -473,6 +490,7 @@ class KeyModel {
     // append: its value occurs in some read. A shown append is never applied
     // to a dead value for free (see search's free_now).
     bool shown = true;
+    std::uint32_t written = k_none;  // put: its value (before any index)
   };
 
   // `ops`: all of one key's operations but unanswered gets.
@@ -490,6 +508,9 @@ class KeyModel {
         if (o.result) info.expected = values_.of_piece(values_.add_piece(*o.result));
       } else {
         info.piece = values_.add_piece(o.value);
+        // A put's value is interned here, in one loop with the reads', not
+        // on its first move: the search then takes it from the table.
+        if (o.op == KvOp::put) info.written = values_.of_piece(info.piece);
       }
       info_.push_back(info);
     }
@@ -552,13 +573,11 @@ class KeyModel {
 
   // The model's answer to an operation from value `v`: the new value (maybe
   // k_dead), or k_none if the operation's result contradicts `v`. A get, and
-  // a put whose value is interned, with no index to consult, in line (the
-  // search's usual moves); the rest out of line.
+  // a put with no index to consult, in line (the search's usual moves); the
+  // rest out of line.
   [[gnu::always_inline]] std::uint32_t apply(const OpInfo& o, std::uint32_t v) {
     if (o.op == KvOp::get) return v == o.expected ? v : k_none;
-    if (o.op == KvOp::put && !indexed_) {
-      if (const std::uint32_t known = values_.interned_piece(o.piece); known != k_none) return known;
-    }
+    if (o.op == KvOp::put && !indexed_) return o.written;
     return apply_write(o, v);
   }
 

@@ -378,8 +378,6 @@ SearchResult search_with(KeyModel& model, const std::vector<std::size_t>& ops, s
   Pass pass = Pass::read_now;
   bool failed = doomed();  // the configuration failed
   while (true) {
-    if (first == nf) return {Verdict::linearizable, states};  // every answered operation linearized
-    if (states > budget) return {Verdict::unknown, states};
     const bool unanswered_list = pass == Pass::unanswered || pass == Pass::wanted_unanswered;
     const bool in_pass = unanswered_list ? e != unanswered_head && entries[e].time <= horizon_us
                                          : pass != Pass::none && e != head && !entries[e].is_return;
@@ -411,6 +409,11 @@ SearchResult search_with(KeyModel& model, const std::vector<std::size_t>& ops, s
       if (v != k_none && !hopeless) {
         const std::uint32_t old_line = line;
         if (push(k, e, v, pass)) {
+          // Only a move ends the search (nf > 0, so the first configuration
+          // is neither done nor over budget): tested after each, not on
+          // every step of a pass.
+          if (first == nf) return {Verdict::linearizable, states};  // every answered operation linearized
+          if (states > budget) return {Verdict::unknown, states};
           e = next[head];
           pass = Pass::read_now;
           read_now_gets = false;
