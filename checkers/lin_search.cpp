@@ -158,12 +158,25 @@ SearchResult search_with(KeyModel& model, const std::vector<std::size_t>& ops, s
   const auto prev = std::make_unique_for_overwrite<std::uint32_t[]>(head + 2);
   const auto return_entry = std::make_unique_for_overwrite<std::uint32_t[]>(nf);
   std::uint32_t last = head, last_unanswered = unanswered_head;
-  for (std::uint32_t e = 0; e < head; ++e) {
-    if (entries[e].is_return) return_entry[entries[e].op] = e;
-    std::uint32_t& tail = entries[e].op < nf ? last : last_unanswered;
-    next[tail] = e;
-    prev[e] = tail;
-    tail = e;
+  if (nu == 0) {
+    // Every operation answered (the usual case): the first list is every
+    // entry, in order, and the second is empty.
+    for (std::uint32_t e = 0; e < head; ++e) {
+      if (entries[e].is_return) return_entry[entries[e].op] = e;
+      next[e] = e + 1;
+      prev[e] = e - 1;
+    }
+    next[head] = 0;
+    prev[0] = head;
+    last = head - 1;
+  } else {
+    for (std::uint32_t e = 0; e < head; ++e) {
+      if (entries[e].is_return) return_entry[entries[e].op] = e;
+      std::uint32_t& tail = entries[e].op < nf ? last : last_unanswered;
+      next[tail] = e;
+      prev[e] = tail;
+      tail = e;
+    }
   }
   next[last] = head;
   prev[head] = last;
