@@ -107,8 +107,12 @@ SearchResult search_with(KeyModel& model, const std::vector<std::size_t>& ops, s
     local_of.assign(model.size(), k_none);
     for (std::uint32_t k = 0; k < n; ++k) local_of[key_number_at(k)] = k;
   }
-  std::uint32_t gets_left = 0, puts_left = 0;  // not yet linearized
-  for (std::uint32_t k = 0; k < n; ++k) {
+  // The gets and puts not yet linearized. Only a dead value asks (see
+  // `hopeless`), and only an indexed model makes one: without an index they
+  // are not counted.
+  const bool counted = model.indexed();
+  std::uint32_t gets_left = 0, puts_left = 0;
+  for (std::uint32_t k = 0; counted && k < n; ++k) {
     gets_left += info[k].op == KvOp::get;
     puts_left += info[k].op == KvOp::put;
   }
@@ -270,9 +274,11 @@ SearchResult search_with(KeyModel& model, const std::vector<std::size_t>& ops, s
     } else {
       --unanswered_left;
     }
-    gets_left -= info[k].op == KvOp::get;
-    puts_left -= info[k].op == KvOp::put;
-    if (info[k].op == KvOp::put) line = key_number_at(k);
+    if (counted) {
+      gets_left -= info[k].op == KvOp::get;
+      puts_left -= info[k].op == KvOp::put;
+    }
+    if (look_ahead && info[k].op == KvOp::put) line = key_number_at(k);  // read by the look-ahead only
     return true;
   };
   auto pop = [&]() -> Frame {
@@ -285,8 +291,10 @@ SearchResult search_with(KeyModel& model, const std::vector<std::size_t>& ops, s
       ++unanswered_left;
     }
     relink(f.entry);
-    gets_left += info[f.op].op == KvOp::get;
-    puts_left += info[f.op].op == KvOp::put;
+    if (counted) {
+      gets_left += info[f.op].op == KvOp::get;
+      puts_left += info[f.op].op == KvOp::put;
+    }
     value = f.old_value;
     first = f.old_first;
     line = f.old_line;
