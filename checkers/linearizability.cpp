@@ -181,15 +181,18 @@ LinResult check_linearizable(const History& h, const LinOptions& opt) {
   };
   std::vector<std::pair<std::string_view, std::vector<std::size_t>>> by_key;
   FlatHashMap<std::string_view, std::size_t, KeyHash, ShortTextEq> group_of;  // key -> its index in by_key, plus 1
-  for (std::size_t i = 0; i < h.ops.size(); ++i) {
+  // A key seen before is found without the insertion's test for growth; the
+  // operation count is read once (a vector's size divides by the element's).
+  const std::size_t op_count = h.ops.size();
+  for (std::size_t i = 0; i < op_count; ++i) {
     const Operation& o = h.ops[i];
     if (o.op == KvOp::get && !o.return_us) continue;
-    std::size_t& group = group_of[o.key];
-    if (group == 0) {
+    const std::size_t* group = group_of.find(o.key);
+    if (!group) {
       by_key.emplace_back(o.key, std::vector<std::size_t>{});
-      group = by_key.size();
+      group = &(group_of[o.key] = by_key.size());
     }
-    by_key[group - 1].second.push_back(i);
+    by_key[*group - 1].second.push_back(i);
   }
   std::sort(by_key.begin(), by_key.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   LinResult r;
