@@ -500,8 +500,13 @@ class KeyModel {
       values_.use_text_keys();
     info_.reserve(ops_.size());
     values_.reserve_pieces(ops_.size());
+    Time_us last_call_us = std::numeric_limits<Time_us>::min();
     for (std::size_t i : ops_) {
       const Operation& o = h.ops[i];
+      // The indices ascend, so the list is in call order (lin::call_before)
+      // unless a call time goes down.
+      answered_in_call_order_ = answered_in_call_order_ && o.return_us && o.call_us >= last_call_us;
+      last_call_us = o.call_us;
       OpInfo info;
       info.op = o.op;
       if (o.op == KvOp::get) {
@@ -542,6 +547,9 @@ class KeyModel {
   const OpInfo* infos() const { return info_.data(); }  // by key number
   // index() was called: the reads' paths are known.
   bool indexed() const { return indexed_; }
+  // Every operation of the key was answered, and the list is in call order:
+  // the search's local numbers are then key numbers.
+  bool answered_in_call_order() const { return answered_in_call_order_; }
 
   // The write (key number) that the only path to get `g`'s result takes next
   // from value `v`: the put that starts the path, or the append after `v`;
@@ -682,6 +690,7 @@ class KeyModel {
   std::vector<OpInfo> info_;      // parallel to ops_
   Values values_;
   bool indexed_ = false;
+  bool answered_in_call_order_ = true;
   std::vector<Longest> longest_;
   FlatMap prefixes_;  // (length, hash) of every prefix of a read -> 1
   FlatMap appended_;  // (value, piece) -> apply's answer for an append

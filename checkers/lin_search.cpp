@@ -53,8 +53,7 @@ SearchResult search_with(KeyModel& model, const std::vector<std::size_t>& ops, s
   // operation table themselves instead of copies.
   auto by_call = [&](std::size_t a, std::size_t b) { return call_before(h, a, b); };
   const bool whole_key = model.whole_key(ops);
-  const bool identity = whole_key && std::all_of(ops.begin(), ops.end(), [&](std::size_t i) { return h.ops[i].return_us.has_value(); }) &&
-                        std::is_sorted(ops.begin(), ops.end(), by_call);
+  const bool identity = whole_key && model.answered_in_call_order();
   PAXSIM_ASSERT(ops.size() < (std::size_t{1} << 31));
   const auto n = static_cast<std::uint32_t>(ops.size());
   std::vector<std::size_t> local_copy;
