@@ -191,7 +191,8 @@ class EventQueue {
   };
   // (time, class, sequence), lexicographically.
   static bool far_before(const Far& x, const Far& y) {
-    if (before(x.event, y.event) || before(y.event, x.event)) return before(x.event, y.event);
+    if (x.event.time != y.event.time) return x.event.time < y.event.time;
+    if (x.event.klass != y.event.klass) return x.event.klass < y.event.klass;
     return x.seq < y.seq;
   }
   struct Later {
