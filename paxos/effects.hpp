@@ -192,7 +192,7 @@ struct Effects {
     return o.msg;
   }
   // A new phase-2 message, whole (Message::reset with its fields).
-  void send_new(bool after_durable, MsgKind k, EndpointId from, EndpointId to, Slot s, Ballot b, const Value& v) {
+  void send_new(bool after_durable, MsgKind k, EndpointId from, EndpointId to, Slot s, const Ballot& b, const Value& v) {
     Outgoing& o = send.next();
     o.msg.reset(k, from, to, s, b, v);
     o.after_durable = after_durable;

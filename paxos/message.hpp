@@ -101,8 +101,9 @@ struct Message : MessageFields {
   // which names its kind, endpoints, slot, ballot and value: each field is
   // stored once (after reset(), the compiler kept the zero stores its
   // callers overwrite), and the value is assigned over the old one instead
-  // of cleared first.
-  void reset(MsgKind k, EndpointId f, EndpointId t, Slot s, Ballot b, const Value& v) noexcept {
+  // of cleared first. The ballot by reference: passed by value, its two
+  // words went through the stack on their way into the message.
+  void reset(MsgKind k, EndpointId f, EndpointId t, Slot s, const Ballot& b, const Value& v) noexcept {
     value = v;
     reset_fields(k, f, t, s, b);
   }
@@ -119,7 +120,7 @@ struct Message : MessageFields {
  private:
   // Every field but the value: the entries emptied (their buffer kept), the
   // given ones set, the rest as default-constructed.
-  void reset_fields(MsgKind k, EndpointId f, EndpointId t, Slot s, Ballot b) noexcept {
+  void reset_fields(MsgKind k, EndpointId f, EndpointId t, Slot s, const Ballot& b) noexcept {
     entries.clear();
     kind = k;
     from = f;
