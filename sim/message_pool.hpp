@@ -1,8 +1,11 @@
 // The messages in flight, each in a numbered slot (a delivery event names its
 // slot). Slots live in fixed chunks that never move, so a message is
 // delivered in place, by reference, while the step it causes sends others
-// into new slots. A freed slot keeps its message's buffers, so the next
-// message copied in reuses them; the free list is last in, first out.
+// into new slots. A table of pointers finds a slot's message in one load,
+// where the chunk's number, its pointer and the place in it (a multiply by a
+// message's 120 bytes) took nine instructions, two or three times a message.
+// A freed slot keeps its message's buffers, so the next message copied in
+// reuses them; the free list is last in, first out.
 #pragma once
 
 #include <cstdint>
@@ -17,8 +20,8 @@ namespace paxsim::sim {
 
 class MessagePool {
  public:
-  Message& operator[](std::uint32_t slot) { return chunks_[slot >> k_chunk_bits][slot & k_chunk_mask]; }
-  const Message& operator[](std::uint32_t slot) const { return chunks_[slot >> k_chunk_bits][slot & k_chunk_mask]; }
+  Message& operator[](std::uint32_t slot) { return *messages_[slot]; }
+  const Message& operator[](std::uint32_t slot) const { return *messages_[slot]; }
 
   // A slot holding a copy of `m` (or `m` itself, moved in).
   std::uint32_t put(const Message& m) {
@@ -50,10 +53,12 @@ class MessagePool {
   }
   [[gnu::noinline]] std::uint32_t take_new() {
     if ((size_ & k_chunk_mask) == 0) chunks_.push_back(std::make_unique<Message[]>(std::size_t{1} << k_chunk_bits));
+    messages_.push_back(&chunks_.back()[size_ & k_chunk_mask]);
     return size_++;
   }
 
   std::vector<std::unique_ptr<Message[]>> chunks_;
+  std::vector<Message*> messages_;    // by slot: its message, in chunks_
   std::uint32_t size_ = 0;            // slots ever used
   FreeList free_;                     // freed slots, reused last in, first out
 };
