@@ -192,6 +192,7 @@ class Simulation : private ClientWorld, private LockWorld {
   // others writes becoming durable; a call here saved and restored registers
   // that step had saved already.
   [[gnu::always_inline]] inline bool on_deliver(const Event& e);
+  [[gnu::noinline]] void lose(std::uint32_t slot);  // on_deliver's loss to a node
   bool on_timer(const Event& e);
   [[gnu::always_inline]] inline bool on_durable(const Event& e);
   void on_fault(const Event& e);
