@@ -74,7 +74,7 @@ struct Event {
 // are laid out.
 class EventQueue {
  public:
-  EventQueue() : ends_(k_buckets, Ends{k_none, k_none}) {}
+  EventQueue() { ends_.fill(Ends{k_none, k_none}); }
 
   [[gnu::always_inline]] void push(const Event& e) { insert(e); }
   bool empty() const { return in_ring_ == 0 && far_.empty() && far_run_.empty(); }
@@ -332,7 +332,6 @@ class EventQueue {
 
   std::vector<Node> nodes_;                            // the buckets' events
   std::uint32_t free_ = k_free_end;                    // the first free node (tagged, as a link)
-  std::vector<Ends> ends_;                             // by ring position: its bucket's first and last nodes
   std::array<std::uint64_t, k_buckets / 64> used_{};  // bit p: bucket p is not empty
   std::size_t in_ring_ = 0;                            // events in the buckets (the rest are beyond)
   Fifo<Far> far_run_;                                  // due beyond the ring, pushed in time order
@@ -349,6 +348,10 @@ class EventQueue {
   // long walk: most runs take none, and a short run (a seed sweep's, a
   // fuzz run's) paid for filling it.
   std::vector<std::uint32_t> placed_;
+  // By ring position: its bucket's first and last nodes. In the queue
+  // itself, found from its address at once, not through a vector's pointer
+  // loaded at each push and pop.
+  std::array<Ends, k_buckets> ends_;
 };
 
 }  // namespace paxsim::sim
