@@ -187,7 +187,7 @@ inline void Simulation::hash_step(const StepInfo& info) {
 }
 
 inline void Simulation::begin_step(StepInfo& info) {
-  info.index = ++stats_.steps;
+  ++stats_.steps;  // the step's index, which copy_of gives the observers
   info.time = now_;
   hash_step(info);
   if (watched(Hook::step) && (stepping_always_ || *step_due_ < info.time)) notify_step(copy_of(info));

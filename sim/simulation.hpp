@@ -284,12 +284,14 @@ class Simulation : private ClientWorld, private LockWorld {
   // the rare branch that calls it: given the step's own info by reference,
   // or a copy of it made whole, GCC kept that info in memory, zeroed and
   // filled on every step; this way its fields stay in registers (or are
-  // constants hash_step folds) on the steps no observer watches.
+  // constants hash_step folds) on the steps no observer watches. The copy
+  // takes the step's index from the count (begin_step leaves the info's
+  // unset): kept in the info, it was spilled to the stack on every delivery.
   [[gnu::noinline]] void notify_step(const StepInfo& info);
   [[gnu::noinline]] void notify_after_step(const StepInfo& info);
-  [[gnu::always_inline]] static StepInfo copy_of(const StepInfo& i) {
+  [[gnu::always_inline]] StepInfo copy_of(const StepInfo& i) const {
     StepInfo c;
-    c.index = i.index;
+    c.index = stats_.steps;
     c.time = i.time;
     c.msg = i.msg;
     c.record = i.record;
