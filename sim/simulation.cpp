@@ -226,9 +226,13 @@ inline void Simulation::run_node(NodeId n, const Input& in) {
 // A delivery, most events, is asked for first, then a write becoming
 // durable, most of the others (ten a command, against one client event and
 // a few timers): before the jump table's bounds test, load and indirect jump.
-inline bool Simulation::dispatch(const Event& e) {
-  if (e.kind == EventKind::deliver) [[likely]] return on_deliver(e);
-  if (e.kind == EventKind::durable) [[likely]] return on_durable(e);
+// `in_node` is the event where it lies in the queue, good until the next
+// push: a delivery and a write read all they need of it before they push
+// anything; the others are given a copy.
+inline bool Simulation::dispatch(const Event& in_node) {
+  if (in_node.kind == EventKind::deliver) [[likely]] return on_deliver(in_node);
+  if (in_node.kind == EventKind::durable) [[likely]] return on_durable(in_node);
+  const Event e = in_node;
   switch (e.kind) {
     case EventKind::deliver: break;  // above
     case EventKind::durable: break;  // above
@@ -255,11 +259,12 @@ inline bool Simulation::take_queued_step() {
   for (;;) {
     const Event* const next = queue_.pop_until(scenario_.max_time_us);
     if (!next) break;
-    const Event e = *next;  // before a push reuses its node
     // Not before now_: the queue pops in order and asserts that no push is
     // before its last pop (EventQueue::insert), where the clock stands.
-    now_ = e.time;
-    if (dispatch(e)) return true;
+    now_ = next->time;
+    // In place: copied whole to the stack, most of its fields were read
+    // back from there.
+    if (dispatch(*next)) return true;
   }
   if (!queue_.empty()) {
     now_ = scenario_.max_time_us;  // the next event is after the limit
@@ -321,6 +326,8 @@ bool Simulation::run(const RunStops& stops) {
 
 // ---------------------------------------------------------------- steps
 
+// `e` is good until the first push (see dispatch): only a held delivery,
+// before any, reads it after its slot.
 inline bool Simulation::on_deliver(const Event& e) {
   const auto slot = static_cast<std::uint32_t>(e.arg);
   const Message& in_pool = pool_[slot];
@@ -416,21 +423,24 @@ bool Simulation::on_timer(const Event& e) {
   return true;
 }
 
+// `e` is good until the first push (see dispatch): what is read of it is
+// read first.
 inline bool Simulation::on_durable(const Event& e) {
-  NodeSlot& s = nodes_[e.target];
-  if (e.incarnation != s.disk_epoch) return false;  // the write was lost in a crash
-  PAXSIM_ASSERT(s.durable.in_flight() != 0 && s.next_durable_id() == e.arg);
+  const NodeId n = e.target;
   const std::uint64_t id = e.arg;
+  NodeSlot& s = nodes_[n];
+  if (e.incarnation != s.disk_epoch) return false;  // the write was lost in a crash
+  PAXSIM_ASSERT(s.durable.in_flight() != 0 && s.next_durable_id() == id);
   const Record& record = s.durable.make_durable();  // the write's, the first in flight
 
   StepInfo info;
   info.kind = StepKind::durable;
-  info.node = e.target;
+  info.node = n;
   info.record = &record;
   begin_step(info);
   const std::vector<Observer*>& watchers = watching(Hook::durable);
   for (std::uint64_t w = persisting_[static_cast<int>(record.kind)]; w != 0; w &= w - 1)
-    watchers[static_cast<std::size_t>(std::countr_zero(w))]->on_durable(now_, e.target, record);
+    watchers[static_cast<std::size_t>(std::countr_zero(w))]->on_durable(now_, n, record);
   for (; !s.gated.empty() && s.gated.front().write_id == id; s.gated.pop_front()) {
     if (s.paused) s.held_sends.push_back(s.gated.front().slot);
     else send_slot(s.gated.front().slot);
