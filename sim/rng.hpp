@@ -164,13 +164,15 @@ class Rng {
   Decision send_fate(const LinkModel& link, const Delay& delay_ms) {
     return tape_ ? taped_send_fate(link) : raw_send_fate(link, delay_ms);
   }
+  // Decisions go through a tape (recorded or replayed).
+  bool taped() const { return tape_ != nullptr; }
   // The delay of a message on a link that neither loses nor duplicates
-  // (the caller knows), with no tape: the same draws as send_fate (a chance
-  // of 0 draws nothing), without the decision around them. Null if the tape
-  // needs the whole fate. Always inline: on every plain send, a call here
-  // cost more than its draw.
-  [[gnu::always_inline]] std::optional<Time_us> plain_send_delay(const Delay& delay_ms) {
-    if (tape_) return std::nullopt;
+  // (the caller knows), untaped (the caller asked: a tape needs the whole
+  // fate): the same draws as send_fate (a chance of 0 draws nothing),
+  // without the decision around them. Always inline: on every plain send, a
+  // call here cost more than its draw; and the test of the tape is the
+  // caller's, as an optional's flag went through the stack.
+  [[gnu::always_inline]] Time_us plain_send_delay(const Delay& delay_ms) {
     return draw_us(delay_ms);
   }
 

@@ -430,7 +430,9 @@ inline bool Simulation::on_durable(const Event& e) {
   const std::uint64_t id = e.arg;
   NodeSlot& s = nodes_[n];
   if (e.incarnation != s.disk_epoch) return false;  // the write was lost in a crash
-  PAXSIM_ASSERT(s.durable.in_flight() != 0 && s.next_durable_id() == id);
+  // Its id is the next to become durable (which implies one is in flight:
+  // an id is below next_write_id).
+  PAXSIM_ASSERT(s.next_durable_id() == id);
   const Record& record = s.durable.make_durable();  // the write's, the first in flight
 
   StepInfo info;
@@ -1004,11 +1006,11 @@ inline void Simulation::send_slot(std::uint32_t slot) {
     return;
   }
   // A link that neither loses nor duplicates: the delay alone, no decision built.
-  if (!pinned_ && network_.plain())
-    if (const std::optional<Time_us> delay = network_rng_.plain_send_delay(network_.delay())) {
-      queue_.push(Event{now_ + *delay, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
-      return;
-    }
+  if (!pinned_ && network_.plain() && !network_rng_.taped()) {
+    const Time_us delay = network_rng_.plain_send_delay(network_.delay());
+    queue_.push(Event{now_ + delay, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
+    return;
+  }
   send_fated(slot);
 }
 
