@@ -89,11 +89,11 @@ class EventQueue {
   Event pop() { return *pop_until(std::numeric_limits<Time_us>::max()); }
   // Removes the next event if it is due at or before `until`, and returns it
   // where it lies, in its node, good until the next push (which may reuse
-  // the node): copy it before any. Null if none is due, and then nothing is
+  // the node): copy it, or read what is needed of it, before any. Null if none is due, and then nothing is
   // removed (the queue is not empty). Inline in Simulation::step, its one
   // hot caller: one search for the next bucket serves the test and the pop.
   // A pointer, not an optional event: GCC zeroed the optional's whole object
-  // before every pop, and the caller copies the event once, after the test.
+  // before every pop, and the caller reads the event in place, after the test.
   [[gnu::always_inline]] const Event* pop_until(Time_us until) {
     if (in_ring_ == 0 && !refill(until)) return nullptr;
     const std::uint32_t p = next_position();

@@ -396,9 +396,10 @@ void Simulation::lose(std::uint32_t slot) {
   StepInfo info;
   info.node = m.to;
   info.msg = &m;
-  info.loss = !nodes_[m.to].node                  ? LossReason::node_down
-              : network_.is_cut(m.from, m.to) ? LossReason::cut
-                                                  : LossReason::partition;
+  if (!nodes_[m.to].node)
+    info.loss = LossReason::node_down;
+  else
+    info.loss = network_.is_cut(m.from, m.to) ? LossReason::cut : LossReason::partition;
   info.kind = StepKind::lost;
   begin_step(info);
   ++stats_.messages_dropped;
