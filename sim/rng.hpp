@@ -14,7 +14,6 @@
 #include <boost/random/uniform_real_distribution.hpp>
 #include <cstdint>
 #include <limits>
-#include <optional>
 #include <string_view>
 
 #include "sim/decisions.hpp"
@@ -166,15 +165,6 @@ class Rng {
   }
   // Decisions go through a tape (recorded or replayed).
   bool taped() const { return tape_ != nullptr; }
-  // The delay of a message on a link that neither loses nor duplicates
-  // (the caller knows), untaped (the caller asked: a tape needs the whole
-  // fate): the same draws as send_fate (a chance of 0 draws nothing),
-  // without the decision around them. Always inline: on every plain send, a
-  // call here cost more than its draw; and the test of the tape is the
-  // caller's, as an optional's flag went through the stack.
-  [[gnu::always_inline]] Time_us plain_send_delay(const Delay& delay_ms) {
-    return draw_us(delay_ms);
-  }
 
  private:
   // draw_us(Delay)'s usual case, untaped.

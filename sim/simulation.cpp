@@ -1006,9 +1006,11 @@ inline void Simulation::send_slot(std::uint32_t slot) {
     queue_.push(Event{now_, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
     return;
   }
-  // A link that neither loses nor duplicates: the delay alone, no decision built.
+  // A link that neither loses nor duplicates, untaped (a tape needs the
+  // whole fate): the delay alone, no decision built. The same draws as
+  // send_fate's (a chance of 0 draws nothing).
   if (!pinned_ && network_.plain() && !network_rng_.taped()) {
-    const Time_us delay = network_rng_.plain_send_delay(network_.delay());
+    const Time_us delay = network_rng_.draw_us(network_.delay());
     queue_.push(Event{now_ + delay, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
     return;
   }
