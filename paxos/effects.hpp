@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -120,6 +122,87 @@ class ReusedList {
   std::size_t capacity_ = 0;
 };
 
+// A ReusedList whose elements each live in a block of their own, which the
+// list owns: the simulator takes a sent message (an Outgoing, ~120 bytes)
+// into its pool by exchanging that element's block for a free one of its
+// own (two pointers, see blocks) instead of moving the message's fields
+// into the pool and its old contents back. Read as a ReusedList.
+template <class T>
+class BlockList {
+  using Blocks = std::vector<std::unique_ptr<T>>;
+
+  template <class Item, class Base>
+  class Iter {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = T;
+    using difference_type = std::ptrdiff_t;
+    using pointer = Item*;
+    using reference = Item&;
+    Iter() = default;
+    explicit Iter(Base at) : at_(at) {}
+    Item& operator*() const { return **at_; }
+    Item* operator->() const { return at_->get(); }
+    Iter& operator++() {
+      ++at_;
+      return *this;
+    }
+    Iter operator++(int) {
+      Iter was = *this;
+      ++at_;
+      return was;
+    }
+    friend bool operator==(const Iter& a, const Iter& b) { return a.at_ == b.at_; }
+
+   private:
+    Base at_{};
+  };
+
+ public:
+  using value_type = T;
+  using iterator = Iter<T, typename Blocks::const_iterator>;
+  using const_iterator = Iter<const T, typename Blocks::const_iterator>;
+
+  // The next element, holding whatever it held before: assign every field.
+  T& next() {
+    if (n_ == capacity_) grow();
+    return *items_[n_++];
+  }
+  void push_back(const T& v) { next() = v; }
+  void push_back(T&& v) { next() = std::move(v); }
+  void clear() { n_ = 0; }
+
+  std::size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  T& operator[](std::size_t i) { return *items_[i]; }
+  const T& operator[](std::size_t i) const { return *items_[i]; }
+  T& front() { return *items_[0]; }
+  const T& front() const { return *items_[0]; }
+  T& back() { return *items_[n_ - 1]; }
+  const T& back() const { return *items_[n_ - 1]; }
+  iterator begin() { return iterator(items_.cbegin()); }
+  iterator end() { return iterator(items_.cbegin() + static_cast<std::ptrdiff_t>(n_)); }
+  const_iterator begin() const { return const_iterator(items_.cbegin()); }
+  const_iterator end() const { return const_iterator(items_.cbegin() + static_cast<std::ptrdiff_t>(n_)); }
+  // A copy of the list as a plain vector (tests keep a step's sends).
+  operator std::vector<T>() const { return std::vector<T>(begin(), end()); }
+
+  // The elements' blocks, in order, to exchange each for another block (not
+  // null): the element is then what that block held.
+  std::span<std::unique_ptr<T>> blocks() { return {items_.data(), n_}; }
+
+ private:
+  // Out of line: a list soon has room for every step's elements.
+  [[gnu::noinline]] void grow() {
+    items_.push_back(std::make_unique<T>());
+    capacity_ = items_.size();
+  }
+
+  Blocks items_;
+  std::size_t n_ = 0;
+  std::size_t capacity_ = 0;  // items_.size(), kept
+};
+
 struct Effects;
 
 // A list of one kind of observation for the checkers: read as a ReusedList,
@@ -146,7 +229,7 @@ class ObservedList : private ReusedList<T> {
 
 struct Effects {
   ReusedList<Record> persist;
-  ReusedList<Outgoing> send;
+  BlockList<Outgoing> send;  // the simulator takes each out by exchange
   ReusedList<TimerRequest> timers;
   ObservedList<Learned> learned;
   ObservedList<QuorumUse> quorums;

@@ -805,15 +805,16 @@ inline void Simulation::carry_out(NodeId n) {
     ++stats_.records_persisted;
   }
   effects_.persist.clear();
-  for (Outgoing& o : effects_.send) {
+  // Each message goes into the pool by exchange of blocks (MessagePool::put).
+  for (std::unique_ptr<Outgoing>& o : effects_.send.blocks()) {
     // Persist before send: the message leaves once every write so far is durable.
-    if (o.after_durable && s.durable.in_flight() != 0) {
+    if (o->after_durable && s.durable.in_flight() != 0) {
       const std::uint64_t write_id = s.next_write_id - 1;  // the latest write
       Gated& g = s.gated.push();
       g.write_id = write_id;
-      g.slot = pool_.put(std::move(o.msg));
+      g.slot = pool_.put(o);
     } else {
-      send_slot(pool_.put(std::move(o.msg)));
+      send_slot(pool_.put(o));
     }
   }
   effects_.send.clear();
