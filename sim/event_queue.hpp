@@ -119,9 +119,10 @@ class EventQueue {
 
   // Events due beyond the ring that may turn void before they fall due (a kv
   // client's timeout, once its request is answered): `stale(context, e)` is
-  // asked of each as it moves into the ring, and one found stale is dropped
-  // there, not put in the ring, popped and skipped. Once stale, an event must
-  // stay stale. Null (the default): nothing is dropped.
+  // asked of each as it moves into the ring (and of those first in line
+  // beyond it, see advance), and one found stale is dropped there, not put
+  // in the ring, popped and skipped. Once stale, an event must stay stale.
+  // Null (the default): nothing is dropped.
   using Stale = bool (*)(const void* context, const Event& e);
   void drop_stale(Stale stale, const void* context) {
     stale_ = stale;
@@ -318,6 +319,18 @@ class EventQueue {
         far_.pop_back();
       } else {
         break;
+      }
+    }
+    // What is stale at the head of the run goes now, within reach or not (it
+    // stays stale): a kv client's timeouts wait there in the order they were
+    // set, those of answered requests first, and each came within reach on
+    // its own, one call here per request. This way the next call is due
+    // only when the head, a request still open now, comes within reach, and
+    // it drops every timeout set since that is stale by then.
+    if (stale_) {
+      while (!far_run_.empty() && stale_(stale_context_, far_run_.front().event)) {
+        dropped_until_ = std::max(dropped_until_, far_run_.front().event.time);
+        far_run_.pop_front();
       }
     }
     far_bucket_ = far_.empty() && far_run_.empty() ? k_no_bucket : bucket_of(far_time());
