@@ -55,11 +55,13 @@ Simulation::Simulation(const Scenario& scenario, NodeFactory factory)
     nodes_[n].disk_rng = Rng(scenario_.seed, "disk", n);
   }
   if (!scenario_.tape.empty()) attach_decisions();
+  update_plain_sends();
 }
 
 void Simulation::record_decisions() {
   decisions_.set_recording(true);
   attach_decisions();
+  update_plain_sends();
 }
 
 // Streams are named as their seeds are derived, nodes and clients from 1.
@@ -531,7 +533,10 @@ void Simulation::apply_fault(const Fault& f, StepInfo& info) {
       case FaultAction::restart: restart(info.node, resolved_.wipe_disk); break;
       case FaultAction::pause: pause(info.node); break;
       case FaultAction::resume: resume(info.node); break;
-      case FaultAction::network: network_.patch(resolved_.network); break;
+      case FaultAction::network:
+        network_.patch(resolved_.network);
+        update_plain_sends();
+        break;
       case FaultAction::clock: clocks_[info.node].set(now_, resolved_.offset_ms, resolved_.drift_ppm); break;
     }
   }
@@ -1010,8 +1015,8 @@ inline void Simulation::send_slot(std::uint32_t slot) {
   // A link that neither loses nor duplicates, untaped (a tape needs the
   // whole fate): the delay alone, no decision built. The same draws as
   // send_fate's (a chance of 0 draws nothing).
-  if (!pinned_ && network_.plain() && !network_rng_.taped()) {
-    const Time_us delay = network_rng_.draw_us(network_.delay());
+  if (plain_sends_) {
+    const Time_us delay = network_rng_.draw_untaped_us(network_.delay());
     queue_.push(Event{now_ + delay, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
     return;
   }

@@ -332,6 +332,12 @@ class Simulation : private ClientWorld, private LockWorld {
   DecisionLog decisions_;
   bool decisions_on_ = false;
   bool pinned_ = false;             // a pinned schedule (scenario_.schedule), asked at every step and send
+  // A send between two nodes is its delay alone (see send_slot): no pinned
+  // schedule, links that neither lose nor duplicate (Network::plain), and an
+  // untaped network stream. Kept, one test per send where it was three:
+  // update_plain_sends() after whatever may change one of them.
+  bool plain_sends_ = false;
+  void update_plain_sends() { plain_sends_ = !pinned_ && network_.plain() && !network_rng_.taped(); }
   Time_us now_ = 0;
   Time_us faults_over_at_ = 0;
   Stats stats_;
