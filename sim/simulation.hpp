@@ -347,6 +347,10 @@ class Simulation : private ClientWorld, private LockWorld {
   std::vector<std::size_t> proposal_order_;
   std::size_t next_proposal_ = 0;
   std::uint64_t open_requests_ = 0;
+  // The proposals open on some node (NodeSlot::open_requests, all nodes'):
+  // a run with clients has none, and report_effects asks this before it
+  // finds the node's own list.
+  std::uint64_t open_proposals_ = 0;
   std::uint64_t next_request_id_ = 1;
   // run(): after a step, the full stop test is asked only once
   // stats_.steps reaches this (besides the violation flag): the step limit,
