@@ -96,11 +96,17 @@ class EventQueue {
   // before every pop, and the caller reads the event in place, after the test.
   [[gnu::always_inline]] const Event* pop_until(Time_us until) {
     if (in_ring_ == 0 && !refill(until)) return nullptr;
-    const std::uint32_t p = next_position();
-    if (nodes_[ends_[p].head].event.time > until) return nullptr;
-    if (const std::uint64_t b = cursor_ + ((p - position(cursor_)) & k_mask); b != cursor_) {
-      cursor_ = b;
-      if (far_bucket_ - cursor_ < k_buckets) advance(b);
+    // The cursor's own bucket, if it is not empty, holds the next event (a
+    // third of pops, the rest of an instant's events): asked before the
+    // search of the bit map, which finds the bucket the cursor moves on to.
+    std::uint32_t p = position(cursor_);
+    if (ends_[p].head == k_none) {
+      p = next_position();
+      if (nodes_[ends_[p].head].event.time > until) return nullptr;
+      cursor_ += (p - position(cursor_)) & k_mask;
+      if (far_bucket_ - cursor_ < k_buckets) advance(cursor_);
+    } else if (nodes_[ends_[p].head].event.time > until) {
+      return nullptr;
     }
     Ends& ends = ends_[p];
     const std::uint32_t n = ends.head;
