@@ -112,10 +112,7 @@ class EventQueue {
     const std::uint32_t n = ends.head;
     Node& node = nodes_[n];
     ends.head = node.next;
-    if (ends.head == k_none) {
-      ends.tail = k_none;
-      used_[p / 64] &= ~(std::uint64_t{1} << (p % 64));
-    }
+    if (ends.head == k_none) used_[p / 64] &= ~(std::uint64_t{1} << (p % 64));  // (its tail is left: see Ends)
     node.next = free_;
     free_ = n | k_free;
     --in_ring_;
@@ -181,8 +178,8 @@ class EventQueue {
     std::uint32_t next;  // in its bucket (k_none: the last), or on the free list (tagged k_free)
   };
   struct Ends {
-    std::uint32_t head;
-    std::uint32_t tail;
+    std::uint32_t head;  // k_none: the bucket is empty
+    std::uint32_t tail;  // read only while the bucket is not empty (stale after)
   };
 
   // (time, class), lexicographically: in a bucket's list, an event goes
@@ -224,16 +221,21 @@ class EventQueue {
   // By value: a reference would take the address of the caller's event, and
   // keep it in memory on the inline path too (built there, then copied).
   [[gnu::noinline]] void insert_far(Event e) {
-    const Far far{e, next_far_seq_++};
     // The run stays in the queue's order: an event at the time of the last
     // one there but of a class before it goes in the heap.
-    if (far_run_.empty() || !before(e, far_run_.back().event)) {
-      far_run_.push() = far;
+    if (far_run_.empty() || !before(e, far_run_.back().event)) [[likely]] {
+      Far& far = far_run_.push();
+      far.event = e;  // whole (a Far built first was copied in byte by byte)
+      far.seq = next_far_seq_++;
     } else {
-      far_.push_back(far);
-      std::push_heap(far_.begin(), far_.end(), Later{});
+      insert_far_heap(e);
     }
     far_bucket_ = std::min(far_bucket_, bucket_of(e.time));
+  }
+  // Out of line: the heap's code took insert_far a frame of saved registers.
+  [[gnu::noinline]] void insert_far_heap(const Event& e) {
+    far_.push_back(Far{e, next_far_seq_++});
+    std::push_heap(far_.begin(), far_.end(), Later{});
   }
   // The time of the earliest event beyond the ring (there is one).
   Time_us far_time() const {
