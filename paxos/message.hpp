@@ -76,9 +76,10 @@ struct Message : MessageFields {
   Message& operator=(const Message&) = default;
   // A move swaps the value handle and the entries buffer with `m`'s instead
   // of releasing and freeing this message's: a message moved into a reused
-  // slot (the simulator's pool) leaves that slot's old contents in its own
-  // reused slot (an effects list's), which is reset or overwritten before it
-  // is read again. Nothing is released or freed on the way.
+  // slot (an effects list's, as the sharded node passes its groups' sends
+  // on) leaves that slot's old contents in its own reused slot, which is
+  // reset or overwritten before it is read again. Nothing is released or
+  // freed on the way.
   Message& operator=(Message&& m) noexcept {
     assign_fixed(m);
     value.swap(m.value);
