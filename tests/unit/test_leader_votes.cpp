@@ -91,7 +91,7 @@ TEST_CASE("leader: a vote counted in line (add_vote) ends as one counted whole")
         const bool chosen_whole = whole.count_accepted(cfg, m, out_whole);
         bool chosen_usual = false;
         if (Leader::Proposal* p = usual.proposal(m.slot)) {
-          if (Leader::add_vote(cfg, *p, m)) ++in_line;
+          if (Leader::add_vote(cfg.quorum(), *p, m)) ++in_line;
           else chosen_usual = usual.count_accepted(cfg, *p, m, out_usual);
         }
         REQUIRE(chosen_whole == chosen_usual);
