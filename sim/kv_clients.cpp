@@ -38,7 +38,7 @@ void KvClients::start(Time_us now, ClientWorld& w) {
     if (s_.workload.ops_per_client > 0) w.client_timer(c.index, now, ClientTimer::issue, 0);
 }
 
-void KvClients::generate(Client& c, Command& cmd) {
+inline void KvClients::generate(Client& c, Command& cmd) {
   const Workload& wl = s_.workload;
   const double u = c.rng.unit();
   cmd.op = u < wl.mix_put ? KvOpKind::put : u < wl.mix_put + wl.mix_get ? KvOpKind::get : KvOpKind::append;
@@ -62,7 +62,7 @@ void KvClients::write_next_value(Client& c) {
   c.next_value.assign(p, static_cast<std::size_t>(end - p));
 }
 
-void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {
+inline void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {
   if (c.busy) return;
   // Built in place: the client's last command is over (it is not busy).
   Command& cmd = c.current;
@@ -80,7 +80,8 @@ void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {
     return;
   }
   --remaining_;
-  switch_group(c, shard_of(cmd.key, layout_.shards));
+  // Shards: routed by the key (one group has nothing to route, and no hash to make).
+  if (layout_.shards > 1) switch_group(c, shard_of(cmd.key, layout_.shards));
   cmd.client = c.index;
   cmd.request = c.next_request++;
   c.encoded = encode(c.current);
@@ -92,7 +93,7 @@ void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {
   send_attempt(c, now, w, true);
 }
 
-void KvClients::send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_timeout) {
+inline void KvClients::send_attempt(Client& c, Time_us now, ClientWorld& w, bool arm_timeout) {
   Message& m = w.client_message();
   m.kind = MsgKind::client_request;
   m.from = endpoint(c);
