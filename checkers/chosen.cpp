@@ -87,9 +87,9 @@ void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
   // The usual acceptance: one more acceptor (an id below 64) for the slot's
   // first tally, of the very same handle, with nothing chosen above it to
   // compare; or the slot's first acceptance, which starts that tally. It
-  // calls nothing but chose, last, and the growth of who_, so it saves no
-  // registers; anything else (another tally too) goes to accept_slow, which
-  // does it all.
+  // calls nothing but chose, last, so it saves no registers; the slot's
+  // first acceptance, which may grow who_, goes to first_acceptance, and
+  // anything else (another tally too) to accept_slow, which does it all.
   if (r.slot < slots_size_ && n < 64) {
     SlotState& st = slots_[r.slot];
     Tally& tally = st.first;
@@ -104,16 +104,19 @@ void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
         return;
       }
     } else if (tally.who_count == 0 && quorum_ > 1) {
-      // The slot's first acceptance (what accept_slow does then): no other
-      // tally, nothing chosen, no quorum yet.
-      start_first_tally(st, r.ballot, r.value);
-      tally.seen = bit;
-      who_[tally.first_who] = n;
-      tally.who_count = 1;
-      return;
+      return first_acceptance(st, n, r);
     }
   }
   accept_slow(t, n, r);
+}
+
+void ChosenTracker::first_acceptance(SlotState& st, NodeId n, const Record& r) {
+  // What accept_slow does then: no other tally, nothing chosen, no quorum yet.
+  Tally& tally = st.first;
+  start_first_tally(st, r.ballot, r.value);
+  tally.seen = std::uint64_t{1} << n;
+  who_[tally.first_who] = n;
+  tally.who_count = 1;
 }
 
 void ChosenTracker::accept_slow(Time_us t, NodeId n, const Record& r) {

@@ -118,6 +118,8 @@ class ChosenTracker : public sim::Observer {
   }
   [[gnu::noinline]] void on_accept(Time_us t, NodeId n, const Record& r);
   [[gnu::noinline]] void accept_slow(Time_us t, NodeId n, const Record& r);
+  // The slot's first acceptance (n below 64, a quorum above one): its first tally started.
+  [[gnu::noinline]] void first_acceptance(SlotState& st, NodeId n, const Record& r);
   [[gnu::always_inline]] std::uint32_t add_tally(SlotState& st, const Ballot& b, const Value& v);  // in accept_slow
   // A new tally's run of nodes_ entries in who_: where it starts.
   [[gnu::always_inline]] std::size_t take_who_run();

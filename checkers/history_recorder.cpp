@@ -20,9 +20,10 @@ HistoryRecorder::HistoryRecorder(const sim::Scenario& s) : open_(s.clients()), o
 void HistoryRecorder::on_client_call(Time_us t, std::uint32_t client, const Command& c) {
   const std::size_t index = ops_size_++;
   // Built in place from its fields: the texts copied once, not made empty
-  // and then assigned.
+  // and then assigned. Every field is given (no return, no result yet):
+  // given fewer, GCC zeroed the whole operation before writing them.
   const KvOp kind = c.op == KvOpKind::put ? KvOp::put : c.op == KvOpKind::get ? KvOp::get : KvOp::append;
-  history_.ops.emplace_back(client, kind, c.key, c.value, t);
+  history_.ops.emplace_back(client, kind, c.key, c.value, t, std::nullopt, std::nullopt);
   OpenCalls& open = open_of(client);
   if (open.has_one && open.one.request == c.request) {
     open.one.index = index;

@@ -16,17 +16,18 @@ namespace paxsim::checkers {
 
 class ValueSet {
  public:
+  // In line, the usual insert (a table with room, and the value's first
+  // slot free, as a table at most half full mostly has) calls nothing, so it
+  // saves no registers: an insert is made per proposal. Anything else (a
+  // table to grow, a slot taken, to compare with) is out of line.
   void insert(const Value& v) {
-    if ((size_ + 1) * 2 > mask_ + 1) grow();  // (an empty table's mask is 0: it grows)
-    const std::size_t h = hash(v);
-    Slot& s = probe(v, h);
-    if (s.used) return;
-    // Filled in place: the slot's empty handle, with nothing to release,
-    // is made a count on v's text.
-    s.hash = h;
-    std::construct_at(&s.value, v);
-    s.used = true;
-    ++size_;
+    if ((size_ + 1) * 2 <= mask_ + 1) [[likely]] {  // (an empty table's mask is 0: it grows)
+      const std::size_t h = hash(v);
+      Slot& s = slots_[h & mask_];
+      if (!s.used) [[likely]]
+        return fill(s, h, v);
+    }
+    insert_slow(v);
   }
   // Room for `n` values without growing.
   void reserve(std::size_t n) {
@@ -66,7 +67,20 @@ class ValueSet {
       if (!s.used || (s.hash == h && s.value == v)) return s;
     }
   }
-  void grow() { rehash(slots_.empty() ? 64 : slots_.size() * 2); }
+  // Filled in place: the slot's empty handle, with nothing to release, is
+  // made a count on v's text.
+  void fill(Slot& s, std::size_t h, const Value& v) {
+    s.hash = h;
+    std::construct_at(&s.value, v);
+    s.used = true;
+    ++size_;
+  }
+  [[gnu::noinline]] void insert_slow(const Value& v) {
+    if ((size_ + 1) * 2 > mask_ + 1) rehash(slots_.empty() ? 64 : slots_.size() * 2);
+    const std::size_t h = hash(v);
+    Slot& s = probe(v, h);
+    if (!s.used) fill(s, h, v);
+  }
   void rehash(std::size_t size) {
     std::vector<Slot> old(size);
     old.swap(slots_);
