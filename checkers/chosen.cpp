@@ -143,20 +143,36 @@ void ChosenTracker::accept_slow(Time_us t, NodeId n, const Record& r) {
 }
 
 void ChosenTracker::chose(Slot s, SlotState& st, std::uint32_t chosen, Time_us t) {
+  if (st.chosen != k_none) return chose_again(s, st, chosen, t);
+  const Tally& tally = tally_at(st, chosen);
+  st.chosen = chosen;
+  st.chosen_us = t;
+  st.lowest_chosen = tally.ballot;
+  ++chosen_count_;
+  // The usual first choice, without a call (so without saving registers):
+  // the very handle proposed, and the slot's one tally (which carries the
+  // value). Anything else is checked out of line, in full.
+  if ((validity_ && !proposed_.contains_handle(tally.value)) || (stability_ && st.last_tally != k_none))
+    return first_choice_checks(s, st, t);
+  if (!listeners_.empty()) notify_chosen(s, t);
+}
+
+void ChosenTracker::first_choice_checks(Slot s, const SlotState& st, Time_us t) {
+  const Tally& tally = tally_at(st, st.chosen);
+  const Value& v = tally.value;
+  if (validity_ && v != k_noop_value && !proposed_.contains(v)) report_unproposed(s, tally, t);
+  if (stability_ && st.last_tally != k_none) check_stability_above(s, st, tally.ballot);
+  notify_chosen(s, t);
+}
+
+void ChosenTracker::notify_chosen(Slot s, Time_us t) {
+  for (auto& f : listeners_) f(s, t);
+}
+
+void ChosenTracker::chose_again(Slot s, SlotState& st, std::uint32_t chosen, Time_us t) {
   const Tally& tally = tally_at(st, chosen);
   const Ballot& b = tally.ballot;
   const Value& v = tally.value;
-  if (st.chosen == k_none) {
-    st.chosen = chosen;
-    st.chosen_us = t;
-    st.lowest_chosen = b;
-    ++chosen_count_;
-    if (validity_ && v != k_noop_value && !proposed_.contains(v)) report_unproposed(s, tally, t);
-    // The usual slot has the one tally, this one, which carries v.
-    if (stability_ && st.last_tally != k_none) check_stability_above(s, st, b);
-    for (auto& f : listeners_) f(s, t);
-    return;
-  }
   if (v != chosen_value(st)) {
     if (agreement_) report_second_value(s, st, tally, t);
     return;

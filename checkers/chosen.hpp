@@ -128,6 +128,12 @@ class ChosenTracker : public sim::Observer {
   // handle is empty (nothing to release), so the value is made there.
   [[gnu::always_inline]] void start_first_tally(SlotState& st, const Ballot& b, const Value& v);
   void chose(Slot s, SlotState& st, std::uint32_t chosen, Time_us t);
+  // chose's other cases, out of line: a first choice to check in full (a
+  // value not found by its handle, other tallies in the slot), the
+  // listeners, and a slot chosen again.
+  [[gnu::noinline]] void first_choice_checks(Slot s, const SlotState& st, Time_us t);
+  [[gnu::noinline]] void notify_chosen(Slot s, Time_us t);
+  [[gnu::noinline]] void chose_again(Slot s, SlotState& st, std::uint32_t chosen, Time_us t);
   void check_stability_above(Slot s, const SlotState& st, const Ballot& b);
   [[gnu::cold, gnu::noinline]] void report_late_acceptance(Time_us t, NodeId n, const Record& r, const SlotState& st);
   [[gnu::cold, gnu::noinline]] void report_unproposed(Slot s, const Tally& tally, Time_us t);

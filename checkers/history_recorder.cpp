@@ -38,6 +38,16 @@ void HistoryRecorder::on_client_call(Time_us t, std::uint32_t client, const Comm
 }
 
 void HistoryRecorder::on_client_return(Time_us t, std::uint32_t client, const Command& c, const Message& reply) {
+  // The usual return, the client's one open call, without a call before the
+  // last (so without saving registers); anything else out of line.
+  if (client >= open_size_ || !open_[client].has_one || open_[client].one.request != c.request) [[unlikely]]
+    return return_slow(t, client, c, reply);
+  OpenCalls& open = open_[client];
+  open.has_one = false;
+  returned(t, history_.ops[open.one.index], reply);
+}
+
+void HistoryRecorder::return_slow(Time_us t, std::uint32_t client, const Command& c, const Message& reply) {
   OpenCalls& open = open_of(client);
   std::size_t index;
   if (open.has_one && open.one.request == c.request) {
@@ -49,9 +59,16 @@ void HistoryRecorder::on_client_return(Time_us t, std::uint32_t client, const Co
     index = it->index;
     open.more.erase(it);
   }
-  Operation& op = history_.ops[index];
+  returned(t, history_.ops[index], reply);
+}
+
+void HistoryRecorder::returned(Time_us t, Operation& op, const Message& reply) {
   op.return_us = t;
-  if (op.op == KvOp::get && !(reply.flags & k_absent)) op.result.emplace(reply.value.view());  // no temporary
+  if (op.op == KvOp::get && !(reply.flags & k_absent)) set_result(op, reply);
+}
+
+void HistoryRecorder::set_result(Operation& op, const Message& reply) {
+  op.result.emplace(reply.value.view());  // no temporary
 }
 
 }  // namespace paxsim::checkers

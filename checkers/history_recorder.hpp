@@ -54,6 +54,12 @@ class HistoryRecorder : public sim::Observer {
     return open_[client];
   }
 
+  // on_client_return's other cases, in full; an answer's time and result;
+  // a get's result, out of line (its copy calls the library).
+  [[gnu::noinline]] void return_slow(Time_us t, std::uint32_t client, const Command& c, const Message& reply);
+  [[gnu::always_inline]] inline void returned(Time_us t, Operation& op, const Message& reply);
+  [[gnu::noinline]] void set_result(Operation& op, const Message& reply);
+
   History history_;
   std::vector<OpenCalls> open_;  // by client
   // open_.size() and history_.ops.size(), kept: a vector's size divides by

@@ -35,6 +35,16 @@ class ValueSet {
     while (slots < 2 * n) slots *= 2;
     if (slots > slots_.size()) rehash(slots);
   }
+  // Whether the very handle `v` is in the set (its text might be, by
+  // another handle, when this says no): a test that calls nothing.
+  bool contains_handle(const Value& v) const {
+    if (slots_.empty()) return false;
+    for (std::size_t i = hash(v) & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (!s.used) return false;
+      if (s.value.same_text(v)) return true;
+    }
+  }
   bool contains(const Value& v) const {
     if (slots_.empty()) return false;
     const std::size_t h = hash(v);
