@@ -85,8 +85,8 @@ inline std::uint32_t ChosenTracker::add_tally(SlotState& st, const Ballot& b, co
 
 void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
   // The usual acceptance: one more acceptor (an id below 64) for the slot's
-  // first tally, of the very same handle, with nothing chosen above it to
-  // compare; or the slot's first acceptance, which starts that tally. It
+  // first tally, of the very same handle, with no other choice in the slot
+  // to compare it with; or the slot's first acceptance, which starts that tally. It
   // calls nothing but chose, last, so it saves no registers; the slot's
   // first acceptance, which may grow who_, goes to first_acceptance, and
   // anything else (another tally too) to accept_slow, which does it all.
@@ -96,7 +96,10 @@ void ChosenTracker::on_accept(Time_us t, NodeId n, const Record& r) {
     const std::uint64_t bit = std::uint64_t{1} << n;
     if (tally.ballot == r.ballot && tally.value.same_text(r.value) && tally.who_count != 0) {
       if (tally.seen & bit) return;
-      if (!(stability_ && st.chosen != k_none && r.ballot > st.lowest_chosen && !r.value.same_text(chosen_value(st)))) {
+      // Nothing to compare with when the slot is not chosen, or this tally
+      // is the choice (its value is the chosen one, by this very handle):
+      // the usual slot's later acceptances. Another choice: accept_slow.
+      if (st.chosen == k_none || st.chosen == k_in_slot || !stability_) {
         tally.seen |= bit;
         PAXSIM_ASSERT(tally.who_count < nodes_);
         who_[tally.first_who + tally.who_count++] = n;
