@@ -69,8 +69,9 @@ class PromiseChecker : public sim::Observer {
   // The usual acknowledgement, in line: the durable acceptance is of its
   // ballot and the very same handle. Also true for a sender that is no
   // node. False: check_send must follow.
-  bool send_in_line(const Message& m) const {
-    if (m.from >= nodes_) return true;
+  bool send_in_line(const Message& m) const { return m.from >= nodes_ || answer_in_line(m); }
+  // The same for a message from a node.
+  bool answer_in_line(const Message& m) const {
     if (m.kind == MsgKind::accepted) {
       const Durable& d = durable_[m.from];
       const std::vector<std::pair<Ballot, Value>>& accepted = d.accepted;

@@ -25,18 +25,20 @@ void QuorumChecker::on_quorum(Time_us t, NodeId n, const QuorumUse& q) {
   // The usual case, up to 64 nodes (one word per set), without sorting: a
   // majority of distinct members, each of which sent its answer. Anything
   // else goes to the full check, which reports.
+  // The members first, then their set: the loop holds no more than fits in
+  // the registers a call may clobber, so the hook saves none.
   if (words_ == 1 && q.members.size() >= nodes_ / 2 + 1) {
-    const MsgKind kind = q.phase == QuorumUse::Phase::promise ? MsgKind::promise : MsgKind::accepted;
-    if (const AnswerSet* answers = answer_set(q.slot, kind, q.ballot)) {
-      std::uint64_t seen = 0;
-      bool distinct = true;
-      for (const NodeId id : q.members) {
-        const std::uint64_t bit = id < 64 ? std::uint64_t{1} << id : 0;
-        distinct &= bit != 0 && (seen & bit) == 0;
-        seen |= bit;
-      }
+    std::uint64_t seen = 0, twice = 0;  // twice: a member repeated, or one at or above 64 (no bit)
+    for (const NodeId id : q.members) {
+      const std::uint64_t bit = id < 64 ? std::uint64_t{1} << id : 0;
+      twice |= (seen & bit) | (bit == 0);
+      seen |= bit;
+    }
+    if (twice == 0) {
+      const MsgKind kind = q.phase == QuorumUse::Phase::promise ? MsgKind::promise : MsgKind::accepted;
       // A bit of an id at or above nodes_ is never set in a set (on_send skips them).
-      if (distinct && (seen & ~answers->low) == 0) return;
+      if (const AnswerSet* answers = answer_set(q.slot, kind, q.ballot); answers && (seen & ~answers->low) == 0)
+        return;
     }
   }
   check_quorum(t, n, q);

@@ -36,6 +36,10 @@ class QuorumChecker : public sim::Observer {
   // False: add_first_answer(m) must follow.
   bool send_in_line(const Message& m) {
     if ((m.kind != MsgKind::promise && m.kind != MsgKind::accepted) || m.from >= nodes_) return true;
+    return answer_in_line(m);
+  }
+  // The same for an answer (a promise or an acceptance) from a node.
+  bool answer_in_line(const Message& m) {
     if (AnswerSet* a = answer_set(m.slot, m.kind, m.ballot)) {
       add_member(*a, m.from);
       return true;
@@ -81,6 +85,19 @@ class QuorumChecker : public sim::Observer {
   // the checker's own hook, in line where SafetyChecks takes it (already
   // out of its hook's usual path), so that it is one call, not two.
   [[gnu::noinline]] void add_first_answer(const Message& m);
+  // make_first_answer's usual case, in line (it calls nothing, so it
+  // saves no registers): the slot's first set, within the table, of one
+  // word. False: make_first_answer must do it.
+  bool first_answer_in_line(const Message& m) {
+    if (m.slot >= slots_size_ || words_ != 1) return false;
+    AnswerSet& first = slots_[m.slot];
+    if (first.kind != k_no_kind) return false;
+    first.kind = m.kind;
+    first.ballot = m.ballot;
+    first.more = masks_.size();
+    add_member(first, m.from);
+    return true;
+  }
   [[gnu::always_inline]] void make_first_answer(const Message& m) {
     grow_to(slots_, m.slot + 1, slots_size_);
     AnswerSet& first = slots_[m.slot];

@@ -15,11 +15,22 @@ SafetyChecks::SafetyChecks(ChosenTracker& chosen, PromiseChecker& promises, Quor
 // changes its own checker only, so they may come in any order.
 
 void SafetyChecks::on_send(Time_us t, const Message& m) {
-  if (!quorums_.send_in_line(m)) return first_answer(t, m);
-  if (!promises_.send_in_line(m)) promises_.check_send(t, m);
+  // Only promises and acceptances come here (sends_watched), so their kind
+  // is not tested again; one from a sender that is no node concerns neither
+  // checker (both test that), so it is tested once.
+  if (m.from >= quorums_.nodes_) return;
+  if (!quorums_.answer_in_line(m)) return first_answer(t, m);
+  if (!promises_.answer_in_line(m)) promises_.check_send(t, m);
 }
 
 void SafetyChecks::first_answer(Time_us t, const Message& m) {
+  // The usual first answer without a call (so without saving registers),
+  // but the promise checker's out of line; anything else, in full.
+  if (!quorums_.first_answer_in_line(m)) return first_answer_slow(t, m);
+  if (!promises_.send_in_line(m)) promises_.check_send(t, m);
+}
+
+void SafetyChecks::first_answer_slow(Time_us t, const Message& m) {
   quorums_.make_first_answer(m);
   promises_.PromiseChecker::on_send(t, m);
 }

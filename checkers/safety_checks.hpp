@@ -35,6 +35,7 @@ class SafetyChecks final : public sim::Observer {
   // The first answer of its kind and ballot in its slot (the quorum checker
   // makes its set), and then the promise checker's hook.
   [[gnu::noinline]] void first_answer(Time_us t, const Message& m);
+  [[gnu::noinline]] void first_answer_slow(Time_us t, const Message& m);
   // The promise checker's record out of the usual: the chosen tracker's
   // hook, then the promise checker's full check.
   [[gnu::noinline]] void durable_slow(Time_us t, NodeId n, const Record& r);
