@@ -80,8 +80,7 @@ inline void KvClients::try_issue(Client& c, Time_us now, ClientWorld& w) {
     return;
   }
   --remaining_;
-  // Shards: routed by the key (one group has nothing to route, and no hash to make).
-  if (layout_.shards > 1) switch_group(c, shard_of(cmd.key, layout_.shards));
+  switch_group(c, shard_of(cmd.key, layout_.shards));  // shards: routed by the key
   cmd.client = c.index;
   cmd.request = c.next_request++;
   c.encoded = encode(c.current);
@@ -116,8 +115,7 @@ NodeId KvClients::next_node(const Client& c, NodeId n) const {
   return it == m.end() || ++it == m.end() ? m.front() : *it;
 }
 
-void KvClients::switch_group(Client& c, std::uint32_t group) {
-  if (layout_.shards <= 1 || group == c.group) return;
+void KvClients::move_to_group(Client& c, std::uint32_t group) {
   c.saved[c.group] = {c.target, c.leader};
   c.group = group;
   c.target = c.saved[group].first;

@@ -134,7 +134,12 @@ class KvClients {
   // The next node to try after n: in order, among the current group's members.
   NodeId next_node(const Client& c, NodeId n) const;
   // Shards: routes the client by the key of its next request.
-  void switch_group(Client& c, std::uint32_t group);
+  // In line, the usual case (one group, or the same one) a test; the
+  // switch itself out of line.
+  void switch_group(Client& c, std::uint32_t group) {
+    if (layout_.shards > 1 && group != c.group) [[unlikely]] move_to_group(c, group);
+  }
+  [[gnu::noinline]] void move_to_group(Client& c, std::uint32_t group);
 
   const Scenario& s_;
   // s_.workload's timeout_ms and think_ms, checked once: each command draws
