@@ -88,19 +88,67 @@ std::string describe(const json& v) {
 std::string ms_text(Time_us us) { return fmt::format("{} ms", static_cast<double>(us) / 1000.0); }
 
 // ---------------------------------------------------------------------------
-// Cursor: a value in the document with its file and pointer, so that every
-// reader can say where a problem is.
+// Cursor: a value in the document with its file, so that every reader can say
+// where a problem is.
+//
+// A cursor knows its JSON pointer only when a message needs it: it finds it
+// by looking for the value's address in the document (pointer_of). Building
+// every pointer as the reader went, for values that are nearly always fine,
+// cost more than reading them (`paxsim fuzz` parses a scenario per run).
+
+// The JSON pointer of the value at `target` within `doc`, found by address;
+// "" if it is not there (or is `doc` itself). A walk with a stack of its own,
+// not a recursion: a broken file may nest deep where nothing is wrong.
+std::string pointer_of(const json& doc, const json* target) {
+  struct Frame {
+    json::const_iterator next, end;
+    bool array;
+    std::size_t index;      // array: of `next`
+    std::size_t path_size;  // the pointer of the value this walks
+  };
+  std::vector<Frame> stack;
+  std::string path;
+  const auto enter = [&](const json& v) {
+    if (v.is_structured() && !v.empty()) stack.push_back({v.cbegin(), v.cend(), v.is_array(), 0, path.size()});
+  };
+  if (&doc != target) enter(doc);
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next == f.end) {
+      stack.pop_back();
+      continue;
+    }
+    path.resize(f.path_size);
+    path += '/';
+    path += f.array ? std::to_string(f.index) : pointer_token(f.next.key());
+    const json& child = *f.next;
+    ++f.next;
+    ++f.index;
+    if (&child == target) return path;
+    enter(child);
+  }
+  return "";
+}
 
 class Cursor {
  public:
-  Cursor(const json& value, const std::string& file, std::string path)
-      : value_(&value), file_(&file), path_(std::move(path)) {}
+  // The document's root.
+  Cursor(const json& doc, const std::string& file) : value_(&doc), at_(&doc), doc_(&doc), file_(&file) {}
+  // `value`, a value within `c`'s document.
+  Cursor(const json& value, const Cursor& c) : value_(&value), at_(&value), doc_(c.doc_), file_(c.file_) {}
+  // `value`, read from outside the document in place of `c` (a problem with
+  // it is reported at `c`'s pointer).
+  static Cursor in_place_of(const json& value, const Cursor& c) {
+    Cursor out = c;
+    out.value_ = &value;
+    return out;
+  }
 
   const json& value() const { return *value_; }
-  const std::string& path() const { return path_; }
+  std::string path() const { return pointer_of(*doc_, at_); }
   const std::string& file() const { return *file_; }
 
-  [[noreturn]] void fail(const std::string& message) const { throw InputError(*file_, path_, message); }
+  [[noreturn]] void fail(const std::string& message) const { throw InputError(*file_, path(), message); }
   void require(bool ok, std::string_view wanted) const {
     if (!ok) fail(fmt::format("expected {}, got {}", wanted, describe(*value_)));
   }
@@ -109,7 +157,7 @@ class Cursor {
     require(value_->is_object(), "an object");
     const auto it = value_->find(key);
     if (it == value_->end()) return std::nullopt;
-    return Cursor(*it, *file_, path_ + "/" + pointer_token(key));
+    return Cursor(*it, *this);
   }
   Cursor required(std::string_view key) const {
     if (auto c = find(key)) return *c;
@@ -118,15 +166,16 @@ class Cursor {
   std::vector<Cursor> elements() const {
     require(value_->is_array(), "an array");
     std::vector<Cursor> out;
-    for (std::size_t i = 0; i < value_->size(); ++i)
-      out.emplace_back((*value_)[i], *file_, path_ + "/" + std::to_string(i));
+    out.reserve(value_->size());
+    for (const json& e : *value_) out.emplace_back(e, *this);
     return out;
   }
 
  private:
   const json* value_;
+  const json* at_;   // where the value stands in the document (itself, but for in_place_of)
+  const json* doc_;
   const std::string* file_;
-  std::string path_;
 };
 
 // Every object in a scenario allows a fixed set of keys; anything else is an
@@ -135,8 +184,7 @@ void check_keys(const Cursor& c, std::span<const std::string_view> allowed) {
   c.require(c.value().is_object(), "an object");
   for (const auto& [key, value] : c.value().items()) {
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-    Cursor(value, c.file(), c.path() + "/" + pointer_token(key))
-        .fail(fmt::format("unknown key {} (expected one of: {})", in_quotes(key), joined(allowed)));
+    Cursor(value, c).fail(fmt::format("unknown key {} (expected one of: {})", in_quotes(key), joined(allowed)));
   }
 }
 void check_keys(const Cursor& c, std::initializer_list<std::string_view> allowed) {
@@ -450,7 +498,7 @@ sim::Range read_range(const Cursor& c) {
 
 class ScenarioParser {
  public:
-  ScenarioParser(const json& doc, const std::string& file) : file_(file), root_(doc, file_, "") {}
+  ScenarioParser(const json& doc, const std::string& file) : file_(file), root_(doc, file_) {}
 
   sim::Scenario parse() {
     check_keys(root_,
@@ -902,7 +950,7 @@ class ScenarioParser {
     if (root_.find("schedule")) c.fail(R"(a schedule pins every step: leave out "tape")");
     c.require(c.value().is_object(), "an object");
     for (const auto& [key, value] : c.value().items()) {
-      const Cursor stream(value, c.file(), c.path() + "/" + pointer_token(key));
+      const Cursor stream(value, c);
       check_tape_stream(stream, key, names);
       sim::TapeStream t{key, {}};
       for (const auto& item : stream.elements())
@@ -918,7 +966,7 @@ class ScenarioParser {
     const auto slash = key.find('/');
     const std::string kind = key.substr(0, slash == std::string::npos ? key.size() : slash);
     const json who = slash == std::string::npos ? json("") : json(key.substr(slash + 1));
-    const Cursor w(who, c.file(), c.path());
+    const Cursor w = Cursor::in_place_of(who, c);
     if (kind == "timers" || kind == "disk") {
       names.node(w);
       return;
@@ -996,7 +1044,7 @@ class ScenarioParser {
     sim::ScheduledStep st;
     const auto first = c.value().begin();
     const std::string key = first.key();
-    const Cursor v(first.value(), c.file(), c.path() + "/" + key);
+    const Cursor v(first.value(), c);
     if (key == "deliver" || key == "drop" || key == "duplicate") {
       st.kind = key == "deliver" ? K::deliver : key == "drop" ? K::drop : K::duplicate;
       st.msg = read_message(v, names);
