@@ -26,10 +26,26 @@ double uniform(sim::Rng& r, double lo, double hi) { return lo + (hi - lo) * r.un
 // Integer in [lo, hi].
 std::uint64_t between(sim::Rng& r, std::uint64_t lo, std::uint64_t hi) { return lo + r.below(hi - lo + 1); }
 
-json uniform_json(double lo, double hi) { return json{{"uniform", json::array({round3(lo), round3(hi)})}}; }
+// {key: value}, built directly. A JSON initializer list, {{key, value}},
+// makes each pair an array first and then copies it into the object:
+// several times the work, for every fault and distribution of every run.
+json object_of(std::string_view key, json value) {
+  json out(json::value_t::object);
+  out[key] = std::move(value);
+  return out;
+}
+
+json uniform_json(double lo, double hi) {
+  json range(json::value_t::array);
+  range.push_back(round3(lo));
+  range.push_back(round3(hi));
+  return object_of("uniform", std::move(range));
+}
 
 json exponential_json(double mean, double max) {
-  return json{{"exponential", json{{"mean", round3(mean)}, {"max", round3(max)}}}};
+  json e = object_of("mean", round3(mean));
+  e["max"] = round3(max);
+  return object_of("exponential", std::move(e));
 }
 
 // The largest value a distribution gives (exponential without a cap: 10 means).
@@ -77,6 +93,21 @@ json draw_fsync(sim::Rng& r) {
 double draw_probability(sim::Rng& r, double max) { return round3(uniform(r, 0, max)); }
 
 // ------------------------------------------------------------------ fault timeline
+
+// {"action": action}, and {key: value} if given (object_of).
+json fault_of(std::string_view action) { return object_of("action", action); }
+json fault_of(std::string_view action, std::string_view key, json value) {
+  json f = fault_of(action);
+  f[key] = std::move(value);
+  return f;
+}
+// A clock action: {"action": "clock", "node": node, "drift_ppm": drift_ppm}
+// (a rate drawn is a double; 0, the undo, an integer, as the file says it).
+json clock_fault(std::string node, json drift_ppm) {
+  json f = fault_of("clock", "node", std::move(node));
+  f["drift_ppm"] = std::move(drift_ppm);
+  return f;
+}
 
 enum class EpisodeKind { crash, pause, leader_crash, leader_pause, partition, cut, network, clock, lease_attack };
 
@@ -215,13 +246,13 @@ class Generator {
         const NodeId n = free[r_.below(free.size())];
         down_.push_back({start, end, crash, false, n});
         if (crash) {
-          action(start, false, json{{"action", "crash"}, {"node", node_name_of(n)}});
-          json restart{{"action", "restart"}, {"node", node_name_of(n)}};
+          action(start, false, fault_of("crash", "node", node_name_of(n)));
+          json restart = fault_of("restart", "node", node_name_of(n));
           if (opt_.allow_wipe && r_.chance(0.2)) restart["disk"] = "wiped";
           action(end, true, std::move(restart));
         } else {
-          action(start, false, json{{"action", "pause"}, {"node", node_name_of(n)}});
-          action(end, true, json{{"action", "resume"}, {"node", node_name_of(n)}});
+          action(start, false, fault_of("pause", "node", node_name_of(n)));
+          action(end, true, fault_of("resume", "node", node_name_of(n)));
         }
         return;
       }
@@ -231,19 +262,19 @@ class Generator {
         if (!fits(start, end, crash, true, 0)) return;
         down_.push_back({start, end, crash, true, 0});
         (crash ? leader_crash_ : leader_pause_) = true;
-        action(start, false, json{{"action", crash ? "crash" : "pause"}, {"node", "leader"}});
-        action(end, true, json{{"action", crash ? "restart" : "resume"}, {"node", "random"}});
+        action(start, false, fault_of(crash ? "crash" : "pause", "node", "leader"));
+        action(end, true, fault_of(crash ? "restart" : "resume", "node", "random"));
         return;
       }
       case EpisodeKind::partition:
-        action(start, false, json{{"action", "partition"}, {"groups", draw_groups()}});
-        action(end, true, json{{"action", "heal"}});
+        action(start, false, fault_of("partition", "groups", draw_groups()));
+        action(end, true, fault_of("heal"));
         return;
       case EpisodeKind::cut: {
-        json cut{{"action", "cut"}};
+        json cut = fault_of("cut");
         draw_cut(cut);
         action(start, false, std::move(cut));
-        action(end, true, json{{"action", "heal"}});
+        action(end, true, fault_of("heal"));
         return;
       }
       case EpisodeKind::clock: {
@@ -260,14 +291,14 @@ class Generator {
         clock_.push_back({start, end, false, false, n});
         // Half the rates at the bound itself, where a missing margin shows.
         const double rate = clock_r_.chance(0.5) ? (clock_r_.chance(0.5) ? max : -max) : uniform(clock_r_, -max, max);
-        action(start, false, json{{"action", "clock"}, {"node", node_name_of(n)}, {"drift_ppm", std::round(rate)}});
-        action(end, true, json{{"action", "clock"}, {"node", node_name_of(n)}, {"drift_ppm", 0}});
+        action(start, false, clock_fault(node_name_of(n), std::round(rate)));
+        action(end, true, clock_fault(node_name_of(n), 0));
         return;
       }
       case EpisodeKind::lease_attack: add_lease_attack(start); return;
       case EpisodeKind::network: {
-        json change{{"action", "network"}};
-        json restore{{"action", "network"}};
+        json change = fault_of("network");
+        json restore = fault_of("network");
         if (r_.chance(0.6)) {
           change["drop"] = draw_probability(r_, k_fuzz_drop_max);
           restore["drop"] = link_.value("drop", 0.0);
@@ -297,11 +328,11 @@ class Generator {
       if (c.start < end && start < c.end) return false;
     for (NodeId n = 0; n < nodes_; ++n) {
       clock_.push_back({start, end, false, false, n});
-      action(start, false, json{{"action", "clock"}, {"node", node_name_of(n)}, {"drift_ppm", std::round(max)}});
+      action(start, false, clock_fault(node_name_of(n), std::round(max)));
     }
-    action(start, false, json{{"action", "clock"}, {"node", "leader"}, {"drift_ppm", -std::round(max)}});
+    action(start, false, clock_fault("leader", -std::round(max)));
     for (NodeId n = 0; n < nodes_; ++n)
-      action(end, true, json{{"action", "clock"}, {"node", node_name_of(n)}, {"drift_ppm", 0}});
+      action(end, true, clock_fault(node_name_of(n), 0));
     return true;
   }
 
@@ -325,8 +356,8 @@ class Generator {
       if (side < 4) alone.push_back(endpoint_name_of(nodes_ + c));
       else if (side < 7) rest.push_back(endpoint_name_of(nodes_ + c));
     }
-    action(cut_at, false, json{{"action", "partition"}, {"groups", json::array({alone, rest})}});
-    action(end, true, json{{"action", "heal"}});
+    action(cut_at, false, fault_of("partition", "groups", json::array({alone, rest})));
+    action(end, true, fault_of("heal"));
   }
 
   // Two or three groups of nodes (sometimes one node left out: it reaches
@@ -410,11 +441,11 @@ class Generator {
     if (actions.empty()) return;
     const double interval_lo = uniform(r_, 10, 100);
     const double duration_lo = uniform(r_, 10, 100);
-    json n{{"from_ms", from},
-           {"until_ms", until},
-           {"interval_ms", uniform_json(interval_lo, interval_lo + uniform(r_, 10, 300))},
-           {"duration_ms", uniform_json(duration_lo, duration_lo + uniform(r_, 10, 500))},
-           {"actions", actions}};
+    json n = object_of("from_ms", from);
+    n["until_ms"] = until;
+    n["interval_ms"] = uniform_json(interval_lo, interval_lo + uniform(r_, 10, 300));
+    n["duration_ms"] = uniform_json(duration_lo, duration_lo + uniform(r_, 10, 500));
+    n["actions"] = actions;
     if (std::find(actions.begin(), actions.end(), "crash") != actions.end() ||
         std::find(actions.begin(), actions.end(), "pause") != actions.end())
       n["max_down"] = max_down;
@@ -476,7 +507,7 @@ json mutate_scenario(const json& base, const sim::Scenario& parsed, std::uint64_
   doc["tags"] = tags;
   doc["seed"] = r.below(std::uint64_t{1} << 32);
   if (opt.bug) doc["bug"] = *opt.bug;
-  doc["expect"] = json{{"verdict", "pass"}};
+  doc["expect"] = object_of("verdict", "pass");
   doc.erase("faults");
   doc.erase("nemesis");
   doc.erase("tape");  // a fresh seed: the base's pinned decisions would mean nothing
@@ -489,7 +520,7 @@ json mutate_scenario(const json& base, const sim::Scenario& parsed, std::uint64_
   net["drop"] = r.chance(0.6) ? draw_probability(r, k_fuzz_drop_max) : 0.0;
   net["duplicate"] = r.chance(0.5) ? draw_probability(r, k_fuzz_duplicate_max) : 0.0;
   if (!net.contains("delay_ms")) net["delay_ms"] = uniform_json(1, 10);  // the default, made explicit
-  if (r.chance(0.7)) doc["storage"] = json{{"fsync_ms", draw_fsync(r)}};
+  if (r.chance(0.7)) doc["storage"] = object_of("fsync_ms", draw_fsync(r));
 
   // The protocol's params.
   json& p = doc["params"];
@@ -572,15 +603,21 @@ json mutate_scenario(const json& base, const sim::Scenario& parsed, std::uint64_
   // liveness on a lossy network holds only with some probability, and a
   // request unanswered through the bound by bad luck is no bug (VOPR's
   // liveness mode does the same). Loss and duplication stay for the faults.
-  if (net.value("drop", 0.0) > 0 || net.value("duplicate", 0.0) > 0)
-    faults.push_back(json{{"at_ms", phase_ms}, {"action", "network"}, {"drop", 0.0}, {"duplicate", 0.0}});
+  if (net.value("drop", 0.0) > 0 || net.value("duplicate", 0.0) > 0) {
+    json quiet = fault_of("network");
+    quiet["at_ms"] = phase_ms;
+    quiet["drop"] = 0.0;
+    quiet["duplicate"] = 0.0;
+    faults.push_back(std::move(quiet));
+  }
   if (!faults.empty()) doc["faults"] = std::move(faults);
   if (g.nemesis()) doc["nemesis"] = *g.nemesis();
 
   double within_ms = k_fuzz_liveness_within_ms_min;
   if (const auto& l = parsed.liveness) within_ms = std::max(within_ms, static_cast<double>(l->within_us) / 1000.0);
   within_ms = std::max(within_ms, 4 * retry_max_ms + 2000);  // a synod proposer's backoff, doubled a few times
-  doc["liveness"] = json{{"after_ms", phase_ms}, {"within_ms", within_ms}};
+  json& liveness = doc["liveness"] = object_of("after_ms", phase_ms);
+  liveness["within_ms"] = within_ms;
   json& limits = doc["limits"];
   if (!limits.is_object()) limits = json::object();
   const double base_max_ms = static_cast<double>(parsed.max_time_us) / 1000.0;

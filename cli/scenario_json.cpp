@@ -85,6 +85,12 @@ std::string describe(const json& v) {
   return text;
 }
 
+// Whether `v` is the string `word`: `v == word` without the document that
+// comparing with a C string builds (and allocates) for it.
+bool is_word(const json& v, std::string_view word) {
+  return v.is_string() && *v.get_ptr<const std::string*>() == word;
+}
+
 std::string ms_text(Time_us us) { return fmt::format("{} ms", static_cast<double>(us) / 1000.0); }
 
 // ---------------------------------------------------------------------------
@@ -372,8 +378,8 @@ class Names {
 
   // "leader", "random" or a node name.
   sim::NodeSelector selector(const Cursor& c) const {
-    if (c.value() == "leader") return {sim::NodeSelector::Kind::leader, 0};
-    if (c.value() == "random") return {sim::NodeSelector::Kind::random, 0};
+    if (is_word(c.value(), "leader")) return {sim::NodeSelector::Kind::leader, 0};
+    if (is_word(c.value(), "random")) return {sim::NodeSelector::Kind::random, 0};
     return {sim::NodeSelector::Kind::index, node(c, R"("leader" or "random")")};
   }
 
@@ -420,7 +426,7 @@ class Names {
 
 // A non-empty list of distinct endpoints, or "*" for every endpoint.
 std::vector<EndpointId> read_endpoints(const Cursor& c, const Names& names, bool allow_star) {
-  if (allow_star && c.value() == "*") return names.all();
+  if (allow_star && is_word(c.value(), "*")) return names.all();
   const auto items = c.elements();
   if (items.empty())
     c.fail(allow_star ? R"(must not be empty (use "*" for every node and client))" : "must not be empty");
@@ -460,21 +466,28 @@ sim::FaultAction read_fault_action(const Cursor& c, std::span<const std::string_
   return fault_action_named(allowed[read_choice(c, allowed, "action")]);
 }
 
-std::vector<std::string_view> fault_keys(sim::FaultAction a) {
+// The keys a fault with action `a` allows (fixed lists: no vector built per fault).
+std::span<const std::string_view> fault_keys(sim::FaultAction a) {
   using A = sim::FaultAction;
-  std::vector<std::string_view> keys = {"at_ms", "action"};
+  static constexpr std::string_view k_plain[] = {"at_ms", "action"};
+  static constexpr std::string_view k_groups[] = {"at_ms", "action", "groups"};
+  static constexpr std::string_view k_cut[] = {"at_ms", "action", "from", "to"};
+  static constexpr std::string_view k_node[] = {"at_ms", "action", "node"};
+  static constexpr std::string_view k_restart[] = {"at_ms", "action", "node", "disk"};
+  static constexpr std::string_view k_network[] = {"at_ms", "action", "delay_ms", "drop", "duplicate"};
+  static constexpr std::string_view k_clock[] = {"at_ms", "action", "node", "offset_ms", "drift_ppm"};
   switch (a) {
-    case A::partition: keys.push_back("groups"); break;
-    case A::cut: keys.insert(keys.end(), {"from", "to"}); break;
-    case A::heal: break;
+    case A::partition: return k_groups;
+    case A::cut: return k_cut;
+    case A::heal: return k_plain;
     case A::crash:
     case A::pause:
-    case A::resume: keys.push_back("node"); break;
-    case A::restart: keys.insert(keys.end(), {"node", "disk"}); break;
-    case A::network: keys.insert(keys.end(), {"delay_ms", "drop", "duplicate"}); break;
-    case A::clock: keys.insert(keys.end(), {"node", "offset_ms", "drift_ppm"}); break;
+    case A::resume: return k_node;
+    case A::restart: return k_restart;
+    case A::network: return k_network;
+    case A::clock: return k_clock;
   }
-  return keys;
+  return k_plain;
 }
 
 // The `network` keys, at the top level or in a `network` fault.
@@ -803,7 +816,7 @@ class ScenarioParser {
       if (members.empty()) g.fail("must not be empty");
       auto& group = f.groups.emplace_back();
       for (const auto& m : members) {
-        if (m.value() == "leader") {
+        if (is_word(m.value(), "leader")) {
           if (f.leader_group) m.fail(fmt::format("\"leader\" is already in group {}", *f.leader_group));
           f.leader_group = f.groups.size() - 1;
           continue;
@@ -988,7 +1001,7 @@ class ScenarioParser {
     sim::Decision d;
     d.kind = sim::Decision::Kind::send;
     const json& v = c.value();
-    if (v == "drop") {
+    if (is_word(v, "drop")) {
       d.dropped = true;
     } else if (v.is_array() && v.size() == 2) {
       d.copies = 2;
