@@ -359,6 +359,9 @@ TEST_CASE("scenario: each broken field is reported at its pointer") {
       {{R"(workload.type="kv")"}, "/workload/proposals", R"(unknown key "proposals")"},
       {{R"(workload={"type":"kv"})"}, "/workload/type", R"(the "kv" workload needs protocol "multi-paxos")"},
       {{R"(workload={"type":"chat"})"}, "/workload/type", R"(unknown workload type "chat")"},
+      // Pointers escape '/' and '~' in keys; a tape stream's name is reported at the stream.
+      {{"faults.0.x/y~z=1"}, "/faults/0/x~1y~0z", R"(unknown key "x/y~z")"},
+      {{R"(tape={"timers/n9":[1]})"}, "/tape/timers~1n9", R"(no node "n9")"},
       // A real mistake is reported before a feature that is not supported yet.
       {{R"(protocol="multi-paxos")", R"(faults.0.node="n9")"}, "/faults/0/node", R"(no node "n9")"},
       {{R"(protocol="multi-paxos")", "shards=2", R"(faults.0.node="n9")"}, "/faults/0/node", R"(no node "n9")"},
