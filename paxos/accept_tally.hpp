@@ -31,9 +31,12 @@ class AcceptTally {
   // of its proposals' acknowledgements in one too (paxos/leader.hpp).
   class Voters {
    public:
+    // A plain loop: std::find's, unrolled by four, costs more to set up
+    // than a majority of five takes to scan.
     bool contains(NodeId n) const {
-      const std::span<const NodeId> s = ids();
-      return std::find(s.begin(), s.end(), n) != s.end();
+      for (const NodeId id : ids())
+        if (id == n) return true;
+      return false;
     }
     void push_back(NodeId n) {
       if (size_ < k_inline) {
@@ -70,24 +73,31 @@ class AcceptTally {
     std::vector<NodeId> spill_;  // all of them, once there are more than k_inline
   };
 
-  // The voters of (s, b, v): an empty list if the key is new.
+  // The voters of (s, b, v): an empty list if the key is new. In line, with
+  // no frame, for the usual acknowledgement: of a key found where it would
+  // be with one key per slot from the lowest live one on (slots in flight
+  // are consecutive and each usually has one key), with the same value
+  // handle, whose text compares equal at once. The rest out of line.
   Voters& at(Slot s, Ballot b, const Value& v) {
-    if (head_ > 0 && keys_.size() == keys_.capacity()) {  // drop the dead prefix rather than grow
-      keys_.erase(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
+    if (!keys_.empty() && s >= keys_[head_].slot) {  // a tally of dead keys only is cleared: head_ is live
+      const std::size_t i = head_ + static_cast<std::size_t>(s - keys_[head_].slot);
+      if (i < keys_.size()) {
+        Key& k = keys_[i];
+        if (k.slot == s && k.ballot == b && k.value.same_text(v)) return k.voters;
+      }
     }
-    const auto first = keys_.begin() + static_cast<std::ptrdiff_t>(head_);
-    if (first == keys_.end() || before(keys_.back(), s, b, v)) return keys_.emplace_back(s, b, v).voters;
-    const auto it = std::lower_bound(first, keys_.end(), 0, [&](const Key& k, int) { return before(k, s, b, v); });
-    if (it->slot == s && it->ballot == b && it->value == v) return it->voters;
-    return keys_.emplace(it, s, b, v)->voters;
+    return find_or_add(s, b, v);
   }
 
   // Forgets slot `s`'s keys (it was learned). Out of line: a learn in
   // decide mode, with nothing counted, only tests empty().
   [[gnu::noinline]] void erase_slot(Slot s) {
     const auto first = keys_.begin() + static_cast<std::ptrdiff_t>(head_);
-    const auto lo = std::lower_bound(first, keys_.end(), s, [](const Key& k, Slot x) { return k.slot < x; });
+    if (first == keys_.end()) return;
+    // Slots are mostly learned in order: usually `s` is the lowest live
+    // slot (or below it), whose keys start at `first`, with no search.
+    const auto lo = first->slot >= s ? first
+                                     : std::lower_bound(first, keys_.end(), s, [](const Key& k, Slot x) { return k.slot < x; });
     auto hi = lo;
     while (hi != keys_.end() && hi->slot == s) ++hi;
     if (lo == hi) return;
@@ -125,6 +135,19 @@ class AcceptTally {
     if (k.slot != s) return k.slot < s;
     if (k.ballot != b) return k.ballot < b;
     return k.value < v;
+  }
+
+  // at, for any key.
+  [[gnu::noinline]] Voters& find_or_add(Slot s, Ballot b, const Value& v) {
+    if (head_ > 0 && keys_.size() == keys_.capacity()) {  // drop the dead prefix rather than grow
+      keys_.erase(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+    const auto first = keys_.begin() + static_cast<std::ptrdiff_t>(head_);
+    if (first == keys_.end() || before(keys_.back(), s, b, v)) return keys_.emplace_back(s, b, v).voters;
+    const auto it = std::lower_bound(first, keys_.end(), 0, [&](const Key& k, int) { return before(k, s, b, v); });
+    if (it->slot == s && it->ballot == b && it->value == v) return it->voters;
+    return keys_.emplace(it, s, b, v)->voters;
   }
 
   std::vector<Key> keys_;  // sorted; those below head_ are dead (learned)

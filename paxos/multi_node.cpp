@@ -310,7 +310,7 @@ class MultiPaxosNode final : public Node {
     AcceptTally::Voters& voters = tally_.at(m.slot, mixed ? Ballot{} : m.ballot, m.value);
     if (!cfg_.bugs.has(Bug::count_duplicate_acks) && voters.contains(m.from)) return;
     voters.push_back(m.from);
-    if (voters.size() < cfg_.quorum()) return;
+    if (voters.size() < quorum_) return;
     out.quorum_copy(QuorumUse::Phase::accepted, m.slot, m.ballot, voters.ids());
     learn(m.slot, m.value, m.ballot, out);
   }
