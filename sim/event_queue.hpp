@@ -83,7 +83,8 @@ class EventQueue {
   // The time of the next event (the queue is not empty).
   Time_us top_time() const {
     if (in_ring_ == 0) return far_time();
-    return nodes_[ends_[next_position()].head].event.time;
+    const std::uint32_t p = position(cursor_);
+    return nodes_[ends_[ends_[p].head != k_none ? p : next_position()].head].event.time;
   }
   // Removes and returns the next event (the queue is not empty).
   Event pop() { return *pop_until(std::numeric_limits<Time_us>::max()); }
@@ -101,6 +102,8 @@ class EventQueue {
     // search of the bit map, which finds the bucket the cursor moves on to.
     std::uint32_t p = position(cursor_);
     if (ends_[p].head == k_none) {
+      // The cursor leaves its bucket, empty: its bit goes now (see used_).
+      used_[p / 64] &= ~(std::uint64_t{1} << (p % 64));
       p = next_position();
       if (nodes_[ends_[p].head].event.time > until) return nullptr;
       cursor_ += (p - position(cursor_)) & k_mask;
@@ -111,8 +114,7 @@ class EventQueue {
     Ends& ends = ends_[p];
     const std::uint32_t n = ends.head;
     Node& node = nodes_[n];
-    ends.head = node.next;
-    if (ends.head == k_none) used_[p / 64] &= ~(std::uint64_t{1} << (p % 64));  // (its tail is left: see Ends)
+    ends.head = node.next;  // (its tail and its bit are left: see Ends and used_)
     node.next = free_;
     free_ = n | k_free;
     --in_ring_;
@@ -144,6 +146,7 @@ class EventQueue {
     const Time_us base = base_;
     const std::uint64_t cursor = cursor_;
     while (!empty()) all.push_back(pop());  // in the queue's order
+    used_.fill(0);  // the last pop's bucket may keep its bit (see used_), and the cursor moves back
     std::size_t at = all.size();
     for (std::size_t i = 0; i < all.size() && at == all.size(); ++i)
       if (pick(all[i])) at = i;
@@ -282,12 +285,14 @@ class EventQueue {
   void place_long(Ends& ends, std::uint32_t n, std::uint32_t* link);
   static bool is_free(const Node& x) { return (x.next & k_free) != 0 && x.next != k_none; }
   static constexpr std::uint32_t k_short_walk = 8;
-  // The ring position of the next event: the first bucket in use from the
-  // cursor on, going round once (the ring is not empty).
+  // The ring position of the next event when the cursor's bucket is empty:
+  // the first bucket in use after the cursor's, going round once (the ring
+  // is not empty). The cursor's own bit, which may be stale, is not asked
+  // (see used_): going round, it comes last.
   std::uint32_t next_position() const {
     const std::uint32_t from = position(cursor_);
     std::uint32_t w = from / 64;
-    std::uint64_t bits = used_[w] & (~std::uint64_t{0} << (from % 64));
+    std::uint64_t bits = used_[w] & (~std::uint64_t{1} << (from % 64));
     while (bits == 0) {
       w = (w + 1) % (k_buckets / 64);
       bits = used_[w];
@@ -300,6 +305,8 @@ class EventQueue {
   // cursor goes back to the last pop's bucket (base_'s, where it stood), so
   // that the ring spans what a push may bring from then on.
   [[gnu::noinline]] bool refill(Time_us until) {
+    // Every bucket is empty: the cursor's bit goes before the cursor moves.
+    used_[position(cursor_) / 64] &= ~(std::uint64_t{1} << (position(cursor_) % 64));
     while (in_ring_ == 0) {
       if ((far_.empty() && far_run_.empty()) || far_time() > until) {
         cursor_ = bucket_of(base_);
@@ -353,7 +360,11 @@ class EventQueue {
 
   std::vector<Node> nodes_;                            // the buckets' events
   std::uint32_t free_ = k_free_end;                    // the first free node (tagged, as a link)
-  std::array<std::uint64_t, k_buckets / 64> used_{};  // bit p: bucket p is not empty
+  // Bit p: bucket p is not empty, but for the cursor's bucket, whose bit
+  // may be left set once a pop has emptied it: the pop that finds it empty
+  // and moves the cursor on clears it (so does refill), where a test after
+  // every pop cleared the bit of each bucket it emptied.
+  std::array<std::uint64_t, k_buckets / 64> used_{};
   std::size_t in_ring_ = 0;                            // events in the buckets (the rest are beyond)
   Fifo<Far> far_run_;                                  // due beyond the ring, pushed in time order
   std::vector<Far> far_;                               // due beyond the ring, the rest: a heap, least on top
