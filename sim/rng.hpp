@@ -91,6 +91,7 @@ class Delay {
                : d.draws_nothing()                        ? Other::constant
                                                           : Other::general),
         width_(d.b - d.a),
+        scale_(width_ * 0x1p-64),
         rate_(other_ == Other::exponential ? 1.0 / d.a : 0),
         // exponential: b > 0 caps it; no cap (b = 0) caps nothing
         cap_(d.b > 0 ? d.b : std::numeric_limits<double>::infinity()),
@@ -99,6 +100,8 @@ class Delay {
   // A constant (or an empty range) draws nothing, taped or not: its
   // microseconds, for callers that take a constant without a call.
   bool constant() const { return other_ == Other::constant; }
+  // The usual case: Rng::draw_usual_us draws from it.
+  bool usual() const { return usual_; }
   Time_us constant_us() const { return constant_us_; }
 
  private:
@@ -109,6 +112,7 @@ class Delay {
   bool usual_;
   Other other_;
   double width_;  // b - a, as raw_uniform computes it
+  double scale_;  // width_ / 2^64, exact (see uniform_below)
   double rate_;   // exponential: 1 / a, as raw_draw_ms computes it
   double cap_;    // exponential: b, or infinity for none
   Time_us constant_us_;  // constant: ms_to_us(a)
@@ -162,6 +166,10 @@ class Rng {
     return draw_us_other(d);
   }
 
+  // draw_us(d) for a usual `d` (Delay::usual) from an untaped stream, both
+  // asked by the caller once for many draws: no test at all.
+  [[gnu::always_inline]] Time_us draw_usual_us(const Delay& d) { return usual_us(d); }
+
   // A message's fate on `link`, one decision: lost (drop), else duplicated
   // (duplicate), then a delay per copy. The same draws, in the same order, as
   // drawing each in turn. `delay_ms` is Delay(link.delay_ms) (the network
@@ -175,7 +183,7 @@ class Rng {
  private:
   // draw_us(Delay)'s usual case, untaped.
   [[gnu::always_inline]] Time_us usual_us(const Delay& d) {
-    const double x = uniform_below(d.d_.a, d.width_, d.d_.b) * 1000.0;
+    const double x = uniform_below(d.d_.a, d.scale_, d.d_.b) * 1000.0;
     return static_cast<Time_us>(x + 0.5);
   }
   // draw_us(d) as if untaped: ms_to_us(raw_draw_ms(d.distribution())) to the
@@ -227,16 +235,24 @@ class Rng {
   // bit, inline: its draw is engine() / 2^64 * (b - a) + a, again while not
   // below b, and dividing by 2^64 is multiplying by 2^-64 exactly. (The
   // distribution halves ranges too wide for a double; those go to it.)
+  // So do ranges too narrow for uniform_below's scale to be exact (b - a
+  // below 2^-958), which no scenario draws from.
   [[gnu::always_inline]] double raw_uniform(double a, double b) {
-    if (b / 2 - a / 2 > std::numeric_limits<double>::max() / 2) [[unlikely]] return raw_uniform_wide(a, b);
-    return uniform_below(a, b - a, b);
+    if (b / 2 - a / 2 > std::numeric_limits<double>::max() / 2 || b - a < 0x1p-958) [[unlikely]]
+      return raw_uniform_wide(a, b);
+    return uniform_below(a, (b - a) * 0x1p-64, b);
   }
-  // raw_uniform's loop for a range a double holds, width = b - a (a Delay
-  // keeps it, worked out once).
-  [[gnu::always_inline]] double uniform_below(double a, double width, double b) {
+  // raw_uniform's loop for a range a double holds, scale = (b - a) / 2^64 (a
+  // Delay keeps it, worked out once). The draw is engine() / 2^64 * (b - a)
+  // + a to the bit, one multiply fewer: dividing by 2^64 is exact on either
+  // side of the multiply by b - a (neither an engine's draw over 2^64 nor
+  // b - a over 2^64 is below the least normal double, 2^-1022; a Delay's
+  // b - a is at least a's last bit, a >= 0.0005), so the one rounding there
+  // is of the same product.
+  [[gnu::always_inline]] double uniform_below(double a, double scale, double b) {
     static_assert(Xoshiro256::max() == ~std::uint64_t{0});  // draws span [0, 2^64)
     for (;;) {
-      const double result = static_cast<double>(engine_()) * 0x1p-64 * width + a;
+      const double result = static_cast<double>(engine_()) * scale + a;
       if (result < b) return result;
     }
   }

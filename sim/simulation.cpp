@@ -56,12 +56,14 @@ Simulation::Simulation(const Scenario& scenario, NodeFactory factory)
   }
   if (!scenario_.tape.empty()) attach_decisions();
   update_plain_sends();
+  update_plain_writes();
 }
 
 void Simulation::record_decisions() {
   decisions_.set_recording(true);
   attach_decisions();
   update_plain_sends();
+  update_plain_writes();
 }
 
 // Streams are named as their seeds are derived, nodes and clients from 1.
@@ -804,7 +806,8 @@ inline void Simulation::carry_out(NodeId n) {
   NodeSlot& s = nodes_[n];
   for (Record& r : effects_.persist) {
     // One disk's writes become durable in the order they were issued.
-    const Time_us at = std::max(s.disk_last_durable_us, now_ + s.disk_rng.draw_us(fsync_ms_));
+    const Time_us delay = plain_writes_ ? s.disk_rng.draw_usual_us(fsync_ms_) : s.disk_rng.draw_us(fsync_ms_);
+    const Time_us at = std::max(s.disk_last_durable_us, now_ + delay);
     s.disk_last_durable_us = at;
     const std::uint64_t id = s.next_write_id++;
     s.durable.write(std::move(r));

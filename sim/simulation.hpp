@@ -317,6 +317,11 @@ class Simulation : private ClientWorld, private LockWorld {
   std::array<std::uint64_t, k_record_kind_count> persisting_{};
   EventQueue queue_;
   Delay fsync_ms_;  // scenario_.fsync_ms, checked for the usual draw
+  // A write's delay is fsync_ms_'s usual draw, from an untaped disk stream
+  // (no decisions recorded or replayed): one test per write where there
+  // were two. update_plain_writes() after attach_decisions().
+  bool plain_writes_ = false;
+  void update_plain_writes() { plain_writes_ = fsync_ms_.usual() && !decisions_on_; }
   Network network_;
   std::vector<NodeSlot> nodes_;
   std::vector<NodeId> all_nodes_;  // 0..nodes-1: is_live asks reaches_majority of them all
