@@ -33,6 +33,8 @@ class Network {
   // Inline for the common case, a network with no partition and no cut.
   bool can_deliver(EndpointId from, EndpointId to) const { return !split_ || can_deliver_split(from, to); }
   bool partitioned() const { return partition_id_ != 0; }
+  // A partition or a cut is in force (can_deliver may say no).
+  bool split() const { return split_; }
   bool is_cut(EndpointId from, EndpointId to) const {
     return from != to && cut_count_[static_cast<std::size_t>(from) * endpoints_ + to] > 0;
   }

@@ -97,6 +97,7 @@ void Simulation::start() {
       nodes_[n].node = factory_(node_config(scenario_, n), nodes_[n].durable.records());
       run_node(n, Input::start());
     }
+    update_plain_deliveries();
     return;
   }
   for (std::size_t i = 0; i < scenario_.faults.size(); ++i) {
@@ -123,6 +124,7 @@ void Simulation::start() {
     nodes_[n].node = factory_(node_config(scenario_, n), nodes_[n].durable.records());
     run_node(n, Input::start());
   }
+  update_plain_deliveries();
   if (scenario_.workload.type == Workload::Type::kv) {
     kv_.emplace(scenario_);
     attach_client_decisions();
@@ -364,20 +366,22 @@ inline bool Simulation::on_deliver(const Event& e) {
     pool_.free(slot);
     return true;
   }
-  NodeSlot& dest = nodes_[to];
-  if (dest.node && dest.paused) {
-    dest.held.push_back(e);  // keeps its pool slot until resume or crash
-    return false;
-  }
   // Delivered in place: the slot is freed only after the step (which may
   // send into other slots; a slot never moves).
   const Message& m = pool_[slot];
-  // A loss is a step of its own, out of line: joined with the delivery's,
-  // the loss reason, an optional, went through the stack on every delivery
-  // to be tested twice.
-  if (!dest.node || !network_.can_deliver(m.from, m.to)) [[unlikely]] {
-    lose(slot);
-    return true;
+  if (!plain_deliveries_) [[unlikely]] {
+    const NodeSlot& dest = nodes_[to];
+    if (dest.node && dest.paused) {
+      nodes_[to].held.push_back(e);  // keeps its pool slot until resume or crash
+      return false;
+    }
+    // A loss is a step of its own, out of line: joined with the delivery's,
+    // the loss reason, an optional, went through the stack on every delivery
+    // to be tested twice.
+    if (!dest.node || !network_.can_deliver(m.from, m.to)) {
+      lose(slot);
+      return true;
+    }
   }
   StepInfo info;
   info.node = to;
@@ -542,6 +546,7 @@ void Simulation::apply_fault(const Fault& f, StepInfo& info) {
         break;
       case FaultAction::clock: clocks_[info.node].set(now_, resolved_.offset_ms, resolved_.drift_ppm); break;
     }
+    update_plain_deliveries();
   }
   end_step(info);
 }
@@ -625,6 +630,7 @@ void Simulation::on_nemesis_tick() {
       case FaultAction::clock: clocks_[active.node].set(now_, std::nullopt, resolved_.drift_ppm); break;
       default: break;
     }
+    update_plain_deliveries();
     nemesis_active_.push_back(active);
     const Time_us undo_at = now_ + nemesis_rng_.draw_us(nem.duration_ms);
     if (undo_at < nem.until_us)
@@ -672,6 +678,7 @@ void Simulation::on_nemesis_undo(std::uint64_t id) {
     case FaultAction::clock: clocks_[f.node].set(now_, std::nullopt, f.prev_drift_ppm); break;
     default: break;
   }
+  update_plain_deliveries();
   end_step(info);
 }
 
@@ -720,6 +727,8 @@ NodeId Simulation::resolve(const NodeSelector& sel, FaultAction action) {
   }
   return k_no_node;
 }
+
+void Simulation::update_plain_deliveries() { plain_deliveries_ = down_count() == 0 && !network_.split(); }
 
 std::uint32_t Simulation::down_count() const {
   std::uint32_t down = 0;
