@@ -102,9 +102,11 @@ class EventQueue {
     // search of the bit map, which finds the bucket the cursor moves on to.
     std::uint32_t p = position(cursor_);
     if (ends_[p].head == k_none) {
-      // The cursor leaves its bucket, empty: its bit goes now (see used_).
-      used_[p / 64] &= ~(std::uint64_t{1} << (p % 64));
-      p = next_position();
+      // The cursor leaves its bucket, empty: its bit goes now (see used_),
+      // and the search starts in the word it leaves, as it is after that.
+      std::uint64_t& word = used_[p / 64];
+      word &= ~(std::uint64_t{1} << (p % 64));
+      p = first_in_use(p / 64, word & (~std::uint64_t{0} << (p % 64)));
       if (nodes_[ends_[p].head].event.time > until) return nullptr;
       cursor_ += (p - position(cursor_)) & k_mask;
       if (far_bucket_ - cursor_ < k_buckets) advance(cursor_);
@@ -291,8 +293,11 @@ class EventQueue {
   // (see used_): going round, it comes last.
   std::uint32_t next_position() const {
     const std::uint32_t from = position(cursor_);
-    std::uint32_t w = from / 64;
-    std::uint64_t bits = used_[w] & (~std::uint64_t{1} << (from % 64));
+    return first_in_use(from / 64, used_[from / 64] & (~std::uint64_t{1} << (from % 64)));
+  }
+  // The first bucket in use from word `w` on, `bits` being that word's bits
+  // from the search's start on, going round (some bucket is in use).
+  std::uint32_t first_in_use(std::uint32_t w, std::uint64_t bits) const {
     while (bits == 0) {
       w = (w + 1) % (k_buckets / 64);
       bits = used_[w];
