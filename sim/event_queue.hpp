@@ -77,14 +77,20 @@ class EventQueue {
   EventQueue() { ends_.fill(Ends{k_none, k_none}); }
 
   [[gnu::always_inline]] void push(const Event& e) { insert(e); }
-  bool empty() const { return in_ring_ == 0 && far_.empty() && far_run_.empty(); }
-  std::size_t size() const { return in_ring_ + far_.size() + far_run_.size(); }
+  bool empty() const { return next_position() == k_none && far_.empty() && far_run_.empty(); }
+  // Linear in the queue's size (its events in the ring are not counted as
+  // they come and go): for tests.
+  std::size_t size() const {
+    std::size_t n = far_.size() + far_run_.size();
+    for (const Ends& ends : ends_)
+      for (std::uint32_t i = ends.head; i != k_none; i = nodes_[i].next) ++n;
+    return n;
+  }
 
   // The time of the next event (the queue is not empty).
   Time_us top_time() const {
-    if (in_ring_ == 0) return far_time();
-    const std::uint32_t p = position(cursor_);
-    return nodes_[ends_[ends_[p].head != k_none ? p : next_position()].head].event.time;
+    const std::uint32_t p = next_position();
+    return p == k_none ? far_time() : nodes_[ends_[p].head].event.time;
   }
   // Removes and returns the next event (the queue is not empty).
   Event pop() { return *pop_until(std::numeric_limits<Time_us>::max()); }
@@ -96,7 +102,6 @@ class EventQueue {
   // A pointer, not an optional event: GCC zeroed the optional's whole object
   // before every pop, and the caller reads the event in place, after the test.
   [[gnu::always_inline]] const Event* pop_until(Time_us until) {
-    if (in_ring_ == 0 && !refill(until)) return nullptr;
     // The cursor's own bucket, if it is not empty, holds the next event (a
     // third of pops, the rest of an instant's events): asked before the
     // search of the bit map, which finds the bucket the cursor moves on to.
@@ -104,9 +109,19 @@ class EventQueue {
     if (ends_[p].head == k_none) {
       // The cursor leaves its bucket, empty: its bit goes now (see used_),
       // and the search starts in the word it leaves, as it is after that.
-      std::uint64_t& word = used_[p / 64];
-      word &= ~(std::uint64_t{1} << (p % 64));
-      p = first_in_use(p / 64, word & (~std::uint64_t{0} << (p % 64)));
+      // (Rotations and shifts, not masks built from a constant: GCC kept
+      // that constant in a register all along the run loop.)
+      const std::uint32_t w = p / 64;
+      const int at = static_cast<int>(p % 64);
+      const std::uint64_t word = std::rotl(std::rotr(used_[w], at) & ~std::uint64_t{1}, at);
+      used_[w] = word;
+      p = first_in_use(w, word >> at << at);
+      // The ring is empty (found by the search that finds the next bucket,
+      // not by a count of the ring's events kept at every push and pop).
+      if (p == k_none) [[unlikely]] {
+        p = refill(until);
+        if (p == k_none) return nullptr;
+      }
       if (nodes_[ends_[p].head].event.time > until) return nullptr;
       cursor_ += (p - position(cursor_)) & k_mask;
       if (far_bucket_ - cursor_ < k_buckets) advance(cursor_);
@@ -119,7 +134,6 @@ class EventQueue {
     ends.head = node.next;  // (its tail and its bit are left: see Ends and used_)
     node.next = free_;
     free_ = n | k_free;
-    --in_ring_;
     base_ = node.event.time;
     return &node.event;
   }
@@ -144,7 +158,6 @@ class EventQueue {
   template <class Pick>
   std::optional<Event> take_first(Pick pick) {
     std::vector<Event> all;
-    all.reserve(size());
     const Time_us base = base_;
     const std::uint64_t cursor = cursor_;
     while (!empty()) all.push_back(pop());  // in the queue's order
@@ -269,7 +282,6 @@ class EventQueue {
     } else {
       place(ends, n);
     }
-    ++in_ring_;
   }
   // A node at the end of the array (rare: the free list is empty only while
   // the queue grows past its largest size so far).
@@ -287,39 +299,45 @@ class EventQueue {
   void place_long(Ends& ends, std::uint32_t n, std::uint32_t* link);
   static bool is_free(const Node& x) { return (x.next & k_free) != 0 && x.next != k_none; }
   static constexpr std::uint32_t k_short_walk = 8;
-  // The ring position of the next event when the cursor's bucket is empty:
-  // the first bucket in use after the cursor's, going round once (the ring
-  // is not empty). The cursor's own bit, which may be stale, is not asked
-  // (see used_): going round, it comes last.
+  // The ring position of the next event (k_none: the ring is empty). The
+  // cursor's own bit, which may be stale, is not asked (see used_): going
+  // round from the bucket after the cursor's, it comes last, and then no
+  // other bucket is in use.
   std::uint32_t next_position() const {
     const std::uint32_t from = position(cursor_);
-    return first_in_use(from / 64, used_[from / 64] & (~std::uint64_t{1} << (from % 64)));
+    if (ends_[from].head != k_none) return from;
+    const std::uint32_t p = first_in_use(from / 64, used_[from / 64] & (~std::uint64_t{1} << (from % 64)));
+    return p == from ? k_none : p;
   }
   // The first bucket in use from word `w` on, `bits` being that word's bits
-  // from the search's start on, going round (some bucket is in use).
+  // from the search's start on, going round once, back to the whole of word
+  // `w` (k_none: none is). Most searches end in the first word.
   std::uint32_t first_in_use(std::uint32_t w, std::uint64_t bits) const {
-    while (bits == 0) {
+    for (std::uint32_t left = k_buckets / 64; bits == 0; --left) {
+      if (left == 0) return k_none;
       w = (w + 1) % (k_buckets / 64);
       bits = used_[w];
     }
     return w * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
   }
-  // The ring is empty: moves in what falls due next beyond it, unless that
-  // is after `until` or nothing is left (false then: nothing to pop). Again
-  // while all it moved was stale; and if that leaves nothing to pop, the
-  // cursor goes back to the last pop's bucket (base_'s, where it stood), so
-  // that the ring spans what a push may bring from then on.
-  [[gnu::noinline]] bool refill(Time_us until) {
-    // Every bucket is empty: the cursor's bit goes before the cursor moves.
-    used_[position(cursor_) / 64] &= ~(std::uint64_t{1} << (position(cursor_) % 64));
-    while (in_ring_ == 0) {
+  // The ring is empty (and no bit is set, the cursor's cleared): moves in
+  // what falls due next beyond it, unless that is after `until` or nothing
+  // is left. Again while all it moved was stale. The ring position of the
+  // next event, the first bucket in use from the cursor on (the cursor
+  // moves on to it as after any search); or k_none if nothing was moved in,
+  // and then the cursor goes back to the last pop's bucket (base_'s, where
+  // it stood), so that the ring spans what a push may bring from then on.
+  [[gnu::noinline]] std::uint32_t refill(Time_us until) {
+    for (;;) {
       if ((far_.empty() && far_run_.empty()) || far_time() > until) {
         cursor_ = bucket_of(base_);
-        return false;
+        return k_none;
       }
       advance(bucket_of(far_time()));
+      const std::uint32_t from = position(cursor_);
+      const std::uint32_t p = first_in_use(from / 64, used_[from / 64] & (~std::uint64_t{0} << (from % 64)));
+      if (p != k_none) return p;
     }
-    return true;
   }
   // The cursor moves on to bucket `b`; what `far_run_` and `far_` hold
   // within reach of the ring moves in, the two merged in the queue's order,
@@ -370,7 +388,6 @@ class EventQueue {
   // and moves the cursor on clears it (so does refill), where a test after
   // every pop cleared the bit of each bucket it emptied.
   std::array<std::uint64_t, k_buckets / 64> used_{};
-  std::size_t in_ring_ = 0;                            // events in the buckets (the rest are beyond)
   Fifo<Far> far_run_;                                  // due beyond the ring, pushed in time order
   std::vector<Far> far_;                               // due beyond the ring, the rest: a heap, least on top
   std::uint64_t far_bucket_ = k_no_bucket;             // the bucket of the earliest event beyond the ring, if any
