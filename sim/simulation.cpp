@@ -369,6 +369,7 @@ inline bool Simulation::on_deliver(const Event& e) {
   // Delivered in place: the slot is freed only after the step (which may
   // send into other slots; a slot never moves).
   const Message& m = pool_[slot];
+  Time_us local_us = now_;  // the node's clock reads true time (see plain_deliveries_)
   if (!plain_deliveries_) [[unlikely]] {
     const NodeSlot& dest = nodes_[to];
     if (dest.node && dest.paused) {
@@ -382,6 +383,7 @@ inline bool Simulation::on_deliver(const Event& e) {
       lose(slot);
       return true;
     }
+    local_us = clocks_[to].local_at(now_);  // the node reads its own clock only
   }
   StepInfo info;
   info.node = to;
@@ -390,7 +392,7 @@ inline bool Simulation::on_deliver(const Event& e) {
   begin_step(info);
   ++stats_.messages_delivered;
   deliver_input_.msg = &m;
-  deliver_input_.local_us = clocks_[to].local_at(now_);  // the node reads its own clock only
+  deliver_input_.local_us = local_us;
   nodes_[to].node->step(deliver_input_, effects_);
   carry_out(to);
   end_step(info);
@@ -728,7 +730,10 @@ NodeId Simulation::resolve(const NodeSelector& sel, FaultAction action) {
   return k_no_node;
 }
 
-void Simulation::update_plain_deliveries() { plain_deliveries_ = down_count() == 0 && !network_.split(); }
+void Simulation::update_plain_deliveries() {
+  plain_deliveries_ = down_count() == 0 && !network_.split();
+  for (NodeId n = 0; n < scenario_.nodes; ++n) plain_deliveries_ = plain_deliveries_ && clocks_[n].is_true_time();
+}
 
 std::uint32_t Simulation::down_count() const {
   std::uint32_t down = 0;

@@ -343,9 +343,10 @@ class Simulation : private ClientWorld, private LockWorld {
   // update_plain_sends() after whatever may change one of them.
   bool plain_sends_ = false;
   void update_plain_sends() { plain_sends_ = !pinned_ && network_.plain() && !network_rng_.taped(); }
-  // Every node is up and not paused, and no partition or cut is in force:
-  // a delivery to a node asks this one flag, where it asked three (the
-  // node up, not paused, and the network not split). Kept:
+  // Every node is up, not paused and reading true time (no clock offset or
+  // drift), and no partition or cut is in force: a delivery to a node asks
+  // this one flag, where it asked three (the node up, not paused, and the
+  // network not split) and read the node's clock. Kept:
   // update_plain_deliveries() after every fault and nemesis step.
   bool plain_deliveries_ = false;
   void update_plain_deliveries();
