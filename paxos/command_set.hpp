@@ -34,13 +34,17 @@ class CommandSet {
   // Adds `v` unless an equal text is in the set; true if it was not. In
   // line for the usual command: one that carries its command, from a client
   // with a cell and nothing queued there (and nothing in others_).
-  bool insert(const Value& v) {
+  bool insert(const Value& v) { return insert_in_cell(v) || insert_anywhere(v); }
+  // insert's usual case alone: adds `v` and returns true if it is that
+  // command; otherwise changes nothing and returns false (insert decides).
+  // With no call, a caller's usual path needs no frame (Leader::submit).
+  bool insert_in_cell(const Value& v) {
     const CommandView* c = v.command();
     if (c && c->client < cells_size_ && others_.empty() && cells_[c->client].empty()) {
       cells_[c->client] = v;
       return true;
     }
-    return insert_anywhere(v);
+    return false;
   }
   // Removes the text of `v`, if it is in the set. In line for the usual
   // one: the very value its client's cell holds.

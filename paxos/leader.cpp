@@ -77,11 +77,10 @@ void Leader::send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects
   }
 }
 
-void Leader::submit(const NodeConfig& cfg, const Value& command, Effects& out) {
+void Leader::submit_queued(const NodeConfig& cfg, const Value& command, Effects& out) {
   // The queue's size is asked only when it holds any: a deque's size is a
   // sum over its blocks, and the queue is usually empty.
-  if (role_ != Role::leader || (!pending_.empty() && pending_.size() >= k_max_pending) || !queued_.insert(command))
-    return;
+  if ((!pending_.empty() && pending_.size() >= k_max_pending) || !queued_.insert(command)) return;
   // Nothing queued before it and room in the window: proposed at once, as
   // fill would, without a trip through the queue.
   if (pending_.empty() && in_flight_.size() < cfg.window) {
@@ -106,8 +105,12 @@ void Leader::accepted_by_quorum(Slot s, const Proposal& p, Effects& out) const {
 void Leader::settle(Slot s) {
   const Proposal* p = in_flight_.find(s);
   if (!p) return;
-  queued_.erase(p->value);
+  // Out of the window first, while its place is still at hand (after the
+  // queue's erase, an out-of-line call at times, it would be looked up
+  // again). The proposal keeps its storage, its value too, until a later
+  // slot takes the place: p stays good for the queue's erase.
   in_flight_.erase(s);
+  queued_.erase(p->value);
 }
 
 }  // namespace paxsim

@@ -87,7 +87,13 @@ class Leader {
   void take_office(const NodeConfig& cfg, Slot next_free, Decided decided, Effects& out);
   // Queues a command (ignores one already queued or in flight) and proposes
   // as many queued commands as the window allows.
-  void submit(const NodeConfig& cfg, const Value& command, Effects& out);
+  // In line for the usual command, proposed at once (see submit_queued).
+  void submit(const NodeConfig& cfg, const Value& command, Effects& out) {
+    if (role_ != Role::leader) return;
+    if (pending_.empty() && in_flight_.size() < cfg.window && queued_.insert_in_cell(command))
+      return propose(cfg, next_slot_++, command, out);
+    submit_queued(cfg, command, out);
+  }
   // Proposes queued commands while the window has room. Inline for the
   // usual case after each learned slot: nothing queued (or not leading).
   void fill_window(const NodeConfig& cfg, Effects& out) {
@@ -147,6 +153,9 @@ class Leader {
     return !cfg.bugs.has(Bug::count_duplicate_acks) && voters.contains(n);
   }
 
+  // submit's other cases: a command already queued or in flight, a queue
+  // not empty, a full window.
+  void submit_queued(const NodeConfig& cfg, const Value& command, Effects& out);
   void send_accepts(const NodeConfig& cfg, Slot s, const Value& v, Effects& out) const;
   // Reports the quorum that accepted `p` (in slot `s`).
   [[gnu::noinline]] void accepted_by_quorum(Slot s, const Proposal& p, Effects& out) const;

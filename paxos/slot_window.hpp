@@ -1,9 +1,11 @@
 // A map from slot to T for a leader's proposals in flight: slots are added in
 // increasing order and leave in any order, so they live in a ring over the
-// window from the lowest slot still present to the highest added. A lookup
-// is an index; an erased element keeps its storage (a proposal's tally keeps
-// its buffer) for the slot that takes its place later, so a leader in steady
-// state allocates nothing per command. Iteration is in slot order, as a
+// window from the lowest slot still present to the highest added. A slot's
+// cell is its number modulo the ring's size (a power of two), so a lookup
+// is a compare and a mask, with no start of the ring to add. An erased
+// element keeps its storage (a proposal's tally keeps its buffer) for the
+// slot that takes its place later, so a leader in steady state allocates
+// nothing per command. Iteration is in slot order, as a
 // std::map's would be.
 #pragma once
 
@@ -29,7 +31,7 @@ class SlotWindow {
     const std::size_t at = static_cast<std::size_t>(s - base_);
     if (at >= cells_size_) grow(at + 1);
     if (at >= span_) span_ = at + 1;
-    Cell& c = cell(at);
+    Cell& c = cell(s);
     if (!c.used) {
       c.used = true;
       ++size_;
@@ -37,38 +39,45 @@ class SlotWindow {
     return c.item;
   }
   T* find(Slot s) {
-    if (s < base_ || s - base_ >= span_) return nullptr;
-    Cell& c = cell(static_cast<std::size_t>(s - base_));
+    // One unsigned compare: below base_ the difference wraps far past span_.
+    if (s - base_ >= span_) return nullptr;
+    Cell& c = cell(s);
     return c.used ? &c.item : nullptr;
   }
   const T* find(Slot s) const { return const_cast<SlotWindow*>(this)->find(s); }
   // Removes slot `s` (present).
   void erase(Slot s) {
-    cell(static_cast<std::size_t>(s - base_)).used = false;
+    cell(s).used = false;
     --size_;
-    while (span_ > 0 && !cell(0).used) {  // the window starts at the lowest slot present
-      head_ = (head_ + 1) & mask_;
-      ++base_;
-      --span_;
+    // The window starts at the lowest slot present. Moved in locals, stored
+    // once: the cells' flags are bytes, which may alias the members, so the
+    // compiler would store both per cell passed.
+    Slot base = base_;
+    std::size_t span = span_;
+    while (span > 0 && !cell(base).used) {
+      ++base;
+      --span;
     }
+    base_ = base;
+    span_ = span;
   }
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   void clear() {
-    for (std::size_t i = 0; i < span_; ++i) cell(i).used = false;
+    for (std::size_t i = 0; i < span_; ++i) cell(base_ + i).used = false;
     size_ = 0;
     span_ = 0;
   }
   // f(slot, element) for each slot present, in slot order.
   template <class F>
   void for_each(F&& f) {
-    for (std::size_t i = 0; i < span_; ++i)
-      if (Cell& c = cell(i); c.used) f(base_ + i, c.item);
+    for (Slot s = base_; s < base_ + span_; ++s)
+      if (Cell& c = cell(s); c.used) f(s, c.item);
   }
   template <class F>
   void for_each(F&& f) const {
-    for (std::size_t i = 0; i < span_; ++i)
-      if (const Cell& c = cell(i); c.used) f(base_ + i, c.item);
+    for (Slot s = base_; s < base_ + span_; ++s)
+      if (const Cell& c = cell(s); c.used) f(s, c.item);
   }
 
  private:
@@ -76,26 +85,28 @@ class SlotWindow {
     T item{};
     bool used = false;
   };
-  // The cell `i` places after the window's lowest slot.
-  Cell& cell(std::size_t i) { return cells_[(head_ + i) & mask_]; }
-  const Cell& cell(std::size_t i) const { return cells_[(head_ + i) & mask_]; }
-  // Room for `n` cells from the window's start (a power of two), in order.
+  // Slot `s`'s cell.
+  Cell& cell(Slot s) { return cells_[static_cast<std::size_t>(s) & mask_]; }
+  const Cell& cell(Slot s) const { return cells_[static_cast<std::size_t>(s) & mask_]; }
+  // Room for `n` cells from the window's start (a power of two). Every old
+  // cell moves, used or not (an unused one keeps its storage for later), to
+  // its slot's place in the bigger ring: the old ring's cells hold the slots
+  // base_ to base_ + its size - 1, which fall to distinct places.
   void grow(std::size_t n) {
     std::size_t size = cells_.empty() ? 16 : cells_.size();
     while (size < n) size *= 2;
     std::vector<Cell> bigger(size);
-    for (std::size_t i = 0; i < cells_.size(); ++i) bigger[i] = std::move(cell(i));
+    for (Slot s = base_; s < base_ + cells_.size(); ++s)
+      bigger[static_cast<std::size_t>(s) & (size - 1)] = std::move(cell(s));
     cells_ = std::move(bigger);
     cells_size_ = cells_.size();
     mask_ = cells_size_ - 1;
-    head_ = 0;
   }
 
-  std::vector<Cell> cells_;  // a ring; a power of two long
+  std::vector<Cell> cells_;  // a ring, by slot modulo its size; a power of two long
   // cells_.size() and cells_.size() - 1, kept: a vector's size divides by the cell's size.
   std::size_t cells_size_ = 0;
   std::size_t mask_ = 0;
-  std::size_t head_ = 0;     // the cell of slot base_
   Slot base_ = 0;            // the lowest slot present (when not empty)
   std::size_t span_ = 0;     // cells from base_ to the highest slot added, inclusive
   std::size_t size_ = 0;     // slots present
