@@ -1033,10 +1033,10 @@ inline void Simulation::send_slot(std::uint32_t slot) {
     return;
   }
   // A link that neither loses nor duplicates, untaped (a tape needs the
-  // whole fate): the delay alone, no decision built. The same draws as
-  // send_fate's (a chance of 0 draws nothing).
-  if (plain_sends_) {
-    const Time_us delay = network_rng_.draw_untaped_us(network_.delay());
+  // whole fate), with the usual delay: the delay alone, no decision built.
+  // The same draws as send_fate's (a chance of 0 draws nothing).
+  if (plain_usual_sends_) {
+    const Time_us delay = network_rng_.draw_usual_us(network_.delay());
     queue_.push(Event{now_ + delay, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
     return;
   }
@@ -1045,10 +1045,16 @@ inline void Simulation::send_slot(std::uint32_t slot) {
 
 // The rest of send_slot, for a message between two nodes on a link that
 // may lose or duplicate, or with a tape or a pinned schedule: its fate, one
-// decision.
+// decision. A plain link's other delays (a constant, an exponential) are
+// drawn here too, as send_slot draws the usual one.
 void Simulation::send_fated(std::uint32_t slot) {
   const Message& m = pool_[slot];
   PAXSIM_ASSERT(m.from != m.to);  // send_slot delivers those itself
+  if (plain_sends_) {
+    const Time_us delay = network_rng_.draw_untaped_us(network_.delay());
+    queue_.push(Event{now_ + delay, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
+    return;
+  }
   Decision fate;
   if (!pinned_)
     fate = network_rng_.send_fate(network_.model(), network_.delay());

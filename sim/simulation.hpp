@@ -341,8 +341,14 @@ class Simulation : private ClientWorld, private LockWorld {
   // schedule, links that neither lose nor duplicate (Network::plain), and an
   // untaped network stream. Kept, one test per send where it was three:
   // update_plain_sends() after whatever may change one of them.
+  // plain_usual_sends_: that, and the delay is the usual draw (Delay::usual),
+  // which send_slot then draws without asking; send_fated draws the others.
   bool plain_sends_ = false;
-  void update_plain_sends() { plain_sends_ = !pinned_ && network_.plain() && !network_rng_.taped(); }
+  bool plain_usual_sends_ = false;
+  void update_plain_sends() {
+    plain_sends_ = !pinned_ && network_.plain() && !network_rng_.taped();
+    plain_usual_sends_ = plain_sends_ && network_.delay().usual();
+  }
   // Every node is up, not paused and reading true time (no clock offset or
   // drift), and no partition or cut is in force: a delivery to a node asks
   // this one flag, where it asked three (the node up, not paused, and the
