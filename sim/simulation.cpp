@@ -826,7 +826,6 @@ inline void Simulation::carry_out(NodeId n) {
     const std::uint64_t id = s.next_write_id++;
     s.durable.write(std::move(r));
     queue_.push(Event{at, id, n, s.disk_epoch, EventKind::durable, EventClass::other, 0});
-    ++stats_.records_persisted;
   }
   effects_.persist.clear();
   // Each message goes into the pool by exchange of blocks (MessagePool::put).
@@ -1024,7 +1023,6 @@ void Simulation::send(const Message& m) { send_slot(pool_.put(m)); }
 // message a leader sends itself).
 inline void Simulation::send_slot(std::uint32_t slot) {
   const Message& m = pool_[slot];
-  ++stats_.messages_sent;
   ++stats_.sent_by_kind[static_cast<int>(m.kind)];
   for (Observer* o : sending_[static_cast<int>(m.kind)]) o->on_send(now_, m);
   // A node's messages to itself: one copy, at once (no draw, taped or not).
