@@ -169,6 +169,9 @@ class Rng {
   // draw_us(d) for a usual `d` (Delay::usual) from an untaped stream, both
   // asked by the caller once for many draws: no test at all.
   [[gnu::always_inline]] Time_us draw_usual_us(const Delay& d) { return usual_us(d); }
+  // draw_us(d) for a `d` that is not usual, from an untaped stream (asked
+  // as for draw_usual_us): a call, none of the usual draw's code in line.
+  Time_us draw_unusual_us(const Delay& d) { return draw_us_other(d); }
 
   // A message's fate on `link`, one decision: lost (drop), else duplicated
   // (duplicate), then a delay per copy. The same draws, in the same order, as

@@ -1031,28 +1031,28 @@ inline void Simulation::send_slot(std::uint32_t slot) {
     return;
   }
   // A link that neither loses nor duplicates, untaped (a tape needs the
-  // whole fate), with the usual delay: the delay alone, no decision built.
-  // The same draws as send_fate's (a chance of 0 draws nothing).
-  if (plain_usual_sends_) {
-    const Time_us delay = network_rng_.draw_usual_us(network_.delay());
-    queue_.push(Event{now_ + delay, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
+  // whole fate): the delay alone, no decision built. The same draws as
+  // send_fate's (a chance of 0 draws nothing). The usual delay is asked
+  // first, in the same test; a fuzz run's others (a constant, an
+  // exponential) are drawn by a call.
+  Time_us delay;
+  if (plain_usual_sends_) [[likely]] {
+    delay = network_rng_.draw_usual_us(network_.delay());
+  } else if (plain_sends_) {
+    delay = network_rng_.draw_unusual_us(network_.delay());
+  } else {
+    send_fated(slot);
     return;
   }
-  send_fated(slot);
+  queue_.push(Event{now_ + delay, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
 }
 
 // The rest of send_slot, for a message between two nodes on a link that
 // may lose or duplicate, or with a tape or a pinned schedule: its fate, one
-// decision. A plain link's other delays (a constant, an exponential) are
-// drawn here too, as send_slot draws the usual one.
+// decision.
 void Simulation::send_fated(std::uint32_t slot) {
   const Message& m = pool_[slot];
   PAXSIM_ASSERT(m.from != m.to);  // send_slot delivers those itself
-  if (plain_sends_) {
-    const Time_us delay = network_rng_.draw_untaped_us(network_.delay());
-    queue_.push(Event{now_ + delay, slot, m.to, 0, EventKind::deliver, EventClass::other, 0});
-    return;
-  }
   Decision fate;
   if (!pinned_)
     fate = network_rng_.send_fate(network_.model(), network_.delay());
