@@ -159,13 +159,6 @@ class Rng {
     if (d.usual_ && !tape_) [[likely]] return usual_us(d);
     return draw_us_other(d);
   }
-  // draw_us(d) from a stream known to be untaped (its caller asked taped()
-  // once for many draws): the same draw, one test fewer.
-  [[gnu::always_inline]] Time_us draw_untaped_us(const Delay& d) {
-    if (d.usual_) [[likely]] return usual_us(d);
-    return draw_us_other(d);
-  }
-
   // draw_us(d) for a usual `d` (Delay::usual) from an untaped stream, both
   // asked by the caller once for many draws: no test at all.
   [[gnu::always_inline]] Time_us draw_usual_us(const Delay& d) { return usual_us(d); }
